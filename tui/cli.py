@@ -1,0 +1,95 @@
+"""The ``linkdeck`` command line: argv -> paths, preferences, store -> the chosen command."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from tui import __version__
+
+Handler = Callable[[argparse.Namespace], int]
+
+# Each command lives in its own module, imported only when it runs, so that
+# ``linkdeck --help`` stays fast and a missing part names itself clearly.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "dashboard": ("tui.app", "run_dashboard"),
+    "sync": ("tui.services.headless", "run_sync"),
+    "export": ("tui.store.export", "run_export"),
+    "simulate": ("tui.simulator.server", "run_simulate"),
+    "link": ("tui.services.linking", "run_link"),
+    "doctor": ("tui.services.doctor", "run_doctor"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linkdeck",
+        description="One live, merged, keyboard-driven inbox for Messenger and Instagram.",
+    )
+    parser.add_argument("--version", action="version", version=f"linkdeck {__version__}")
+    parser.add_argument("--config", type=Path, help="path of config.toml (default: XDG config)")
+    parser.add_argument("--data-dir", type=Path, help="folder of the database (default: XDG data)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against the bundled simulator: no account, no network",
+    )
+    parser.add_argument("--seed", type=int, default=7, help="simulator seed for --demo")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sync = sub.add_parser("sync", help="sync the configured accounts headless")
+    sync.add_argument("--once", action="store_true", help="one pass over every account, then exit")
+    sync.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+
+    export = sub.add_parser("export", help="export messages (or the activity log)")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--account", help="only this account id")
+    export.add_argument("--since", help="only messages at or after this date (YYYY-MM-DD)")
+    export.add_argument("--activity", action="store_true", help="export the activity log")
+    export.add_argument("--output", "-o", type=Path, help="write here instead of stdout")
+
+    simulate = sub.add_parser("simulate", help="serve the Graph API simulator on loopback")
+    simulate.add_argument("--port", type=int, default=8765)
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--seed", type=int, default=7)
+    simulate.add_argument(
+        "--write-config", type=Path, metavar="DIR", help="write config.toml + secrets.toml here"
+    )
+    simulate.add_argument("--traffic", action="store_true", help="customers write at random")
+
+    link = sub.add_parser("link", help="link an account with terminal prompts")
+    link.add_argument("platform", choices=("messenger", "instagram", "instagram-login"))
+
+    sub.add_parser("doctor", help="check config, secrets, tokens, reachability and the database")
+    return parser
+
+
+def resolve(command: str) -> Handler | None:
+    """The handler for a command, or ``None`` when that part is not built yet."""
+    module_name, attr = COMMANDS[command]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+    handler: Handler = getattr(module, attr)
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "dashboard"
+    handler = resolve(command)
+    if handler is None:
+        what = "the dashboard" if command == "dashboard" else f"'linkdeck {command}'"
+        print(f"linkdeck: {what} is not built yet in this version.", file=sys.stderr)
+        return 2
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
