@@ -38,20 +38,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="run against the bundled simulator: no account, no network",
     )
     parser.add_argument("--seed", type=int, default=7, help="simulator seed for --demo")
+    # The shared options are accepted after the command too (`linkdeck sync --config X`);
+    # SUPPRESS keeps a value given before the command from being reset to None.
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    shared.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sync = sub.add_parser("sync", help="sync the configured accounts headless")
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, parents=[shared])
+
+    sync = add("sync", "sync the configured accounts headless")
     sync.add_argument("--once", action="store_true", help="one pass over every account, then exit")
     sync.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
 
-    export = sub.add_parser("export", help="export messages (or the activity log)")
+    export = add("export", "export messages (or the activity log)")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--account", help="only this account id")
     export.add_argument("--since", help="only messages at or after this date (YYYY-MM-DD)")
     export.add_argument("--activity", action="store_true", help="export the activity log")
     export.add_argument("--output", "-o", type=Path, help="write here instead of stdout")
 
-    simulate = sub.add_parser("simulate", help="serve the Graph API simulator on loopback")
+    simulate = add("simulate", "serve the Graph API simulator on loopback")
     simulate.add_argument("--port", type=int, default=8765)
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--seed", type=int, default=7)
@@ -60,10 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--traffic", action="store_true", help="customers write at random")
 
-    link = sub.add_parser("link", help="link an account with terminal prompts")
+    link = add("link", "link an account with terminal prompts")
     link.add_argument("platform", choices=("messenger", "instagram", "instagram-login"))
 
-    sub.add_parser("doctor", help="check config, secrets, tokens, reachability and the database")
+    add("doctor", "check config, secrets, tokens, reachability and the database")
     return parser
 
 
@@ -81,6 +89,11 @@ def resolve(command: str) -> Handler | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before anything can log or crash: no token ever reaches a log line or a traceback.
+    from tui.config.redact import install_excepthook, install_log_redaction
+
+    install_log_redaction()
+    install_excepthook()
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "dashboard"

@@ -1,0 +1,134 @@
+"""Validation of the [notifications] table and its ordered [[notifications.rules]]."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tui.config.checker import Checker
+from tui.domain.models import MessageKind, Platform
+from tui.domain.rules import NotificationRule, NotificationSettings, RuleAction, Sink
+
+__all__ = ["QUIET_HOURS_RE", "read_notifications"]
+
+QUIET_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+RULE_LISTS = ("platforms", "accounts", "kinds", "senders", "keywords", "patterns")
+
+
+RULE_KEYS = tuple(f.name for f in fields(NotificationRule))
+
+
+def _rule(check: Checker, raw: object, index: int) -> NotificationRule:
+    key = f"notifications.rules[{index}]"
+    if not isinstance(raw, Mapping):
+        check.wrong(key, "a table", raw, "a disabled rule")
+        return NotificationRule(name=f"rule {index + 1}", enabled=False)
+    check.unknown(f"{key}.", raw, RULE_KEYS)
+    name = check.string(raw, "name", f"{key}.name", "")
+    if not name:
+        name = f"rule {index + 1}"
+    enabled = check.boolean(raw, "enabled", f"{key}.enabled", True)
+    lists = {n: check.strings(raw, n, f"{key}.{n}") for n in RULE_LISTS}
+    # A broken rule must not act on the wrong messages: it stays listed but disabled.
+    broken: list[str] = []
+    for pattern in lists["patterns"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            broken.append(f"patterns: not a valid regular expression ({exc.msg})")
+    quiet = check.string(raw, "quiet_hours", f"{key}.quiet_hours", None)
+    if quiet is not None and not QUIET_HOURS_RE.match(quiet.replace(" ", "")):
+        broken.append("quiet_hours: expected 'HH:MM-HH:MM'")
+    quiet = quiet.replace(" ", "") if quiet else None
+    action_name = check.string(raw, "action", f"{key}.action", RuleAction.NOTIFY.value)
+    try:
+        action = RuleAction(action_name)
+    except ValueError:
+        action = RuleAction.NOTIFY
+        broken.append("action: expected " + ", ".join(a.value for a in RuleAction))
+    sinks: list[Sink] = []
+    for sink_name in check.strings(raw, "sinks", f"{key}.sinks") if "sinks" in raw else ("toast",):
+        try:
+            sinks.append(Sink(sink_name))
+        except ValueError:
+            check.warn(f"{key}.sinks", "unknown sink ignored; expected " + ", ".join(Sink))
+    for value in lists["platforms"]:
+        if value not in {p.value for p in Platform}:
+            check.warn(f"{key}.platforms", "unknown platform; it matches nothing")
+    for value in lists["kinds"]:
+        if value not in {k.value for k in MessageKind}:
+            check.warn(f"{key}.kinds", "unknown message kind; it matches nothing")
+    command = raw.get("command")
+    argv: tuple[str, ...] = ()
+    if isinstance(command, str):
+        try:
+            argv = tuple(shlex.split(command))
+        except ValueError:
+            broken.append("command: cannot be split into arguments (check its quotes)")
+    elif command is not None:
+        argv = check.strings(raw, "command", f"{key}.command")
+    if Sink.COMMAND in sinks and not argv:
+        broken.append("command: the command sink needs a command")
+    for reason in broken:
+        check.error(key, f"{reason}; rule disabled until fixed")
+    return NotificationRule(
+        name=name,
+        enabled=enabled and not broken,
+        quiet_hours=quiet,
+        action=action,
+        sinks=tuple(sinks),
+        command=argv,
+        **lists,
+    )
+
+
+NOTIFICATION_KEYS = ("rules", "dnd", "dnd_until", "flood_seconds", "timezone", "vip")
+
+
+def read_notifications(check: Checker, data: Mapping[str, Any]) -> NotificationSettings:
+    raw = check.table(data, "notifications", "notifications")
+    check.unknown("notifications.", raw, NOTIFICATION_KEYS)
+    defaults = NotificationSettings()
+    rules_raw = raw.get("rules", [])
+    if not isinstance(rules_raw, list):
+        check.wrong(
+            "notifications.rules", "an array of tables ([[notifications.rules]])", rules_raw, []
+        )
+        rules_raw = []
+    until = raw.get("dnd_until")
+    dnd_until: str | None = None
+    if isinstance(until, datetime):
+        dnd_until = until.isoformat()
+    elif isinstance(until, str):
+        try:
+            dnd_until = datetime.fromisoformat(until).isoformat()
+        except ValueError:
+            check.error("notifications.dnd_until", "expected a date and time; ignored")
+    elif until is not None:
+        check.wrong("notifications.dnd_until", "a date and time", until, None)
+    flood = raw.get("flood_seconds", defaults.flood_seconds)
+    if isinstance(flood, bool) or not isinstance(flood, int) or flood < 0:
+        check.wrong(
+            "notifications.flood_seconds", "a whole number >= 0", flood, defaults.flood_seconds
+        )
+        flood = defaults.flood_seconds
+    timezone = check.string(raw, "timezone", "notifications.timezone", None)
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            check.error("notifications.timezone", "unknown time zone; using the system's")
+            timezone = None
+    return NotificationSettings(
+        rules=tuple(_rule(check, r, i) for i, r in enumerate(rules_raw)),
+        dnd=check.boolean(raw, "dnd", "notifications.dnd", defaults.dnd),
+        dnd_until=dnd_until,
+        flood_seconds=flood,
+        timezone=timezone,
+        vip=check.strings(raw, "vip", "notifications.vip"),
+    )

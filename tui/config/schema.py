@@ -1,0 +1,279 @@
+"""The preferences as data, and the lenient validation that turns a TOML document into them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from tui.config.checker import Checker, Problem
+from tui.config.notify_schema import read_notifications
+from tui.config.redact import register_secret
+from tui.domain.models import Account, InstagramApi, Platform
+from tui.domain.rules import NotificationSettings, PrivacySettings
+
+__all__ = ["AccountConfig", "Prefs", "Problem", "build_prefs"]
+
+DEFAULT_THEME = "linkdeck-dark"
+DEFAULT_POLL_SECONDS = 20.0
+DEFAULT_API_VERSION = "v25.0"
+POLL_RANGE = (1.0, 86400.0)
+API_VERSION_RE = re.compile(r"^v\d+\.\d+$")
+BACKFILL_ALL = "all"
+HISTORY_FOREVER = "forever"
+PRIVACY_DAYS = ("backfill_days", "history_days")
+PRIVACY_BOOLS = tuple(f.name for f in fields(PrivacySettings) if f.name not in PRIVACY_DAYS)
+TOP_LEVEL = ("ui", "accounts", "privacy", "notifications", "keymap")
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """One ``[[accounts]]`` entry as validated from config.toml (never holds the token)."""
+
+    id: str
+    platform: Platform
+    page_id: str | None = None
+    ig_user_id: str | None = None
+    api: InstagramApi | None = None
+    """Instagram only; ``None`` for Messenger."""
+    graph_url: str | None = None
+    """Base URL override without a trailing slash; ``None`` means Meta's host."""
+    api_version: str = DEFAULT_API_VERSION
+    token_env: str | None = None
+    token_command: str | tuple[str, ...] | None = None
+    """A command line (split with shlex) or an argv list; run without a shell."""
+    name: str = ""
+    paused: bool = False
+    """Sync is paused for this account (the Profiles tab toggles it)."""
+
+    def to_account(self) -> Account:
+        return Account(
+            id=self.id,
+            platform=self.platform,
+            page_id=self.page_id,
+            ig_user_id=self.ig_user_id,
+            api=self.api,
+            graph_url=self.graph_url,
+            api_version=self.api_version,
+            name=self.name,
+        )
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """Everything config.toml says, with defaults for whatever it does not."""
+
+    theme: str = DEFAULT_THEME
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+    accounts: tuple[AccountConfig, ...] = ()
+    privacy: dict[str, PrivacySettings] = field(default_factory=dict)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id (``inbox.refresh``) -> key (``f5``)."""
+
+    def privacy_for(self, account_id: str) -> PrivacySettings:
+        return self.privacy.get(account_id, PrivacySettings())
+
+    def account(self, account_id: str) -> AccountConfig | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+
+def _identifier(check: Checker, data: Mapping[str, Any], name: str, key: str) -> str | None:
+    """Platform ids are strings; an unquoted number is taken as the same digits."""
+    value = data.get(name)
+    if value is None or isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    check.wrong(key, "a string of digits", value, None)
+    return None
+
+
+ACCOUNT_KEYS = tuple(f.name for f in fields(AccountConfig))
+
+
+def _account(check: Checker, raw: object, index: int, seen: set[str]) -> AccountConfig | None:
+    key = f"accounts[{index}]"
+    if not isinstance(raw, Mapping):
+        check.wrong(key, "a table", raw, None)
+        return None
+    for secret_key in ("token", "access_token"):
+        if secret_key in raw:
+            if isinstance(raw[secret_key], str):
+                register_secret(raw[secret_key])
+            check.error(
+                f"{key}.{secret_key}",
+                "tokens do not belong in config.toml; ignored. Use token_env, "
+                "token_command or secrets.toml (mode 0600)",
+            )
+    check.unknown(
+        f"{key}.",
+        {k: v for k, v in raw.items() if k not in ("token", "access_token")},
+        ACCOUNT_KEYS,
+    )
+    account_id = check.string(raw, "id", f"{key}.id", None)
+    if not account_id or not account_id.strip():
+        check.error(f"{key}.id", "every account needs an id; account skipped")
+        return None
+    account_id = account_id.strip()
+    key = f"accounts[{index}] ({account_id})"
+    if account_id in seen:
+        check.error(f"{key}.id", "another account has the same id; this one is skipped")
+        return None
+    platform_name = check.string(raw, "platform", f"{key}.platform", None)
+    try:
+        platform = Platform(platform_name)
+    except ValueError:
+        choices = " or ".join(p.value for p in Platform)
+        check.error(f"{key}.platform", f"expected {choices}; account skipped")
+        return None
+    page_id = _identifier(check, raw, "page_id", f"{key}.page_id")
+    ig_user_id = _identifier(check, raw, "ig_user_id", f"{key}.ig_user_id")
+    api: InstagramApi | None = None
+    if platform is Platform.INSTAGRAM:
+        api_default = InstagramApi.PAGE if page_id else InstagramApi.INSTAGRAM_LOGIN
+        api_name = check.string(raw, "api", f"{key}.api", api_default.value)
+        try:
+            api = InstagramApi(api_name)
+        except ValueError:
+            choices = " or ".join(a.value for a in InstagramApi)
+            check.error(f"{key}.api", f"expected {choices}; using {api_default.value!r}")
+            api = api_default
+    if page_id is None and (platform is Platform.MESSENGER or api is InstagramApi.PAGE):
+        check.error(f"{key}.page_id", "this account needs the id of its Page; account skipped")
+        return None
+    graph_url = check.string(raw, "graph_url", f"{key}.graph_url", None)
+    if graph_url is not None:
+        graph_url = graph_url.strip().rstrip("/")
+        if not graph_url.startswith(("http://", "https://")):
+            check.error(f"{key}.graph_url", "expected an http:// or https:// URL; using Meta's")
+            graph_url = None
+    version = check.string(raw, "api_version", f"{key}.api_version", DEFAULT_API_VERSION)
+    if not API_VERSION_RE.match(version):
+        check.error(
+            f"{key}.api_version", f"expected a version like 'v25.0'; using {DEFAULT_API_VERSION!r}"
+        )
+        version = DEFAULT_API_VERSION
+    token_env = check.string(raw, "token_env", f"{key}.token_env", None) or None
+    command = raw.get("token_command")
+    token_command: str | tuple[str, ...] | None = None
+    if isinstance(command, str):
+        token_command = command.strip() or None
+    elif isinstance(command, list) and command and all(isinstance(a, str) for a in command):
+        token_command = tuple(command)
+    elif command is not None:
+        check.wrong(f"{key}.token_command", "a command line or an array of strings", command, None)
+    if token_env and token_command:
+        check.warn(f"{key}.token_command", "token_env is set too and takes precedence")
+    seen.add(account_id)
+    return AccountConfig(
+        id=account_id,
+        platform=platform,
+        page_id=page_id,
+        ig_user_id=ig_user_id,
+        api=api,
+        graph_url=graph_url,
+        api_version=version,
+        token_env=token_env,
+        token_command=token_command,
+        name=check.string(raw, "name", f"{key}.name", ""),
+        paused=check.boolean(raw, "paused", f"{key}.paused", False),
+    )
+
+
+def _days(check: Checker, raw: Mapping[str, Any], name: str, key: str) -> int | None:
+    default: int | None = getattr(PrivacySettings(), name)
+    value = raw.get(name)
+    word = BACKFILL_ALL if name == "backfill_days" else HISTORY_FOREVER
+    minimum = 0 if name == "backfill_days" else 1
+    if value is None:
+        return default
+    if value == word:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+        return value
+    check.wrong(key, f"a whole number >= {minimum} or {word!r}", value, default)
+    return default
+
+
+def _privacy(check: Checker, data: Mapping[str, Any], ids: set[str]) -> dict[str, PrivacySettings]:
+    result: dict[str, PrivacySettings] = {}
+    known = tuple(f.name for f in fields(PrivacySettings))
+    for account_id, raw in check.table(data, "privacy", "privacy").items():
+        key = f"privacy.{account_id}"
+        if not isinstance(raw, Mapping):
+            check.wrong(key, "a table", raw, {})
+            continue
+        if account_id not in ids:
+            check.warn(key, "no account has this id; these settings are unused")
+        check.unknown(f"{key}.", raw, known)
+        values: dict[str, Any] = {
+            name: check.boolean(raw, name, f"{key}.{name}", getattr(PrivacySettings(), name))
+            for name in PRIVACY_BOOLS
+        }
+        for name in PRIVACY_DAYS:
+            values[name] = _days(check, raw, name, f"{key}.{name}")
+        result[account_id] = PrivacySettings(**values)
+    return result
+
+
+def _keymap(check: Checker, data: Mapping[str, Any]) -> dict[str, str]:
+    keymap: dict[str, str] = {}
+
+    def walk(table: Mapping[str, Any], prefix: str) -> None:
+        for name, value in table.items():
+            binding = f"{prefix}{name}"
+            # `inbox.refresh = "f5"` without quotes is a nested table in TOML: same meaning.
+            if isinstance(value, Mapping):
+                walk(value, f"{binding}.")
+            elif isinstance(value, str) and value.strip():
+                keymap[binding] = value.strip()
+            else:
+                check.wrong(
+                    f"keymap.{binding}",
+                    "a key name such as 'f5' or 'ctrl+r'",
+                    value,
+                    "the default key",
+                )
+
+    walk(check.table(data, "keymap", "keymap"), "")
+    return keymap
+
+
+def build_prefs(data: Mapping[str, Any], file: Path) -> tuple[Prefs, list[Problem]]:
+    """Validate plain TOML data (``doc.unwrap()``); every bad part falls back to its default."""
+    check = Checker(file)
+    check.unknown("", data, TOP_LEVEL)
+    ui = check.table(data, "ui", "ui")
+    check.unknown("ui.", ui, ("theme", "poll_seconds"))
+    theme = check.string(ui, "theme", "ui.theme", DEFAULT_THEME).strip() or DEFAULT_THEME
+    poll = ui.get("poll_seconds", DEFAULT_POLL_SECONDS)
+    if isinstance(poll, bool) or not isinstance(poll, int | float):
+        check.wrong("ui.poll_seconds", "a number of seconds", poll, DEFAULT_POLL_SECONDS)
+        poll = DEFAULT_POLL_SECONDS
+    elif not POLL_RANGE[0] <= poll <= POLL_RANGE[1]:
+        low, high = POLL_RANGE
+        check.error(
+            "ui.poll_seconds",
+            f"expected {low:g} to {high:g} seconds; using {DEFAULT_POLL_SECONDS:g}",
+        )
+        poll = DEFAULT_POLL_SECONDS
+    accounts_raw = data.get("accounts", [])
+    if not isinstance(accounts_raw, list):
+        check.wrong("accounts", "an array of tables ([[accounts]])", accounts_raw, [])
+        accounts_raw = []
+    seen: set[str] = set()
+    accounts = tuple(
+        a for i, raw in enumerate(accounts_raw) if (a := _account(check, raw, i, seen)) is not None
+    )
+    prefs = Prefs(
+        theme=theme,
+        poll_seconds=float(poll),
+        accounts=accounts,
+        privacy=_privacy(check, data, seen),
+        notifications=read_notifications(check, data),
+        keymap=_keymap(check, data),
+    )
+    return prefs, check.problems
