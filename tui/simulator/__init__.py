@@ -1,5 +1,23 @@
-"""simulator package."""
+"""The bundled Graph API simulator: one handler, served in-process or on loopback."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from tui.simulator.clock import SimClock
+from tui.simulator.core import Simulator
+from tui.simulator.handler import LoggedRequest
+from tui.simulator.protocol import FaultDirective, GraphError, SimRequest, SimResponse
+from tui.simulator.server import run_simulate, serve
+from tui.simulator.world import World
+
+__all__ = [
+    "FaultDirective",
+    "GraphError",
+    "LoggedRequest",
+    "SimClock",
+    "SimRequest",
+    "SimResponse",
+    "Simulator",
+    "World",
+    "run_simulate",
+    "serve",
+]
