@@ -1,5 +1,8 @@
-"""screens package."""
+"""Screens: the dashboard and its modals."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen, StatusSource
+
+__all__ = ["HelpScreen", "MainScreen", "StatusSource"]

@@ -1,0 +1,207 @@
+"""The virtual list stays instant on a million rows and keeps its cursor on the same row."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+from textual.app import App, ComposeResult
+from textual.content import Content
+
+from tui.widgets.virtual_list import PAGE_SIZE, Row, VirtualList
+
+MILLION = 1_000_000
+
+
+@dataclass(frozen=True)
+class FakeRow:
+    key: str
+
+    def render(self, width: int) -> Content:
+        return Content(f"row {self.key}")
+
+
+@dataclass
+class MillionRows:
+    """A million rows that exist only as arithmetic; new rows can be put on top."""
+
+    size: int = MILLION
+    top: list[str] = field(default_factory=list)
+    calls: list[tuple[int, int]] = field(default_factory=list)
+
+    def count(self) -> int:
+        return self.size + len(self.top)
+
+    def key_at(self, index: int) -> str:
+        if index < len(self.top):
+            return self.top[index]
+        return f"m{index - len(self.top)}"
+
+    def rows(self, offset: int, limit: int) -> Sequence[Row]:
+        self.calls.append((offset, limit))
+        end = min(offset + limit, self.count())
+        return [FakeRow(self.key_at(i)) for i in range(offset, end)]
+
+    def index_of(self, key: Hashable) -> int | None:
+        assert isinstance(key, str)
+        if key in self.top:
+            return self.top.index(key)
+        return int(key[1:]) + len(self.top)
+
+
+class AsyncRows:
+    """The same, but rows arrive only after an await (like the store)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.release = asyncio.Event()
+        self.fetches: list[int] = []
+
+    def count(self) -> int:
+        return self.size
+
+    async def fetch(self, offset: int, limit: int) -> Sequence[Row]:
+        self.fetches.append(offset)
+        await self.release.wait()
+        return [FakeRow(f"m{i}") for i in range(offset, min(offset + limit, self.size))]
+
+    def index_of(self, key: Hashable) -> int | None:
+        return int(str(key)[1:])
+
+
+class ListApp(App[None]):
+    def __init__(self, source: MillionRows | AsyncRows) -> None:
+        super().__init__()
+        self.source = source
+        self.selected: list[Hashable] = []
+
+    def compose(self) -> ComposeResult:
+        yield VirtualList(self.source)
+
+    def on_virtual_list_selected(self, message: VirtualList.Selected) -> None:
+        self.selected.append(message.key)
+
+
+def visible_text(app: App[None]) -> list[str]:
+    vlist = app.query_one(VirtualList)
+    return [vlist.render_line(y).text.rstrip() for y in range(vlist.size.height)]
+
+
+async def test_keys_move_over_a_million_rows_instantly() -> None:
+    source = MillionRows()
+    app = ListApp(source)
+    async with app.run_test(size=(40, 12)) as pilot:
+        vlist = app.query_one(VirtualList)
+        started = time.perf_counter()
+        await pilot.press("G")
+        assert vlist.cursor == MILLION - 1
+        assert vlist.cursor_key == f"m{MILLION - 1}"
+        await pilot.pause()
+        assert visible_text(app)[-1] == f"row m{MILLION - 1}"
+        await pilot.press("g", "j", "j", "j", "k")
+        assert vlist.cursor == 2
+        assert visible_text(app)[0] == "row m0"
+        await pilot.press("pagedown")
+        assert vlist.cursor == 2 + 12
+        await pilot.press("pageup", "pageup")
+        assert vlist.cursor == 0
+        await pilot.press("up")
+        assert vlist.cursor == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == ["m0"]
+        assert time.perf_counter() - started < 3.0
+        rows_read = sum(limit for _, limit in source.calls)
+        assert rows_read <= 4 * PAGE_SIZE
+
+
+async def test_cursor_stays_on_its_row_when_rows_arrive_on_top() -> None:
+    source = MillionRows()
+    app = ListApp(source)
+    async with app.run_test(size=(40, 12)) as pilot:
+        vlist = app.query_one(VirtualList)
+        await pilot.press(*"jjjjj")
+        assert vlist.cursor_key == "m5"
+        screen_row = vlist.cursor - vlist.scroll_offset.y
+        source.top[:0] = ["new1", "new2", "new3"]
+        vlist.source_changed()
+        await pilot.pause()
+        assert vlist.row_count == MILLION + 3
+        assert vlist.cursor == 8
+        assert vlist.cursor_key == "m5"
+        # The highlighted row did not jump on screen either.
+        assert vlist.cursor - vlist.scroll_offset.y == screen_row
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == ["m5"]
+
+
+async def test_rendering_reads_only_visible_pages() -> None:
+    source = MillionRows()
+    app = ListApp(source)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        assert source.calls == [(0, PAGE_SIZE)]
+        vlist = app.query_one(VirtualList)
+        vlist.scroll_to(y=500_000, animate=False, immediate=True)
+        await pilot.pause()
+        offsets = {offset for offset, _ in source.calls}
+        assert offsets == {0, 500_000}
+
+
+async def test_async_source_draws_placeholder_then_rows() -> None:
+    source = AsyncRows(10_000)
+    app = ListApp(source)
+    async with app.run_test(size=(40, 8)) as pilot:
+        await pilot.pause()
+        assert visible_text(app)[0] == "…"
+        assert source.fetches == [0]  # one fetch, however many lines asked
+        source.release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert visible_text(app)[:2] == ["row m0", "row m1"]
+        assert app.query_one(VirtualList).cursor_key == "m0"
+
+
+class SlowIndexRows(AsyncRows):
+    """Rows whose positions also come from the store (an awaited index_of)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.top = 0
+
+    async def fetch(self, offset: int, limit: int) -> Sequence[Row]:
+        end = min(offset + limit, self.size + self.top)
+        return [FakeRow(self.key(i)) for i in range(offset, end)]
+
+    def count(self) -> int:
+        return self.size + self.top
+
+    def key(self, index: int) -> str:
+        return f"new{index}" if index < self.top else f"m{index - self.top}"
+
+    async def index_of(self, key: Hashable) -> int | None:  # type: ignore[override]
+        await asyncio.sleep(0)
+        return int(str(key)[1:]) + self.top
+
+
+async def test_async_source_keeps_the_cursor_key_across_inserts() -> None:
+    source = SlowIndexRows(5_000)
+    app = ListApp(source)
+    async with app.run_test(size=(40, 8)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        vlist = app.query_one(VirtualList)
+        await pilot.press("j", "j", "j")
+        assert vlist.cursor_key == "m3"
+        source.top = 10
+        vlist.source_changed()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert vlist.cursor == 13
+        assert vlist.cursor_key == "m3"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == ["m3"]

@@ -1,0 +1,238 @@
+"""DashboardApp: wiring only (themes, keymap, palette, the main screen) and the CLI entry."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.theme import Theme
+
+from tui.commands import ThemeCommands
+from tui.domain.safetext import sanitize
+from tui.screens.help import HelpScreen, collect_bindings
+from tui.screens.main import TAB_TITLES, MainScreen, StatusSource
+from tui.themes import (
+    DEFAULT_THEME,
+    TEXTUAL_ANSI_DEFAULTS,
+    THEME_VARIABLE_DEFAULTS,
+    load_themes,
+)
+from tui.widgets.virtual_list import AsyncRowSource, RowSource, VirtualList
+
+__all__ = ["BINDING_OWNERS", "DashboardApp", "run_dashboard"]
+
+EMPTY_KEYMAP: Mapping[str, str] = MappingProxyType({})
+
+BINDING_OWNERS: list[type[DOMNode]] = [MainScreen, HelpScreen, VirtualList]
+"""Classes whose binding ids are valid in [keymap] even when none is on screen yet.
+
+Panes built later add themselves here so that their ids are neither reported as
+unknown nor missing from the help."""
+
+
+class DashboardApp(App[None]):
+    """The Linkdeck dashboard. Collaborators come in through ``__init__`` (tests build it)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Linkdeck"
+    COMMANDS = App.COMMANDS | {ThemeCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding(
+            "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
+        ),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        status: StatusSource | None = None,
+        inbox_source: RowSource | AsyncRowSource | None = None,
+        theme: str = DEFAULT_THEME,
+        keymap: Mapping[str, str] = EMPTY_KEYMAP,
+        on_theme_change: Callable[[str], None] | None = None,
+        user_themes_dir: Path | None = None,
+        demo: bool = False,
+    ) -> None:
+        super().__init__()
+        self.status = status
+        self.inbox_source = inbox_source
+        self.demo = demo
+        self.keymap: dict[str, str] = dict(keymap)
+        self.on_theme_change = on_theme_change
+        self.problems: list[str] = []
+        """Everything wrong with themes and keymap, shown as one toast on start."""
+        self.keymap_problems: list[str] = []
+        self._clashes_reported: set[frozenset[str]] = set()
+
+        themes, theme_problems = load_themes(user_themes_dir)
+        self.problems += theme_problems
+        for loaded in themes.values():
+            self.register_theme(loaded)
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+            self.problems.append(f"theme {theme!r} is not installed; using {fallback}")
+            self.theme = fallback
+        self._saved_theme = self.theme
+
+    # --- wiring ---------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(status=self.status, inbox_source=self.inbox_source, demo=self.demo)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        """The dashboard screen (it stays at the bottom of the stack)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Derived from the theme's own colours, so a theme that sets only the basic
+        # palette still gets matching status colours; [variables] may override each.
+        theme = self.current_theme
+        derived = {
+            "status-ok": theme.success,
+            "status-busy": theme.primary,
+            "status-warn": theme.warning,
+            "status-error": theme.error,
+            "inbox-unread": theme.accent,
+        }
+        return {
+            **TEXTUAL_ANSI_DEFAULTS,
+            **THEME_VARIABLE_DEFAULTS,
+            **{name: value for name, value in derived.items() if value},
+        }
+
+    def on_mount(self) -> None:
+        self.keymap_problems = self._unknown_keymap_ids() + self._keymap_clashes()
+        self.problems += self.keymap_problems
+        self.set_keymap(self.keymap)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.problems:
+            self.notify(
+                sanitize("\n".join(self.problems), max_chars=1500),
+                title="Configuration problems",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+
+    # --- keymap ---------------------------------------------------------------------
+
+    def binding_owners(self) -> Iterable[type[DOMNode]]:
+        """Every class whose bindings the keymap and the help cover, without repeats."""
+        owners: dict[type[DOMNode], None] = {type(self): None}
+        owners.update(dict.fromkeys(BINDING_OWNERS))
+        for screen in self.screen_stack:
+            owners[type(screen)] = None
+            owners.update(dict.fromkeys(type(node) for node in screen.walk_children()))
+        return owners
+
+    def known_binding_ids(self) -> set[str]:
+        return {info.id for info in collect_bindings(self, self.binding_owners(), keymap={})}
+
+    def _unknown_keymap_ids(self) -> list[str]:
+        unknown = sorted(set(self.keymap) - self.known_binding_ids())
+        return [f"[keymap]: unknown binding id {name!r} (press ? for the list)" for name in unknown]
+
+    def _keymap_clashes(self) -> list[str]:
+        """Keys the keymap gives to a binding while another binding in reach still has them.
+
+        Textual only reports clashes with bindings that have no id, so we look ourselves:
+        within one class, or against the app and main screen, which are always in reach.
+        """
+        always = {type(self), MainScreen}
+        effective: list[tuple[type[DOMNode], str, str]] = []
+        for owner in self.binding_owners():
+            for binding in Binding.make_bindings(owner.BINDINGS):
+                if binding.id is None:
+                    continue
+                keys = self.keymap.get(binding.id, binding.key).split(",")
+                effective += [(owner, binding.id, key.strip()) for key in keys]
+        found: set[tuple[str, str, str]] = set()
+        for owner, remapped, key in effective:
+            if remapped not in self.keymap:
+                continue
+            for other_owner, other, other_key in effective:
+                in_reach = owner is other_owner or bool({owner, other_owner} & always)
+                if other != remapped and other_key == key and in_reach:
+                    found.add((key, remapped, other))
+        return [
+            f"[keymap]: {remapped!r} = {key!r} takes that key from {other!r}"
+            for key, remapped, other in sorted(found)
+        ]
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        ids = frozenset(binding.id or binding.action for binding in clashed_bindings)
+        if ids in self._clashes_reported:
+            return  # Textual reports a clash on every key press; one toast is enough
+        self._clashes_reported.add(ids)
+        self.notify(
+            sanitize(f"[keymap] takes these keys from: {', '.join(sorted(ids))}", max_chars=300),
+            title="Key clash",
+            severity="warning",
+            markup=False,
+        )
+
+    # --- actions and palette --------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every binding with its id and keys."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(collect_bindings(self, self.binding_owners(), self.keymap)))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for number, (tab, title) in enumerate(TAB_TITLES.items(), start=1):
+            yield SystemCommand(
+                f"Go to {title}", f"Show the {title} tab (key {number})", self._go_to(tab)
+            )
+        yield SystemCommand("Keys and help", "List every key binding and its id", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def _go_to(self, tab: str) -> Callable[[], None]:
+        def go() -> None:
+            self.main_screen.action_show_tab(tab)
+
+        return go
+
+    # --- theme persistence ----------------------------------------------------------
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name == self._saved_theme:
+            return
+        self._saved_theme = theme.name
+        if self.on_theme_change is None:
+            return
+        try:
+            self.on_theme_change(theme.name)
+        except Exception as exc:  # saving must never take the dashboard down
+            self.notify(
+                sanitize(f"could not save the theme: {exc}", max_chars=300),
+                title="Preferences",
+                severity="error",
+                markup=False,
+            )
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    """``linkdeck`` and ``linkdeck --demo``: for now the shell alone (no store, no sync yet)."""
+    from tui.config.paths import default_config_path, user_themes_dir
+
+    config_path: Path = getattr(args, "config", None) or default_config_path()
+    app = DashboardApp(
+        demo=bool(getattr(args, "demo", False)), user_themes_dir=user_themes_dir(config_path)
+    )
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,87 @@
+"""Outside text as Textual Content: the one door through which hostile strings reach the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.content import Content, Span
+from textual.style import Style
+
+from tui.domain.safetext import CUT_MARK, sanitize
+
+__all__ = ["safe", "safe_highlight"]
+
+
+def safe(
+    text: object,
+    *,
+    style: Style | str = "",
+    max_chars: int = 4000,
+    max_combining: int = 4,
+    single_line: bool = False,
+) -> Content:
+    """Outside text (a message, a name, an API error) ready to display.
+
+    The text is sanitised and wrapped as plain Content, never parsed as markup, so
+    ``[bold]`` or ``[@click=app.quit]`` inside it show literally and do nothing.
+
+    Args:
+        text: Anything; non-strings are shown through ``str()``.
+        style: Our own style for the whole text (never taken from the text).
+        max_chars: See :func:`tui.domain.safetext.sanitize`.
+        max_combining: See :func:`tui.domain.safetext.sanitize`.
+        single_line: See :func:`tui.domain.safetext.sanitize`.
+    """
+    clean = sanitize(
+        text, max_chars=max_chars, max_combining=max_combining, single_line=single_line
+    )
+    return Content.styled(clean, style)
+
+
+def safe_highlight(
+    text: object,
+    spans: Sequence[tuple[int, int]],
+    style: Style | str,
+    *,
+    max_chars: int = 4000,
+    single_line: bool = False,
+) -> Content:
+    """Like :func:`safe`, with parts of the text highlighted (e.g. search matches).
+
+    Args:
+        text: The outside text.
+        spans: ``(start, end)`` offsets into the original ``text``; markers that
+            replace unsafe characters shift offsets, so this maps them for you.
+        style: Style of the highlighted parts.
+        max_chars: Cut the text after this many characters.
+        single_line: Newlines become ``⏎`` and tabs become spaces.
+    """
+    raw = text if isinstance(text, str) else sanitize(text, max_chars=max_chars)
+    left_out = len(raw) - max_chars
+    if left_out > 0:
+        raw = raw[:max_chars]
+    pieces: list[str] = []
+    marks: list[Span] = []
+    position = 0
+    offset = 0
+    for start, end in sorted(spans):
+        start = max(start, position)
+        end = min(end, len(raw))
+        if end <= start:
+            continue
+        before = _piece(raw[position:start], single_line)
+        match = _piece(raw[start:end], single_line)
+        pieces += [before, match]
+        offset += len(before)
+        marks.append(Span(offset, offset + len(match), style))
+        offset += len(match)
+        position = end
+    pieces.append(_piece(raw[position:], single_line))
+    if left_out > 0:
+        pieces.append(CUT_MARK.format(n=left_out))
+    return Content("".join(pieces), marks)
+
+
+def _piece(part: str, single_line: bool) -> str:
+    # Pieces are already cut to length, so sanitize must not cut them again.
+    return sanitize(part, max_chars=len(part), single_line=single_line)

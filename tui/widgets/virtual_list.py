@@ -1,0 +1,302 @@
+"""A list that draws only its visible rows, so a million rows cost no more than fifty."""
+
+from __future__ import annotations
+
+import inspect
+from collections import OrderedDict
+from collections.abc import Awaitable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol, runtime_checkable
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+__all__ = ["AsyncRowSource", "Row", "RowSource", "VirtualList"]
+
+PAGE_SIZE = 200
+MAX_CACHED_PAGES = 32
+"""About 6,400 rows: enough for a tall terminal plus paging back and forth."""
+
+
+class Row(Protocol):
+    """One line of the list."""
+
+    @property
+    def key(self) -> Hashable:
+        """Stable identity: the cursor follows it when rows move."""
+        ...
+
+    def render(self, width: int) -> Content | Strip:
+        """The row drawn in ``width`` cells (outside text must go through ``safe``)."""
+        ...
+
+
+@runtime_checkable
+class RowSource(Protocol):
+    """Rows available at once (in memory, or a synchronous cache in front of the store)."""
+
+    def count(self) -> int: ...
+
+    def rows(self, offset: int, limit: int) -> Sequence[Row]: ...
+
+    def index_of(self, key: Hashable) -> int | None:
+        """Where the row with this key is now, or ``None`` if it is gone."""
+        ...
+
+
+@runtime_checkable
+class AsyncRowSource(Protocol):
+    """Rows that take a trip to the store: fetched in pages, drawn when they land.
+
+    ``count()`` stays synchronous: the owner keeps it current and calls
+    ``VirtualList.source_changed()`` when it changes.
+    """
+
+    def count(self) -> int: ...
+
+    async def fetch(self, offset: int, limit: int) -> Sequence[Row]: ...
+
+    def index_of(self, key: Hashable) -> int | Awaitable[int | None] | None: ...
+
+
+class VirtualList(ScrollView, can_focus=True):
+    """A keyboard-driven list over a :class:`RowSource` or :class:`AsyncRowSource`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page-up"),
+        Binding("enter", "select", "Open", id="list.open"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"virtual-list--cursor", "virtual-list--pending"}
+
+    DEFAULT_CSS = """
+    VirtualList {
+        height: 1fr;
+        overflow-x: hidden;
+        & > .virtual-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .virtual-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .virtual-list--pending {
+            color: $text-muted;
+        }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    """Index of the highlighted row."""
+
+    @dataclass
+    class Selected(Message):
+        """The user pressed enter on a row."""
+
+        key: Hashable
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to another row."""
+
+        key: Hashable | None
+
+    def __init__(
+        self,
+        source: RowSource | AsyncRowSource,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.source = source
+        self._pages: OrderedDict[int, Sequence[Row]] = OrderedDict()
+        self._pending: set[int] = set()
+        self._generation = 0
+        self._count = source.count()
+        self._cursor_key: Hashable | None = None
+        self.virtual_size = Size(0, self._count)
+
+    @property
+    def row_count(self) -> int:
+        """How many rows the source had when last asked."""
+        return self._count
+
+    @property
+    def cursor_key(self) -> Hashable | None:
+        """Key of the highlighted row (``None`` while its page is still loading)."""
+        return self._cursor_key
+
+    @property
+    def _is_async(self) -> bool:
+        return not hasattr(self.source, "rows") and hasattr(self.source, "fetch")
+
+    # --- rows and pages -------------------------------------------------------------
+
+    def _row_at(self, index: int) -> Row | None:
+        """The row at ``index`` if it is cached or can be read at once; else starts a fetch."""
+        if not 0 <= index < self._count:
+            return None
+        page_no, slot = divmod(index, PAGE_SIZE)
+        page = self._pages.get(page_no)
+        if page is None:
+            if self._is_async:
+                self._request_page(page_no)
+                return None
+            assert isinstance(self.source, RowSource)
+            page = self.source.rows(page_no * PAGE_SIZE, PAGE_SIZE)
+            self._store_page(page_no, page)
+        else:
+            self._pages.move_to_end(page_no)
+        return page[slot] if slot < len(page) else None
+
+    def _store_page(self, page_no: int, page: Sequence[Row]) -> None:
+        self._pages[page_no] = page
+        self._pages.move_to_end(page_no)
+        while len(self._pages) > MAX_CACHED_PAGES:
+            self._pages.popitem(last=False)
+
+    def _request_page(self, page_no: int) -> None:
+        if page_no in self._pending:
+            return
+        self._pending.add(page_no)
+        self._fetch_page(page_no, self._generation)
+
+    @work(group="virtual-list-fetch", exit_on_error=False)
+    async def _fetch_page(self, page_no: int, generation: int) -> None:
+        fetch = getattr(self.source, "fetch")  # noqa: B009 - only async sources get here
+        try:
+            page: Sequence[Row] = await fetch(page_no * PAGE_SIZE, PAGE_SIZE)
+        finally:
+            if generation == self._generation:
+                self._pending.discard(page_no)
+        if generation != self._generation:
+            return  # the source changed while we waited: these rows may be stale
+        self._store_page(page_no, page)
+        if page_no * PAGE_SIZE <= self.cursor < (page_no + 1) * PAGE_SIZE:
+            self._remember_cursor_key()
+        self.refresh()
+
+    # --- drawing --------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.get_visual_style()
+        if index >= self._count:
+            return Strip.blank(width, base.rich_style)
+        row = self._row_at(index)
+        is_cursor = index == self.cursor
+        if row is None:
+            style = self.get_visual_style("virtual-list--pending")
+            if is_cursor:
+                style = self.get_visual_style("virtual-list--cursor")
+            return Strip(Content("…").truncate(width, pad=True).render_segments(style), width)
+        style = self.get_visual_style("virtual-list--cursor") if is_cursor else base
+        drawn = row.render(width)
+        if isinstance(drawn, Strip):
+            return drawn.apply_style(style.rich_style).adjust_cell_length(width, style.rich_style)
+        line = drawn.first_line.truncate(width, pad=True)
+        return Strip(line.render_segments(style), width)
+
+    # --- cursor ---------------------------------------------------------------------
+
+    def _remember_cursor_key(self) -> None:
+        row = self._row_at(self.cursor)
+        self._cursor_key = row.key if row is not None else None
+
+    def validate_cursor(self, cursor: int) -> int:
+        return max(0, min(cursor, self._count - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._remember_cursor_key()
+        self._scroll_to_cursor()
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.post_message(self.Highlighted(self._cursor_key))
+
+    def _scroll_to_cursor(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self._count - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(1, self.scrollable_content_region.height)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(1, self.scrollable_content_region.height)
+
+    def action_select(self) -> None:
+        if self._count and self._cursor_key is not None:
+            self.post_message(self.Selected(self._cursor_key))
+
+    # --- changes in the source ------------------------------------------------------
+
+    def source_changed(self) -> None:
+        """Call when rows were added, removed or reordered: the cursor stays on its row.
+
+        If rows were inserted above the cursor, the view scrolls by as many lines,
+        so the highlighted row does not move on screen either.
+        """
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        old_cursor = self.cursor
+        self._count = self.source.count()
+        self.virtual_size = Size(0, self._count)
+        key = self._cursor_key
+        if key is None:
+            self._move_after_change(old_cursor, old_cursor)
+            return
+        found = self.source.index_of(key)
+        if inspect.isawaitable(found):
+            self._follow_key(found, key, old_cursor)
+        else:
+            self._move_after_change(old_cursor, old_cursor if found is None else found)
+
+    @work(group="virtual-list-follow", exclusive=True, exit_on_error=False)
+    async def _follow_key(
+        self, found: Awaitable[int | None], key: Hashable, old_cursor: int
+    ) -> None:
+        index = await found
+        self._cursor_key = key
+        self._move_after_change(old_cursor, old_cursor if index is None else index)
+
+    def _move_after_change(self, old_cursor: int, new_cursor: int) -> None:
+        shift = new_cursor - old_cursor
+        if shift:
+            self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+        self.set_reactive(VirtualList.cursor, self.validate_cursor(new_cursor))
+        self._remember_cursor_key()
+        self._scroll_to_cursor()
+        self.refresh()
