@@ -1,5 +1,86 @@
-"""adapters package."""
+"""Platform adapters: the Graph API client and the Messenger and Instagram adapters."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+
+from tui.adapters.base import ConversationChange, PlatformAdapter, SendResult, Verification
+from tui.adapters.errors import (
+    AdapterError,
+    InvalidRequest,
+    OutcomeUnknown,
+    PermissionMissing,
+    RateLimited,
+    RecipientUnavailable,
+    TokenInvalid,
+    Transient,
+    WindowClosed,
+    map_graph_error,
+)
+from tui.adapters.graph import GraphClient, GraphResponse, utc_now
+from tui.adapters.instagram import InstagramAdapter
+from tui.adapters.messenger import MessengerAdapter
+from tui.adapters.usage import Usage
+from tui.domain import Account, InstagramApi, Platform
+
+FACEBOOK_URL = "https://graph.facebook.com"
+INSTAGRAM_URL = "https://graph.instagram.com"
+
+__all__ = [
+    "FACEBOOK_URL",
+    "INSTAGRAM_URL",
+    "AdapterError",
+    "ConversationChange",
+    "GraphClient",
+    "GraphResponse",
+    "InstagramAdapter",
+    "InvalidRequest",
+    "MessengerAdapter",
+    "OutcomeUnknown",
+    "PermissionMissing",
+    "PlatformAdapter",
+    "RateLimited",
+    "RecipientUnavailable",
+    "SendResult",
+    "TokenInvalid",
+    "Transient",
+    "Usage",
+    "Verification",
+    "WindowClosed",
+    "make_adapter",
+    "map_graph_error",
+]
+
+
+def make_adapter(
+    account: Account,
+    token: str | Callable[[], str],
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    client: httpx.AsyncClient | None = None,
+    deadline: float = 30.0,
+    clock: Callable[[], datetime] = utc_now,
+) -> PlatformAdapter:
+    """The adapter for an account, with its own ``GraphClient`` on the right host.
+
+    ``account.graph_url`` overrides Meta's host (the simulator, a proxy). ``clock`` is the
+    adapter's idea of now (reply windows, rate-limit deadlines); the demo passes the
+    simulator's. Close the adapter's ``client`` when done with it.
+    """
+    login = account.platform is Platform.INSTAGRAM and account.api is InstagramApi.INSTAGRAM_LOGIN
+    base_url = account.graph_url or (INSTAGRAM_URL if login else FACEBOOK_URL)
+    graph = GraphClient(
+        base_url,
+        token,
+        version=account.api_version,
+        client=client,
+        transport=transport,
+        deadline=deadline,
+        clock=clock,
+    )
+    if account.platform is Platform.INSTAGRAM:
+        return InstagramAdapter(account, graph)
+    return MessengerAdapter(account, graph)
