@@ -75,7 +75,9 @@ CONVS = f"{PAGE_ID}/conversations"
 
 async def test_idle_poll_costs_one_request() -> None:
     fake = FakeGraph({("GET", CONVS): listing([conv("t_1", 5), conv("t_2", 50)], after="c1")})
-    changes = await adapter(fake).changed_conversations(NOW - timedelta(minutes=5))
+    changes = await adapter(fake).changed_conversations(
+        NOW - timedelta(minutes=5) + timedelta(seconds=1)
+    )
     assert changes == []
     assert len(fake.requests) == 1
     params = fake.requests[0].url.params

@@ -39,6 +39,11 @@ class ConversationChange:
 
     conversation: Conversation
     updated_at: datetime
+    newest_message_id: str | None = None
+    """The id of the conversation's newest message, when the listing gave it.
+
+    Graph times have one-second resolution, so a conversation updated in the same
+    second as the last poll looks unchanged by time alone; its newest id tells."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ class MessengerAdapter(GraphAdapter):
     """A Facebook Page's Messenger inbox, through graph.facebook.com with a Page token."""
 
     platform: ClassVar[Platform] = Platform.MESSENGER
-    conversation_fields: ClassVar[str] = "id,updated_time,participants,snippet,unread_count"
+    conversation_fields: ClassVar[str] = (
+        "id,updated_time,participants,snippet,unread_count,messages.limit(1){id,created_time}"
+    )
 
     def __init__(self, account: Account, client: GraphClient) -> None:
         super().__init__(account, client)

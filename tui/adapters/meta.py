@@ -45,7 +45,9 @@ class GraphAdapter:
     """Permission -> the feature its absence disables (set by each subclass)."""
     send_permission: str
     read_permission: str
-    conversation_fields: ClassVar[str] = "id,updated_time,participants"
+    conversation_fields: ClassVar[str] = (
+        "id,updated_time,participants,messages.limit(1){id,created_time}"
+    )
     recent_limit: ClassVar[int] = PAGE_SIZE
     """How many messages ``new_messages`` asks for in its single request."""
     detail_limited: ClassVar[bool] = False
@@ -190,12 +192,17 @@ class GraphAdapter:
                     except MalformedRecord as exc:
                         self._problem("conversation", raw, str(exc))
                         continue
-                    if since is not None and conversation.updated_at <= since:
+                    # Strictly older ends the walk: the boundary second may hold news.
+                    if since is not None and conversation.updated_at < since:
                         return changes
                     if conversation.remote_id in seen:
                         continue
                     seen.add(conversation.remote_id)
-                    changes.append(ConversationChange(conversation, conversation.updated_at))
+                    changes.append(
+                        ConversationChange(
+                            conversation, conversation.updated_at, newest_message_id(raw)
+                        )
+                    )
         return changes
 
     def _map_messages(
@@ -408,3 +415,13 @@ class GraphAdapter:
 
     async def refresh_token(self) -> tuple[str, datetime | None] | None:
         return None
+
+
+def newest_message_id(raw: Mapping[str, Any]) -> str | None:
+    """The id in a listing's ``messages.limit(1){id}`` expansion, if present and sane."""
+    messages = raw.get("messages")
+    data = messages.get("data") if isinstance(messages, dict) else None
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        first = data[0].get("id")
+        return first if isinstance(first, str) and first else None
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tui.domain.models import (
     Account,
     AccountState,
+    AccountStatus,
     ActivityEvent,
     Attachment,
     Conversation,
@@ -33,6 +34,7 @@ from tui.domain.window import ReplyWindow, WindowState, reply_window, text_limit
 __all__ = [
     "Account",
     "AccountState",
+    "AccountStatus",
     "ActivityEvent",
     "Attachment",
     "Conversation",

@@ -179,6 +179,21 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class AccountStatus:
+    """Health of one account as the header and the Profiles tab show it."""
+
+    account_id: str
+    platform: str
+    """``messenger`` or ``instagram`` (any string: shown, never trusted)."""
+    state: AccountState
+    detail: str = ""
+    """The platform's reason or our own summary (untrusted: display through safe text)."""
+    until: datetime | None = None
+    """Rate limited until, or the next attempt after an error (timezone-aware)."""
+    last_success: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SyncCursor:
     """How far the sync engine has read an account; stored with the data it covers."""
 

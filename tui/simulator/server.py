@@ -145,6 +145,10 @@ async def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Async
                     break
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # Only the server's own shutdown cancels a connection; ending quietly keeps
+            # asyncio from logging an idle keep-alive socket as an error.
+            pass
         finally:
             if task is not None:
                 connections.discard(task)

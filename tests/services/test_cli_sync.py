@@ -1,0 +1,101 @@
+"""The documented first steps: simulate on loopback, sync once, export what was stored."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+LINKDECK = [sys.executable, "-m", "tui"]
+
+
+@pytest.fixture
+def simulator(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    config_dir = tmp_path / "cfg"
+    proc = subprocess.Popen(
+        [*LINKDECK, "simulate", "--port", "0", "--write-config", str(config_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert match, f"simulate printed {line!r}"
+    try:
+        yield match.group(0), config_dir / "config.toml"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(5)
+
+
+def test_simulate_then_sync_once_then_export(simulator: tuple[str, Path], tmp_path: Path) -> None:
+    _url, config = simulator
+    data = tmp_path / "data"
+    sync = subprocess.run(
+        [*LINKDECK, "sync", "--once", "--config", str(config), "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sync.returncode == 0, sync.stderr
+    token = (config.parent / "secrets.toml").read_text()
+    for secret in re.findall(r'"([A-Za-z0-9]{20,})"', token):
+        assert secret not in sync.stderr, "a token reached the log"
+    export = subprocess.run(
+        [*LINKDECK, "export", "--data-dir", str(data), "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    rows = [json.loads(line) for line in export.stdout.splitlines()]
+    assert {r["account"] for r in rows} == {"demo-page", "demo-ig", "demo-iglogin"}
+    assert len(rows) > 100
+    assert len({(r["account"], r["message_id"]) for r in rows}) == len(rows), "no duplicates"
+
+
+def test_sync_stops_within_two_seconds_on_sigterm(
+    simulator: tuple[str, Path], tmp_path: Path
+) -> None:
+    _url, config = simulator
+    proc = subprocess.Popen(
+        [*LINKDECK, "sync", "--config", str(config), "--data-dir", str(tmp_path / "d")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    time.sleep(1.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(5)
+    assert time.monotonic() - started < 2.0
+    assert proc.returncode == 0
+
+
+def test_sync_without_accounts_says_how_to_link(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            *LINKDECK,
+            "sync",
+            "--once",
+            "--config",
+            str(tmp_path / "none.toml"),
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "linkdeck link" in result.stderr and "--demo" in result.stderr

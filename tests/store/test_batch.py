@@ -1,0 +1,244 @@
+"""apply_batch: idempotent upserts, conversation summaries, atomic cursors, quarantine."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from tests.store.conftest import NOW, at, conv, msg
+from tui.domain.models import MessageKind, Platform, TriageStatus
+from tui.store import MAX_TEXT_BYTES, InboxView, Store
+
+M = Platform.MESSENGER
+
+
+async def test_same_batch_twice_is_idempotent(store: Store) -> None:
+    batch = [msg("m1", "hi", minute=1), msg("m2", "order a cake", minute=2)]
+    first = await store.apply_batch(
+        "bakery", platform=M, conversations=[conv("t_1")], messages=batch
+    )
+    second = await store.apply_batch(
+        "bakery", platform=M, conversations=[conv("t_1")], messages=batch
+    )
+    assert [m.remote_id for m in first.new_messages] == ["m1", "m2"]
+    assert second.new_messages == [] and second.updated == 0
+    assert second.changed_conversations == []
+    page = await store.messages_page("bakery", "t_1", None, 10)
+    assert [m.remote_id for m in page] == ["m2", "m1"]
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None
+    assert (c.message_count, c.unread_count) == (2, 2)
+    assert await store.counts("bakery") == (1, 2)
+
+
+async def test_new_messages_come_back_in_created_order(store: Store) -> None:
+    result = await store.apply_batch(
+        "bakery",
+        platform=M,
+        messages=[msg("m3", minute=3), msg("m1", minute=1), msg("m2", minute=2)],
+    )
+    assert [m.remote_id for m in result.new_messages] == ["m1", "m2", "m3"]
+
+
+async def test_summary_follows_the_newest_message(store: Store) -> None:
+    await store.apply_batch(
+        "bakery",
+        platform=M,
+        messages=[
+            msg("m1", "first", minute=1),
+            msg("m2", "second", minute=2),
+            msg("m3", "we can do that", minute=3, from_us=True),
+        ],
+    )
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None
+    assert c.snippet == "we can do that"
+    assert c.updated_at == at(3)
+    assert c.last_inbound_at == at(2)
+    assert c.unread_count == 2  # our own reply is not unread
+    assert c.customer.name == "Ana Silva"  # stub conversation took the customer's name
+    assert await store.count_conversations(InboxView("needs_reply"), NOW) == 0
+    await store.apply_batch("bakery", platform=M, messages=[msg("m4", "thanks!", minute=4)])
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and c.snippet == "thanks!" and c.unread_count == 3
+    assert await store.count_conversations(InboxView("needs_reply"), NOW) == 1
+
+
+async def test_edit_changes_text_without_counting_as_new(store: Store) -> None:
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "one cake", minute=1)])
+    result = await store.apply_batch(
+        "bakery", platform=M, messages=[msg("m1", "two cakes", minute=1)]
+    )
+    assert result.new_messages == [] and result.updated == 1
+    assert result.changed_conversations == ["t_1"]
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and c.snippet == "two cakes" and c.unread_count == 1
+
+
+async def test_inbound_message_reopens_done_and_snoozed(store: Store) -> None:
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", minute=1)])
+    await store.apply_batch("bakery", platform=M, messages=[msg("x1", conv="t_2", minute=1)])
+    await store.set_status("bakery", "t_1", TriageStatus.DONE)
+    await store.set_status("bakery", "t_2", TriageStatus.SNOOZED, datetime(2027, 1, 1, tzinfo=UTC))
+    # An echo of our own reply must not reopen anything.
+    await store.apply_batch(
+        "bakery", platform=M, messages=[msg("m2", minute=2, from_us=True, kind=MessageKind.ECHO)]
+    )
+    c1 = await store.get_conversation("bakery", "t_1")
+    assert c1 is not None and c1.triage.status is TriageStatus.DONE
+    await store.apply_batch(
+        "bakery",
+        platform=M,
+        messages=[msg("m3", "still there?", minute=3), msg("x2", conv="t_2", minute=3)],
+    )
+    for remote_id in ("t_1", "t_2"):
+        c = await store.get_conversation("bakery", remote_id)
+        assert c is not None and c.triage.status is TriageStatus.OPEN
+        assert c.triage.snoozed_until is None
+
+
+async def test_store_bodies_off_keeps_no_text(store: Store, db_path: Path) -> None:
+    result = await store.apply_batch(
+        "bakery",
+        platform=M,
+        messages=[msg("m1", "secret recipe zanzibar", minute=1)],
+        store_bodies=False,
+    )
+    assert len(result.new_messages) == 1
+    page = await store.messages_page("bakery", "t_1", None, 5)
+    assert page[0].text == ""
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and c.snippet == ""
+    assert await store.search("zanzibar") == []
+    await store.checkpoint()
+    assert b"zanzibar" not in db_path.read_bytes()
+
+
+async def test_cursors_are_kept_with_the_batch(store: Store) -> None:
+    await store.apply_batch(
+        "bakery", platform=M, messages=[msg("m1")], cursors={"conversations": "c1", "x": "y"}
+    )
+    await store.apply_batch("bakery", platform=M, cursors={"conversations": "c2"})
+    assert await store.get_cursor("bakery", "conversations") == "c2"
+    assert await store.cursors("bakery") == {"conversations": "c2", "x": "y"}
+    assert await store.get_cursor("other", "conversations") is None
+
+
+async def test_failed_commit_leaves_neither_cursor_nor_messages(
+    store: Store, db_path: Path
+) -> None:
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1")], cursors={"c": "old"})
+    # A second connection arms a failure that strikes after the messages are written,
+    # when the cursor row goes in: the whole batch must roll back.
+    other = sqlite3.connect(db_path)
+    other.execute(
+        "CREATE TRIGGER fail_cursor BEFORE UPDATE ON cursors "
+        "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    other.commit()
+    with pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
+        await store.apply_batch(
+            "bakery",
+            platform=M,
+            conversations=[conv("t_9")],
+            messages=[msg("m2", "lost", minute=5), msg("m3", conv="t_9", minute=6)],
+            cursors={"c": "new"},
+        )
+    other.execute("DROP TRIGGER fail_cursor")
+    other.commit()
+    other.close()
+    assert await store.get_cursor("bakery", "c") == "old"
+    assert await store.counts("bakery") == (1, 1)
+    assert await store.get_conversation("bakery", "t_9") is None
+    assert await store.search("lost") == []
+    # The store is still usable afterwards.
+    result = await store.apply_batch(
+        "bakery", platform=M, messages=[msg("m2", "found", minute=5)], cursors={"c": "new"}
+    )
+    assert [m.remote_id for m in result.new_messages] == ["m2"]
+    assert await store.get_cursor("bakery", "c") == "new"
+
+
+POISON: list[tuple[str, dict[str, Any], str]] = [
+    ("lone surrogate", {"text": "bad \ud800 text"}, "surrogate"),
+    ("NUL", {"text": "a\x00b"}, "NUL"),
+    ("int text", {"text": 123}, "text is int"),
+    ("string time", {"created_at": "2026-11-25"}, "created_at is str"),
+    ("huge body", {"text": "x" * (MAX_TEXT_BYTES + 1)}, "larger than"),
+    ("surrogate name", {"sender_name": "\udfff"}, "surrogate"),
+    ("empty id", {"remote_id": ""}, "remote_id is empty"),
+]
+
+
+@pytest.mark.parametrize(("label", "change", "reason"), POISON, ids=[p[0] for p in POISON])
+async def test_poison_record_is_quarantined_and_the_rest_stored(
+    store: Store, label: str, change: dict[str, Any], reason: str
+) -> None:
+    poison = replace(msg("bad", minute=2), **change)
+    result = await store.apply_batch(
+        "bakery",
+        platform=M,
+        messages=[msg("m1", "good one", minute=1), poison, msg("m3", "good too", minute=3)],
+        cursors={"conversations": "after"},
+    )
+    assert [m.remote_id for m in result.new_messages] == ["m1", "m3"]
+    assert len(result.quarantined) == 1
+    assert reason in result.quarantined[0].reason
+    assert await store.get_cursor("bakery", "conversations") == "after"
+    kept = await store.quarantined()
+    assert len(kept) == 1 and kept[0].kind == "message" and reason in kept[0].reason
+    assert len(kept[0].payload) < 10_000
+    assert [h.message.remote_id for h in await store.search("good")] == ["m3", "m1"]
+
+
+async def test_quarantine_of_a_bad_conversation(store: Store) -> None:
+    bad = replace(conv("t_bad"), updated_at=cast(datetime, "yesterday"))
+    result = await store.apply_batch(
+        "bakery", platform=M, conversations=[bad, conv("t_ok")], messages=[msg("m1")]
+    )
+    assert [q.remote_id for q in result.quarantined] == ["t_bad"]
+    assert await store.get_conversation("bakery", "t_ok") is not None
+    assert await store.get_conversation("bakery", "t_bad") is None
+
+
+async def test_sql_refusal_of_one_record_falls_back_to_savepoints(
+    store: Store, db_path: Path
+) -> None:
+    other = sqlite3.connect(db_path)
+    other.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN new.remote_id = 'm2' "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    other.commit()
+    other.close()
+    result = await store.apply_batch(
+        "bakery",
+        platform=M,
+        messages=[msg("m1", "alpha", minute=1), msg("m2", minute=2), msg("m3", "gamma", minute=3)],
+        cursors={"c": "v"},
+    )
+    assert [m.remote_id for m in result.new_messages] == ["m1", "m3"]
+    assert [q.remote_id for q in result.quarantined] == ["m2"]
+    assert await store.counts("bakery") == (1, 2)
+    assert await store.get_cursor("bakery", "c") == "v"
+    assert [h.message.remote_id for h in await store.search("alpha OR gamma")] == []
+    assert [h.message.remote_id for h in await store.search("gamma")] == ["m3"]
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and c.message_count == 2
+    # FTS5 raises on this check when the index and the table disagree.
+    await store._db.execute(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"
+    )
+
+
+async def test_bad_cursor_value_is_refused_before_writing(store: Store) -> None:
+    with pytest.raises(ValueError):
+        await store.apply_batch(
+            "bakery", platform=M, messages=[msg("m1")], cursors={"c": cast(str, 5)}
+        )
+    assert await store.counts("bakery") == (0, 0)

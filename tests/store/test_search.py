@@ -1,0 +1,170 @@
+"""Search: any typed string is safe, filters narrow, spans point at the words, FTS stays exact."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.store.conftest import conv, msg
+from tui.domain.models import Platform
+from tui.store import Store
+from tui.store.search import parse
+
+M = Platform.MESSENGER
+IG = Platform.INSTAGRAM
+
+
+@pytest.fixture
+async def filled(store: Store) -> Store:
+    await store.apply_batch(
+        "bakery",
+        platform=M,
+        conversations=[conv("t_1", "Ana Silva"), conv("t_2", "Bruno Costa", customer_id="p2")],
+        messages=[
+            msg("m1", "Do you have a chocolate cake?", minute=1),
+            msg("m2", "Yes, chocolate cake for Saturday", minute=2, from_us=True),
+            msg("m3", "Pão de queijo e café", conv="t_2", sender="p2", name="Bruno", minute=3),
+            msg("m4", "an old message", minute=-60 * 24 * 30),
+        ],
+    )
+    await store.apply_batch(
+        "bakery-ig",
+        platform=IG,
+        messages=[
+            msg("i1", "Is the CHOCOLATE vegan?", account="bakery-ig", conv="ig_1", minute=4),
+        ],
+    )
+    return store
+
+
+async def test_words_match_whole_and_newest_first(filled: Store) -> None:
+    hits = await filled.search("chocolate")
+    assert [h.message.remote_id for h in hits] == ["i1", "m2", "m1"]
+    assert all(h.conversation is not None for h in hits)
+    assert await filled.search("choc") == []
+    assert [h.message.remote_id for h in await filled.search("choc*")] == ["i1", "m2", "m1"]
+
+
+async def test_spans_point_at_matched_words(filled: Store) -> None:
+    hits = await filled.search("chocolate cake")
+    texts = {h.message.remote_id: h for h in hits}
+    assert set(texts) == {"m1", "m2"}
+    hit = texts["m2"]
+    assert [hit.message.text[a:b] for a, b in hit.spans] == ["chocolate", "cake"]
+    upper = (await filled.search("chocolate"))[0]
+    assert [upper.message.text[a:b] for a, b in upper.spans] == ["CHOCOLATE"]
+    accented = await filled.search("cafe pao")
+    assert [accented[0].message.text[a:b] for a, b in accented[0].spans] == ["Pão", "café"]
+
+
+async def test_quoted_phrase(filled: Store) -> None:
+    assert [h.message.remote_id for h in await filled.search('"chocolate cake"')] == ["m2", "m1"]
+    assert await filled.search('"cake chocolate"') == []
+
+
+async def test_filters(filled: Store) -> None:
+    async def ids(query: str) -> list[str]:
+        return [h.message.remote_id for h in await filled.search(query)]
+
+    assert await ids("chocolate platform:instagram") == ["i1"]
+    assert await ids("chocolate platform:MESSENGER") == ["m2", "m1"]
+    assert await ids("chocolate account:bakery") == ["m2", "m1"]
+    assert await ids("from:bruno") == ["m3"]
+    assert await ids('from:"ana silva" chocolate') == ["i1", "m1"]
+    assert await ids("before:2026-11-01") == ["m4"]
+    assert await ids("after:2026-11-20 account:bakery") == ["m3", "m2", "m1"]
+    assert await ids("after:2026-11-21") == []
+    # Not a filter: an unknown key, a bad date or platform stays plain text.
+    assert await ids("colour:red") == []
+    assert await ids("before:soon") == []
+    assert await ids("platform:fax") == []
+
+
+async def test_limit(filled: Store) -> None:
+    assert len(await filled.search("chocolate", limit=2)) == 2
+    assert await filled.search("chocolate", limit=0) == []
+
+
+HOSTILE = [
+    '"',
+    '""',
+    "'",
+    "AND",
+    "OR",
+    "NOT x",
+    "NEAR(a b)",
+    "*",
+    "a*",
+    "col:x",
+    "text:hi",
+    "(",
+    ")",
+    "^",
+    "",
+    "   \t ",
+    "\ud800",
+    "cake \udfff chocolate",
+    "chocolate AND",
+    "- + : { } [ ]",
+    "\x00",
+    "chocolate*:*",
+    'from:"',
+    "from:",
+    "NEAR(chocolate cake, 3)",
+    "text: chocolate",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_hostile_queries_never_raise(filled: Store, query: str) -> None:
+    hits = await filled.search(query)
+    for hit in hits:
+        for start, end in hit.spans:
+            assert 0 <= start < end <= len(hit.message.text)
+
+
+async def test_operators_are_plain_words(filled: Store) -> None:
+    await filled.apply_batch(
+        "bakery", platform=M, messages=[msg("w1", "NOT today OR tomorrow", minute=9)]
+    )
+    assert [h.message.remote_id for h in await filled.search("NOT")] == ["w1"]
+    assert [h.message.remote_id for h in await filled.search("today OR")] == ["w1"]
+
+
+async def test_random_ten_kilobyte_strings_never_raise(filled: Store) -> None:
+    rng = random.Random(1234)
+    alphabet = "abc \"()*:^-+NEAROTD\\'\x00\ud800é 漢"
+    for _ in range(5):
+        query = "".join(rng.choice(alphabet) for _ in range(10_240))
+        assert isinstance(await filled.search(query), list)
+    assert len(parse("a " * 5000).terms) <= 32
+
+
+async def test_fts_follows_edits_and_deletes(store: Store) -> None:
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "apple pie", minute=1)])
+    assert len(await store.search("apple")) == 1
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "banana bread", minute=1)])
+    assert await store.search("apple") == []
+    hits = await store.search("banana")
+    assert [h.message.text for h in hits] == ["banana bread"]
+    assert await store.delete_message("bakery", "m1") is True
+    assert await store.delete_message("bakery", "m1") is False
+    assert await store.search("banana") == []
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and c.message_count == 0 and c.snippet == ""
+    # The index agrees with the table after all this.
+    await store._db.execute(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"
+    )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(alphabet=st.characters(codec=None), max_size=200))
+async def test_any_text_is_a_valid_query(filled: Store, query: str) -> None:
+    hits = await filled.search(query)
+    assert all(0 <= a < b <= len(h.message.text) for h in hits for a, b in h.spans)

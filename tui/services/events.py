@@ -1,0 +1,65 @@
+"""Events the sync engine and the outbox publish for the UI and the notifier."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tui.domain import AccountStatus, InboxMessage, OutboxItem
+
+
+@dataclass(frozen=True)
+class MessagesArrived:
+    """New messages were committed to the store."""
+
+    account_id: str
+    messages: Sequence[InboxMessage]
+    catch_up: bool = False
+    """Backfill or catch-up after an outage or a first sync: never alert on these."""
+
+
+@dataclass(frozen=True)
+class ConversationsChanged:
+    account_id: str
+    conversation_ids: Sequence[str]
+
+
+@dataclass(frozen=True)
+class AccountStateChanged:
+    status: AccountStatus
+
+
+@dataclass(frozen=True)
+class OutboxChanged:
+    item: OutboxItem
+
+
+Event = MessagesArrived | ConversationsChanged | AccountStateChanged | OutboxChanged
+
+
+@dataclass
+class EventBus:
+    """Fan-out of events to any number of subscribers, each with its own queue.
+
+    Publishing never blocks the publisher: a subscriber that falls far behind loses
+    its oldest events (it can always re-read the store), never the sync engine's time.
+    """
+
+    max_queue: int = 10_000
+    _queues: list[asyncio.Queue[Event]] = field(default_factory=list)
+
+    def subscribe(self) -> asyncio.Queue[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue(self.max_queue)
+        self._queues.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
+        if queue in self._queues:
+            self._queues.remove(queue)
+
+    def publish(self, event: Event) -> None:
+        for queue in self._queues:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(event)

@@ -1,0 +1,103 @@
+"""``linkdeck sync``: the sync engine without a screen, for a server, cron or a test."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from tui.config import install_excepthook, install_log_redaction
+from tui.config.paths import default_config_path, default_data_dir
+from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
+
+log = logging.getLogger("linkdeck.sync")
+STOP_GRACE = 1.5
+"""Seconds the engine gets to finish in-flight work after a stop signal (exit within 2 s)."""
+
+
+def setup_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * min(verbosity + 1, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Library chatter (every SQLite call, every socket event) only at -vv and above.
+    noisy = logging.DEBUG if verbosity >= 2 else logging.WARNING
+    for name in ("aiosqlite", "httpx", "httpcore", "asyncio"):
+        logging.getLogger(name).setLevel(noisy)
+    install_log_redaction(root)
+    install_excepthook()
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    setup_logging(getattr(args, "verbose", 0))
+    try:
+        return asyncio.run(_sync(args))
+    except AlreadyRunning as exc:
+        print(f"linkdeck sync: {exc}", file=sys.stderr)
+        return 3
+
+
+async def _sync(args: argparse.Namespace) -> int:
+    config_path = args.config or default_config_path()
+    data_dir = args.data_dir or default_data_dir()
+    runtime = await open_runtime(config_path, data_dir)
+    try:
+        for problem in runtime.problems:
+            log.warning("%s", problem)
+        if not runtime.adapters:
+            print(
+                f"linkdeck sync: no usable account in {config_path}. Link one with "
+                "'linkdeck link messenger', or try 'linkdeck --demo'.",
+                file=sys.stderr,
+            )
+            return 1
+        if args.once:
+            return await _once(runtime)
+        await _forever(runtime)
+        return 0
+    finally:
+        await runtime.close()
+
+
+async def _once(runtime: Runtime) -> int:
+    await runtime.outbox.recover()
+    reports = await runtime.engine.run_once()
+    await runtime.outbox.drain()
+    failed = 0
+    for report in reports:
+        if report.error is not None:
+            failed += 1
+            log.error("%s: %s", report.account_id, report.error)
+        else:
+            log.info(
+                "%s: %d new messages in %d conversations (%d requests)",
+                report.account_id,
+                len(report.new_messages),
+                report.changed_conversations,
+                report.requests,
+            )
+    return 1 if failed else 0
+
+
+async def _forever(runtime: Runtime) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [
+        asyncio.create_task(runtime.engine.run(stop)),
+        asyncio.create_task(runtime.outbox.run(stop)),
+    ]
+    await stop.wait()
+    log.info("stopping")
+    _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

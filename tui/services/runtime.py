@@ -1,0 +1,155 @@
+"""Wiring: preferences -> tokens -> adapters, store, event bus, sync engine and outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from tui.adapters import make_adapter
+from tui.adapters.base import PlatformAdapter
+from tui.config import Prefs, PrefsFile, SecretError, resolve_token
+from tui.config.paths import database_path, ensure_private_dir, secrets_path_for
+from tui.domain import PrivacySettings
+from tui.services.events import EventBus
+from tui.services.maintenance import history_task
+from tui.services.notifier import Notifier
+from tui.services.outbox import Outbox
+from tui.services.sync import SyncEngine
+from tui.store import Store
+
+log = logging.getLogger(__name__)
+LOCK_NAME = "linkdeck.lock"
+
+
+class AlreadyRunning(Exception):
+    """Another Linkdeck process holds this data directory."""
+
+
+@dataclass
+class Runtime:
+    """Everything a front end (dashboard or headless sync) drives.
+
+    ``prefs`` is replaced whenever the user changes a setting; the engine, the outbox
+    and the notifier read it through callables, so a change acts on the next message.
+    """
+
+    prefs: Prefs
+    prefs_file: PrefsFile
+    store: Store
+    bus: EventBus
+    engine: SyncEngine
+    outbox: Outbox
+    adapters: dict[str, PlatformAdapter]
+    problems: list[str] = field(default_factory=list)
+    """Config and secret problems to show the user (never containing a token)."""
+    data_dir: Path | None = None
+    extra_tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    """More work to run beside the engine until the stop event (the demo's traffic)."""
+    on_close: list[Callable[[], None]] = field(default_factory=list)
+    notifier: Notifier | None = None
+    """The rule engine the dashboard's alerts use; it reads ``prefs`` at each message."""
+    _lock: IO[str] | None = None
+
+    def privacy(self, account_id: str) -> PrivacySettings:
+        return self.prefs.privacy_for(account_id)
+
+    def reload_prefs(self) -> None:
+        prefs, problems = self.prefs_file.load()
+        self.prefs = prefs
+        self.problems = [str(p) for p in problems]
+
+    async def close(self) -> None:
+        for adapter in self.adapters.values():
+            with contextlib.suppress(Exception):
+                await adapter.client.aclose()
+        await self.store.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+        for callback in self.on_close:
+            callback()
+
+
+def lock_data_dir(data_dir: Path) -> IO[str]:
+    """Hold an exclusive lock on the data directory for this process's life."""
+    handle = open(data_dir / LOCK_NAME, "a+")  # noqa: SIM115 (held until close)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise AlreadyRunning(
+            f"another Linkdeck is already using {data_dir}; close it first, "
+            "or pass --data-dir to use another folder"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+async def open_runtime(
+    config_path: Path,
+    data_dir: Path,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    environ: dict[str, str] | None = None,
+    lock: bool = True,
+) -> Runtime:
+    """Load the preferences, resolve every token, open the store and build the services."""
+    prefs_file = PrefsFile(config_path)
+    prefs, config_problems = prefs_file.load()
+    problems = [str(p) for p in config_problems]
+    ensure_private_dir(data_dir)
+    handle = lock_data_dir(data_dir) if lock else None
+    try:
+        store = await Store.open(database_path(data_dir))
+    except BaseException:
+        if handle is not None:
+            handle.close()
+        raise
+    adapters: dict[str, PlatformAdapter] = {}
+    secrets = secrets_path_for(config_path)
+    for account_config in prefs.accounts:
+        try:
+            token = resolve_token(account_config, secrets, environ=environ)
+        except SecretError as exc:
+            problems.append(str(exc))
+            continue
+        adapters[account_config.id] = make_adapter(
+            account_config.to_account(), token, transport=transport
+        )
+    bus = EventBus()
+    runtime = Runtime(
+        prefs=prefs,
+        prefs_file=prefs_file,
+        store=store,
+        bus=bus,
+        engine=None,  # type: ignore[arg-type]  # set just below, needs runtime.privacy
+        outbox=None,  # type: ignore[arg-type]
+        adapters=adapters,
+        problems=problems,
+        data_dir=data_dir,
+        _lock=handle,
+    )
+    runtime.engine = SyncEngine(
+        store, adapters, bus, privacy=runtime.privacy, poll_seconds=prefs.poll_seconds
+    )
+    for account_config in prefs.accounts:
+        if account_config.paused and account_config.id in runtime.engine.accounts:
+            runtime.engine.accounts[account_config.id].paused = True
+    runtime.outbox = Outbox(store, adapters, bus, privacy=runtime.privacy)
+    runtime.notifier = Notifier(lambda: runtime.prefs.notifications, runtime.privacy)
+    runtime.extra_tasks.append(
+        history_task(store, lambda: [a.id for a in runtime.prefs.accounts], runtime.privacy)
+    )
+    return runtime

@@ -1,0 +1,490 @@
+"""The sync engine: polls every account on its own schedule and commits what it finds."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from tui.adapters.base import ConversationChange, PlatformAdapter
+from tui.adapters.errors import (
+    AdapterError,
+    PermissionMissing,
+    RateLimited,
+    TokenInvalid,
+)
+from tui.domain import (
+    AccountState,
+    ActivityEvent,
+    Conversation,
+    InboxMessage,
+    PrivacySettings,
+)
+from tui.services.events import (
+    AccountStateChanged,
+    AccountStatus,
+    ConversationsChanged,
+    EventBus,
+    MessagesArrived,
+)
+from tui.services.pacing import Pacer
+from tui.store import Store
+
+log = logging.getLogger(__name__)
+
+WATERMARK = "conversations"
+PAUSE_USAGE = 95.0
+DEFAULT_REGAIN = timedelta(minutes=5)
+BACKFILL_PAGES_PER_CYCLE = 4
+BACKFILL_PAUSE = 0.25
+"""Seconds between backfill rounds: history arrives quickly, live polls still get turns."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def without_profile(conversation: Conversation) -> Conversation:
+    """The conversation with the customer's name and handle left out (contact sync off).
+
+    The platform id stays: without it no reply could be addressed.
+    """
+    customer = replace(conversation.customer, name="", username="")
+    return replace(conversation, customer=customer)
+
+
+@dataclass
+class PollReport:
+    """What one poll of one account did."""
+
+    account_id: str
+    new_messages: list[InboxMessage] = field(default_factory=list)
+    changed_conversations: int = 0
+    requests: int = 0
+    catch_up: bool = False
+    error: AdapterError | None = None
+
+
+class AccountSync:
+    """Everything the engine knows and does for one account."""
+
+    def __init__(
+        self,
+        adapter: PlatformAdapter,
+        store: Store,
+        bus: EventBus,
+        *,
+        privacy: Callable[[], PrivacySettings],
+        pacer: Pacer,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.adapter = adapter
+        self.account = adapter.account
+        self.store = store
+        self.bus = bus
+        self.privacy = privacy
+        self.pacer = pacer
+        self.clock = clock
+        self.status = AccountStatus(self.account.id, self.account.platform, AccountState.SYNCING)
+        self.paused = False
+        self.wake = asyncio.Event()
+        self._outage = False
+
+    # -- state --------------------------------------------------------------------------
+
+    def _set_state(
+        self, state: AccountState, detail: str = "", until: datetime | None = None
+    ) -> bool:
+        """Publish a new state; returns whether it differs from the current one."""
+        last = self.status.last_success
+        if state is AccountState.CONNECTED:
+            last = self.clock()
+        new = AccountStatus(self.account.id, self.account.platform, state, detail, until, last)
+        changed = (new.state, new.detail, new.until) != (
+            self.status.state,
+            self.status.detail,
+            self.status.until,
+        )
+        self.status = new
+        if changed:
+            self.bus.publish(AccountStateChanged(new))
+        return changed
+
+    async def _log(self, kind: str, summary: str, detail: str = "") -> None:
+        await self.store.log_activity(
+            ActivityEvent(
+                at=self.clock(),
+                kind=kind,
+                summary=summary,
+                account_id=self.account.id,
+                detail=detail,
+            )
+        )
+
+    # -- one poll -----------------------------------------------------------------------
+
+    async def poll_once(self) -> PollReport:
+        """One incremental pass: changed conversations, then their new messages.
+
+        Each conversation's messages are committed together with that conversation's
+        cursor; the account-wide watermark moves only after every changed conversation
+        is stored, so a crash at any point re-reads, and the idempotent upserts absorb it.
+        """
+        report = PollReport(self.account.id)
+        client = self.adapter.client
+        before = client.request_count
+        try:
+            await self._poll(report)
+        except AdapterError as exc:
+            report.error = exc
+        finally:
+            report.requests = client.request_count - before
+        return report
+
+    async def _poll(self, report: PollReport) -> None:
+        cursors = await self.store.cursors(self.account.id)
+        watermark = _parse(cursors.get(WATERMARK))
+        report.catch_up = watermark is None or self._outage
+        settings = self.privacy()
+        changes = await self.adapter.changed_conversations(watermark)
+        newest = watermark
+        changed_ids: list[str] = []
+        for change in changes:
+            conversation = change.conversation
+            head_key = f"head:{conversation.remote_id}"
+            if self._unchanged(change, watermark, cursors.get(head_key)):
+                continue
+            if not settings.sync_contacts:
+                conversation = without_profile(conversation)
+            key = f"msg:{conversation.remote_id}"
+            since = _parse(cursors.get(key))
+            messages = await self.adapter.new_messages(conversation.remote_id, since)
+            messages += await self._fill_gap(conversation.remote_id, since, messages)
+            if not settings.sync_contacts:
+                messages = [replace(m, sender_name="") for m in messages]
+            await self._quarantine_adapter_problems()
+            newest_message = max((m.created_at for m in messages), default=since)
+            batch_cursors = {key: _iso(newest_message)} if newest_message else {}
+            if change.newest_message_id:
+                batch_cursors[head_key] = change.newest_message_id
+            result = await self.store.apply_batch(
+                self.account.id,
+                platform=self.account.platform,
+                conversations=[conversation],
+                messages=messages,
+                cursors=batch_cursors,
+                store_bodies=settings.store_bodies,
+            )
+            report.new_messages.extend(result.new_messages)
+            changed_ids.append(conversation.remote_id)
+            if newest is None or change.updated_at > newest:
+                newest = change.updated_at
+        if newest is not None and newest != watermark:
+            await self.store.apply_batch(
+                self.account.id, platform=self.account.platform, cursors={WATERMARK: _iso(newest)}
+            )
+        report.changed_conversations = len(changed_ids)
+        if changed_ids:
+            self.bus.publish(ConversationsChanged(self.account.id, changed_ids))
+        if report.new_messages:
+            self.bus.publish(
+                MessagesArrived(self.account.id, tuple(report.new_messages), report.catch_up)
+            )
+
+    @staticmethod
+    def _unchanged(
+        change: ConversationChange, watermark: datetime | None, head: str | None
+    ) -> bool:
+        """Whether a listed conversation holds nothing new since the last poll.
+
+        The listing is walked down to the watermark's own second (inclusive), so a
+        conversation from that second is judged by its newest message id when the
+        listing gave one, and by time alone otherwise.
+        """
+        if watermark is None or change.updated_at > watermark:
+            return False
+        if change.newest_message_id is not None:
+            return change.newest_message_id == head
+        return True
+
+    async def _fill_gap(
+        self, conversation_id: str, since: datetime | None, recent: list[InboxMessage]
+    ) -> list[InboxMessage]:
+        """More messages arrived than one recent page holds: page back down to ``since``.
+
+        Without this a burst of, say, 30 messages between two polls would leave a hole
+        that no later poll looks at again. A full page whose oldest message shares the
+        cursor's second may hide more from that second (Graph times have one-second
+        resolution), so that case pages back too.
+        """
+        limit = getattr(self.adapter, "recent_limit", 20)
+        if since is None or len(recent) < limit or min(m.created_at for m in recent) < since:
+            return []
+        found: list[InboxMessage] = []
+        cursor: str | None = None
+        while True:
+            page, cursor = await self.adapter.backfill(
+                conversation_id, older_than=None, not_before=since, page_cursor=cursor
+            )
+            found += page
+            if cursor is None:
+                return found
+
+    async def _quarantine_adapter_problems(self) -> None:
+        """Records the adapter could not map go to the quarantine, with the reason."""
+        problems = self.adapter.take_problems()
+        if problems:
+            await self.store.add_quarantined(problems)
+
+    # -- backfill -----------------------------------------------------------------------
+
+    async def backfill_step(self, max_pages: int = BACKFILL_PAGES_PER_CYCLE) -> bool:
+        """Fetch a few pages of older history; returns whether more remains."""
+        days = self.privacy().backfill_days
+        if days == 0:
+            return False
+        not_before = None if days is None else self.clock() - timedelta(days=days)
+        cursors = await self.store.cursors(self.account.id)
+        pending = [
+            name.removeprefix("msg:")
+            for name in cursors
+            if name.startswith("msg:") and cursors.get("backfill:" + name[4:]) != "done"
+        ]
+        pages = 0
+        for conversation_id in pending:
+            while pages < max_pages:
+                key = "backfill:" + conversation_id
+                state = cursors.get(key)
+                messages, next_cursor = await self.adapter.backfill(
+                    conversation_id,
+                    older_than=None,
+                    not_before=not_before,
+                    page_cursor=state or None,
+                )
+                pages += 1
+                if not self.privacy().sync_contacts:
+                    messages = [replace(m, sender_name="") for m in messages]
+                await self._quarantine_adapter_problems()
+                cursors[key] = next_cursor or "done"
+                result = await self.store.apply_batch(
+                    self.account.id,
+                    platform=self.account.platform,
+                    messages=messages,
+                    cursors={key: cursors[key]},
+                    store_bodies=self.privacy().store_bodies,
+                )
+                if result.new_messages:
+                    self.bus.publish(
+                        MessagesArrived(self.account.id, tuple(result.new_messages), True)
+                    )
+                if next_cursor is None:
+                    break
+            if pages >= max_pages:
+                return True
+        return False
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def handle_error(self, exc: AdapterError) -> float | None:
+        """Decide what an error means for this account; returns the delay, or None to park."""
+        now = self.clock()
+        if isinstance(exc, TokenInvalid):
+            if self._set_state(AccountState.NEEDS_REAUTH, f"token {exc.reason}"):
+                await self._log(
+                    "token_expired", f"Token {exc.reason}; sync paused until re-authentication"
+                )
+            return None
+        if isinstance(exc, RateLimited):
+            until = exc.until or now + DEFAULT_REGAIN
+            if self._set_state(AccountState.RATE_LIMITED, "rate limited by the platform", until):
+                await self._log("rate_limited", f"Rate limited until {until:%H:%M} UTC")
+            return max(1.0, (until - now).total_seconds())
+        if isinstance(exc, PermissionMissing):
+            detail = f"permission missing: {exc.permission or 'unknown'}"
+            if self._set_state(AccountState.ERROR, detail):
+                await self._log("sync_error", detail)
+            return self.pacer.breaker_cooldown
+        self._outage = True
+        delay = self.pacer.after_failure()
+        detail = str(exc) or type(exc).__name__
+        if self._set_state(AccountState.ERROR, detail, now + timedelta(seconds=delay)):
+            await self._log("sync_error", f"Sync failed: {detail}")
+        return delay
+
+    async def step(self) -> float | None:
+        """One poll plus a little backfill; returns the delay before the next, None to park."""
+        report = await self.poll_once()
+        if report.error is not None:
+            return await self.handle_error(report.error)
+        usage = self.adapter.client.usage
+        pct = usage.max_pct if usage is not None else None
+        if pct is not None and pct >= PAUSE_USAGE:
+            until = usage.regain_at if usage and usage.regain_at else self.clock() + DEFAULT_REGAIN
+            self._set_state(AccountState.RATE_LIMITED, f"usage at {pct:.0f}%", until)
+            return max(1.0, (until - self.clock()).total_seconds())
+        more = False
+        try:
+            more = await self.backfill_step()
+        except AdapterError as exc:
+            log.info("backfill of %s paused: %s", self.account.id, type(exc).__name__)
+        self._outage = False
+        self._set_state(AccountState.SYNCING if more else AccountState.CONNECTED)
+        delay = self.pacer.after_success(had_news=bool(report.new_messages), usage_pct=pct)
+        return BACKFILL_PAUSE if more else delay
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if self.paused:
+                self._set_state(AccountState.PAUSED, "paused by you")
+                delay: float | None = None
+            else:
+                delay = await self.step()
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            try:
+                await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+
+
+class SyncEngine:
+    """Runs one :class:`AccountSync` per account, concurrently and independently."""
+
+    def __init__(
+        self,
+        store: Store,
+        adapters: Mapping[str, PlatformAdapter],
+        bus: EventBus,
+        *,
+        privacy: Callable[[str], PrivacySettings],
+        poll_seconds: float = 20.0,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.poll_seconds = poll_seconds
+        self.clock = clock
+        self._privacy = privacy
+        self._rng = rng or random.Random()
+        self._stop: asyncio.Event | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.accounts: dict[str, AccountSync] = {}
+        for adapter in adapters.values():
+            self.add_account(adapter)
+
+    def add_account(self, adapter: PlatformAdapter, *, paused: bool = False) -> AccountSync:
+        """Start syncing a newly linked account (call :meth:`run` picks it up at once)."""
+        account_id = adapter.account.id
+        sync = AccountSync(
+            adapter,
+            self.store,
+            self.bus,
+            privacy=lambda: self._privacy(account_id),
+            pacer=Pacer(self.poll_seconds, rng=random.Random(self._rng.random())),
+            clock=self.clock,
+        )
+        sync.paused = paused
+        self.accounts[account_id] = sync
+        if self._stop is not None:
+            self._tasks[account_id] = asyncio.create_task(self._guarded(sync, self._stop))
+        return sync
+
+    async def remove_account(self, account_id: str) -> None:
+        """Stop syncing an account (unlink); its stored data is the caller's business."""
+        self.accounts.pop(account_id, None)
+        task = self._tasks.pop(account_id, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def replace_adapter(self, adapter: PlatformAdapter) -> None:
+        """A new token (re-authentication, refresh): keep the account's state, wake it."""
+        sync = self.accounts[adapter.account.id]
+        sync.adapter = adapter
+        sync.wake.set()
+
+    def statuses(self) -> list[AccountStatus]:
+        return [sync.status for sync in self.accounts.values()]
+
+    async def run_once(self) -> list[PollReport]:
+        """Every account once, concurrently, with its backfill run to completion."""
+
+        async def one(sync: AccountSync) -> PollReport:
+            report = await sync.poll_once()
+            if report.error is not None:
+                await sync.handle_error(report.error)
+                return report
+            try:
+                while await sync.backfill_step(max_pages=50):
+                    pass
+            except AdapterError as exc:
+                report.error = exc
+                await sync.handle_error(exc)
+                return report
+            sync._set_state(AccountState.CONNECTED)
+            return report
+
+        return list(await asyncio.gather(*(one(s) for s in self.accounts.values())))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll every account until ``stop`` is set; one failing never stalls another."""
+        self._stop = stop
+        self._tasks = {
+            account_id: asyncio.create_task(self._guarded(sync, stop))
+            for account_id, sync in self.accounts.items()
+        }
+        try:
+            await stop.wait()
+        finally:
+            self._stop = None
+            tasks, self._tasks = list(self._tasks.values()), {}
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _guarded(self, sync: AccountSync, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await sync.run(stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A bug must not silently end an account's sync: record it and go on.
+                log.exception("sync of %s crashed; restarting", sync.account.id)
+                sync._set_state(AccountState.ERROR, "internal error; see the log")
+                await asyncio.sleep(sync.pacer.after_failure())
+
+    def pause(self, account_id: str, paused: bool = True) -> None:
+        sync = self.accounts[account_id]
+        sync.paused = paused
+        if not paused:
+            sync._set_state(AccountState.SYNCING)
+        sync.wake.set()
+
+    def poll_now(self, account_id: str | None = None) -> None:
+        """Wake one account (or all) for an immediate poll, e.g. after re-authentication."""
+        for key, sync in self.accounts.items():
+            if account_id in (None, key):
+                sync.wake.set()

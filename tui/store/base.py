@@ -1,0 +1,118 @@
+"""The connection, the write lock and small query helpers every part of the store shares."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
+
+from tui.domain.models import Conversation
+from tui.store.rows import CONVERSATION_COLUMNS, conversation_from_row
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (a closed store, a database newer than us)."""
+
+
+class StoreBase:
+    """Holds the one aiosqlite connection; subclasses add the operations."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        # One connection is shared by every caller: a transaction must not interleave with
+        # another coroutine's writes, which would silently join (or roll back with) it.
+        self._write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _write(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one write statement in its own transaction; returns the rows it changed."""
+        async with self._transaction() as db, db.execute(sql, params) as cur:
+            return cur.rowcount
+
+    async def _all(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _one(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> sqlite3.Row | None:
+        async with self._db.execute(sql, params) as cur:
+            row: sqlite3.Row | None = await cur.fetchone()
+            return row
+
+    async def _scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = await self._one(sql, params)
+        return None if row is None else row[0]
+
+    async def get_conversation(self, account_id: str, remote_id: str) -> Conversation | None:
+        row = await self._one(
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversations c "
+            "WHERE c.account_id = ? AND c.remote_id = ?",
+            (account_id, remote_id),
+        )
+        return None if row is None else conversation_from_row(row)
+
+    async def _conversations_for(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Conversation]:
+        result: dict[tuple[str, str], Conversation] = {}
+        for key in dict.fromkeys(keys):
+            conversation = await self.get_conversation(*key)
+            if conversation is not None:
+                result[key] = conversation
+        return result
+
+    async def _refresh_summary(
+        self, db: aiosqlite.Connection, account_id: str, remote_id: str
+    ) -> None:
+        """Recompute a conversation's summary from its messages (after deletes and purges)."""
+        await db.execute(
+            f"""
+            UPDATE conversations SET
+                message_count = (SELECT COUNT(*) FROM messages m
+                                 WHERE m.account_id = :a AND m.conversation_id = :c),
+                last_inbound_at = (SELECT MAX(created_at) FROM messages m
+                                   WHERE m.account_id = :a AND m.conversation_id = :c
+                                   AND m.from_us = 0),
+                snippet = COALESCE((SELECT {SNIPPET_SQL} FROM messages m
+                                    WHERE m.account_id = :a AND m.conversation_id = :c
+                                    ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), ''),
+                last_from_us = COALESCE((SELECT m.from_us FROM messages m
+                                         WHERE m.account_id = :a AND m.conversation_id = :c
+                                         ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), 0)
+            WHERE account_id = :a AND remote_id = :c
+            """,
+            {"a": account_id, "c": remote_id},
+        )
+        await db.execute(
+            "UPDATE conversations SET unread_count = MIN(unread_count, message_count) "
+            "WHERE account_id = ? AND remote_id = ?",
+            (account_id, remote_id),
+        )
+
+
+SNIPPET_CHARS = 200
+
+# What the inbox list shows for a message: its text, else its reaction, else a placeholder.
+SNIPPET_SQL = (
+    f"CASE WHEN m.text != '' THEN substr(m.text, 1, {SNIPPET_CHARS}) "
+    "WHEN m.reaction IS NOT NULL THEN m.reaction "
+    "WHEN m.attachments != '[]' THEN '[attachment]' ELSE '' END"
+)

@@ -1,0 +1,174 @@
+"""``linkdeck export``: stream stored messages (or the activity log) as JSON lines or CSV.
+
+Message columns, in this order (JSON lines use the same keys):
+
+- ``account``: the local account id (``bakery``)
+- ``platform``: ``messenger`` or ``instagram``
+- ``conversation``: the platform's conversation id
+- ``message_id``: the platform's message id
+- ``created_at``: ISO-8601 in UTC, millisecond precision (``2026-11-25T09:30:00.000+00:00``)
+- ``direction``: ``in`` (from the customer) or ``out`` (from the account)
+- ``kind``: message, story_reply, story_mention, reaction or echo
+- ``sender_id``, ``sender_name``: who wrote it
+- ``text``: the body (empty when bodies are not stored)
+- ``attachments``: a JSON array of ``{"kind", "url", "name", "mime_type", "size"}`` objects
+  (absent keys left out); in CSV it is that JSON as text
+
+With ``--activity`` the activity log is exported instead: ``at`` (ISO-8601 UTC),
+``account``, ``kind``, ``summary``, ``detail``.
+
+Messages are streamed oldest first, a thousand rows at a time, so memory use stays flat
+whatever the size of the database. A file given with ``--output`` is created 0600.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui.config.paths import database_path, default_data_dir
+from tui.domain.models import ActivityEvent, InboxMessage
+from tui.store.rows import attachments_json
+from tui.store.store import Store
+
+MESSAGE_COLUMNS = (
+    "account",
+    "platform",
+    "conversation",
+    "message_id",
+    "created_at",
+    "direction",
+    "kind",
+    "sender_id",
+    "sender_name",
+    "text",
+    "attachments",
+)
+ACTIVITY_COLUMNS = ("at", "account", "kind", "summary", "detail")
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def message_record(message: InboxMessage, platform: str) -> dict[str, Any]:
+    """One exported message, keyed by ``MESSAGE_COLUMNS``."""
+    return {
+        "account": message.account_id,
+        "platform": platform,
+        "conversation": message.conversation_id,
+        "message_id": message.remote_id,
+        "created_at": _iso(message.created_at),
+        "direction": "out" if message.from_us else "in",
+        "kind": str(message.kind),
+        "sender_id": message.sender_id,
+        "sender_name": message.sender_name,
+        "text": message.text,
+        "attachments": json.loads(attachments_json(message.attachments)),
+    }
+
+
+def activity_record(event: ActivityEvent) -> dict[str, Any]:
+    return {
+        "at": _iso(event.at),
+        "account": event.account_id or "",
+        "kind": event.kind,
+        "summary": event.summary,
+        "detail": event.detail,
+    }
+
+
+class _Writer:
+    def __init__(self, out: TextIO, fmt: str, columns: tuple[str, ...]) -> None:
+        self._out = out
+        self._fmt = fmt
+        self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+        if self._csv is not None:
+            self._csv.writerow(columns)
+        self.count = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._csv is not None:
+            self._csv.writerow(
+                json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                for v in record.values()
+            )
+        else:
+            self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.count += 1
+
+
+@contextmanager
+def _open_output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+async def _export(db_file: Path, args: argparse.Namespace, since: datetime | None) -> int:
+    store = await Store.open(db_file)
+    try:
+        with _open_output(args.output) as out:
+            if args.activity:
+                writer = _Writer(out, args.format, ACTIVITY_COLUMNS)
+                offset = 0
+                while True:
+                    page = await store.activity_page(
+                        account_id=args.account, offset=offset, limit=1000
+                    )
+                    for event in page:
+                        if since is None or event.at >= since:
+                            writer.write(activity_record(event))
+                    if len(page) < 1000:
+                        break
+                    offset += len(page)
+            else:
+                platforms = await store.platforms()
+                writer = _Writer(out, args.format, MESSAGE_COLUMNS)
+                async for message in store.iter_messages(account_id=args.account, since=since):
+                    writer.write(message_record(message, platforms.get(message.account_id, "")))
+            out.flush()
+    finally:
+        await store.close()
+    if args.output is not None:
+        print(f"linkdeck: exported {writer.count} rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Entry point of ``linkdeck export``; returns the exit status."""
+    since: datetime | None = None
+    if args.since:
+        try:
+            if not _DAY.match(args.since):
+                raise ValueError
+            since = datetime.combine(date.fromisoformat(args.since), datetime.min.time(), UTC)
+        except ValueError:
+            print(
+                f"linkdeck export: --since wants a date like 2026-11-01, not {args.since!r}",
+                file=sys.stderr,
+            )
+            return 2
+    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
+    db_file = database_path(Path(data_dir))
+    if not db_file.is_file():
+        print(
+            f"linkdeck export: no database at {db_file} (nothing synced yet, or pass --data-dir)",
+            file=sys.stderr,
+        )
+        return 1
+    return asyncio.run(_export(db_file, args, since))

@@ -1,0 +1,212 @@
+"""Deleting, purging for privacy, searching and streaming messages out."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import aiosqlite
+
+from tui.domain.models import Conversation, InboxMessage
+from tui.store.base import StoreBase
+from tui.store.inbox import dissolve_lonely
+from tui.store.rows import MESSAGE_COLUMNS, message_from_row, to_ms
+from tui.store.search import ParsedQuery, SearchHit, parse, spans
+
+
+class MaintenanceMixin(StoreBase):
+    """Edits that remove data, full-text search and export streaming."""
+
+    async def delete_message(self, account_id: str, remote_id: str) -> bool:
+        """Remove a message (unsent on the platform); ``False`` when it was not stored."""
+        async with self._transaction() as db:
+            async with db.execute(
+                "DELETE FROM messages WHERE account_id = ? AND remote_id = ? "
+                "RETURNING conversation_id",
+                (account_id, remote_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            await self._refresh_summary(db, account_id, row[0])
+        return True
+
+    async def purge_bodies(self, account_id: str) -> int:
+        """Blank every message text of an account, in the table and in the index.
+
+        Returns how many messages lost their text. Call ``checkpoint`` afterwards to clear
+        the write-ahead log too.
+        """
+        async with self._transaction() as db:
+            async with db.execute(
+                "UPDATE messages SET text = '' WHERE account_id = ? AND text != ''", (account_id,)
+            ) as cur:
+                count = cur.rowcount
+            await db.execute(
+                "UPDATE conversations SET snippet = '' WHERE account_id = ?", (account_id,)
+            )
+            await db.execute("DELETE FROM quarantine WHERE account_id = ?", (account_id,))
+            await _rebuild_index_segments(db)
+        return count
+
+    async def purge_older_than(self, account_id: str, cutoff: datetime) -> int:
+        """Delete an account's messages created before ``cutoff``; returns how many."""
+        cutoff_ms = to_ms(cutoff)
+        async with self._transaction() as db:
+            async with db.execute(
+                "DELETE FROM messages WHERE account_id = ? AND created_at < ? "
+                "RETURNING conversation_id",
+                (account_id, cutoff_ms),
+            ) as cur:
+                deleted = [r[0] for r in await cur.fetchall()]
+            touched = set(deleted)
+            for conversation_id in sorted(touched):
+                await self._refresh_summary(db, account_id, conversation_id)
+            # A conversation with nothing left from before the cutoff goes too.
+            await db.execute(
+                "DELETE FROM conversations WHERE account_id = ? AND message_count = 0 "
+                "AND updated_at < ?",
+                (account_id, cutoff_ms),
+            )
+            await dissolve_lonely(db)
+            await _rebuild_index_segments(db)
+        return len(deleted)
+
+    async def purge_account(self, account_id: str) -> int:
+        """Delete everything stored for an account but its activity log; returns messages."""
+        async with self._transaction() as db:
+            async with db.execute(
+                "SELECT COUNT(*) FROM messages WHERE account_id = ?", (account_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            count = int(row[0]) if row else 0
+            await db.execute("DELETE FROM messages WHERE account_id = ?", (account_id,))
+            await db.execute("DELETE FROM conversations WHERE account_id = ?", (account_id,))
+            for table in ("cursors", "outbox", "quarantine"):
+                await db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
+            await dissolve_lonely(db)
+            await _rebuild_index_segments(db)
+        return count
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and truncate it to zero bytes."""
+        async with self._write_lock:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def counts(self, account_id: str) -> tuple[int, int]:
+        """(conversations, messages) stored for an account."""
+        conversations = await self._scalar(
+            "SELECT COUNT(*) FROM conversations WHERE account_id = ?", (account_id,)
+        )
+        messages = await self._scalar(
+            "SELECT COUNT(*) FROM messages WHERE account_id = ?", (account_id,)
+        )
+        return int(conversations), int(messages)
+
+    async def iter_messages(
+        self,
+        *,
+        account_id: str | None = None,
+        since: datetime | None = None,
+        chunk: int = 1000,
+    ) -> AsyncIterator[InboxMessage]:
+        """Every message, oldest first, read ``chunk`` rows at a time (keyset pagination)."""
+        last: tuple[int, int] | None = None
+        since_ms = None if since is None else to_ms(since)
+        while True:
+            sql = f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE 1"
+            params: list[object] = []
+            if account_id is not None:
+                sql += " AND m.account_id = ?"
+                params.append(account_id)
+            if since_ms is not None:
+                sql += " AND m.created_at >= ?"
+                params.append(since_ms)
+            if last is not None:
+                # A row value, not an OR: SQLite seeks the index only for this form.
+                sql += " AND (m.created_at, m.id) > (?, ?)"
+                params += [last[0], last[1]]
+            sql += " ORDER BY m.created_at, m.id LIMIT ?"
+            rows = await self._all(sql, [*params, max(chunk, 1)])
+            for row in rows:
+                yield message_from_row(row)
+            if len(rows) < max(chunk, 1):
+                return
+            last = (rows[-1]["created_at"], rows[-1]["id"])
+
+    async def search(self, query: str, limit: int = 100) -> list[SearchHit]:
+        """Full-text search over message text with filters; never raises on odd input.
+
+        Words are matched whole (``word*`` matches a prefix), ``"quoted phrases"`` as
+        phrases; ``from:`` ``platform:`` ``account:`` ``before:`` ``after:`` narrow.
+        Hits are newest first, each with the character spans of the matched words.
+        """
+        parsed = parse(query if isinstance(query, str) else "")
+        if parsed.empty or limit <= 0:
+            return []
+        sql, params = _search_sql(parsed)
+        try:
+            rows = await self._all(sql, [*params, limit])
+        except sqlite3.OperationalError:
+            # Quoting makes this unreachable for syntax; a tokenizer edge case stays harmless.
+            return []
+        messages = [message_from_row(r) for r in rows]
+        found: dict[tuple[str, str], Conversation] = await self._conversations_for(
+            (m.account_id, m.conversation_id) for m in messages
+        )
+        return [
+            SearchHit(
+                message=m,
+                conversation=found.get((m.account_id, m.conversation_id)),
+                spans=spans(m.text, parsed.terms),
+            )
+            for m in messages
+        ]
+
+
+def _search_sql(parsed: ParsedQuery) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    match = parsed.fts()
+    if match is not None:
+        clauses.append("m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)")
+        params.append(match)
+    if parsed.senders:
+        ors = []
+        for sender in parsed.senders:
+            like = "%" + sender.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            ors.append(
+                "(m.sender_id = ? OR m.sender_name LIKE ? ESCAPE '\\' "
+                "OR (m.from_us = 0 AND c.customer_name LIKE ? ESCAPE '\\'))"
+            )
+            params += [sender, like, like]
+        clauses.append("(" + " OR ".join(ors) + ")")
+    if parsed.platforms:
+        clauses.append(f"c.platform IN ({','.join('?' * len(parsed.platforms))})")
+        params += parsed.platforms
+    if parsed.accounts:
+        clauses.append(f"m.account_id IN ({','.join('?' * len(parsed.accounts))})")
+        params += parsed.accounts
+    if parsed.before is not None:
+        clauses.append("m.created_at < ?")
+        params.append(to_ms(parsed.before))
+    if parsed.after is not None:
+        clauses.append("m.created_at >= ?")
+        params.append(to_ms(parsed.after))
+    # Walking the time index newest first and stopping at ``limit`` costs at most one
+    # index pass; letting SQLite sort every match instead took 4x longer for common words.
+    sql = (
+        f"SELECT {MESSAGE_COLUMNS} FROM messages m INDEXED BY messages_time "
+        "LEFT JOIN conversations c "
+        "ON c.account_id = m.account_id AND c.remote_id = m.conversation_id "
+        f"WHERE {' AND '.join(clauses)} ORDER BY m.created_at DESC, m.remote_id DESC LIMIT ?"
+    )
+    return sql, params
+
+
+async def _rebuild_index_segments(db: aiosqlite.Connection) -> None:
+    # FTS5 records deletions as tombstones beside the old segments, which still hold the
+    # words; merging everything into one fresh segment frees those pages, and
+    # secure_delete zeroes them, so purged text is really gone from the file.
+    await db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")

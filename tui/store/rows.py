@@ -1,0 +1,183 @@
+"""Conversions between SQLite rows and domain objects; times are epoch milliseconds UTC."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+from tui.domain.models import (
+    ActivityEvent,
+    Attachment,
+    Conversation,
+    Identity,
+    InboxMessage,
+    MessageKind,
+    OutboxItem,
+    OutboxState,
+    Platform,
+    QuarantinedRecord,
+    TriageState,
+    TriageStatus,
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+MESSAGE_COLUMNS = (
+    "m.id, m.account_id, m.remote_id, m.conversation_id, m.sender_id, m.sender_name, "
+    "m.created_at, m.text, m.kind, m.from_us, m.attachments, m.reaction, m.unsupported"
+)
+CONVERSATION_COLUMNS = (
+    "c.account_id, c.remote_id, c.platform, c.customer_id, c.customer_name, "
+    "c.customer_username, c.person_id, c.updated_at, c.snippet, c.unread_count, "
+    "c.last_inbound_at, c.message_count, c.status, c.snoozed_until, c.pinned, c.muted, c.labels"
+)
+
+
+def to_ms(moment: datetime) -> int:
+    """Epoch milliseconds; a naive datetime is taken to be UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // _MS
+
+
+def from_ms(value: int) -> datetime:
+    return EPOCH + value * _MS
+
+
+def opt_from_ms(value: int | None) -> datetime | None:
+    return None if value is None else from_ms(value)
+
+
+def name_key(name: str) -> str:
+    """A display name folded for matching: no accents, no case, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def attachments_json(attachments: tuple[Attachment, ...]) -> str:
+    return json.dumps(
+        [
+            {k: v for k, v in vars(a).items() if v is not None}
+            for a in attachments
+            if isinstance(a, Attachment)
+        ],
+        ensure_ascii=False,
+    )
+
+
+def attachments_from_json(text: str) -> tuple[Attachment, ...]:
+    if text == "[]":
+        return ()
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return ()
+    result: list[Attachment] = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("kind"), str):
+            result.append(
+                Attachment(
+                    kind=item["kind"],
+                    url=item.get("url"),
+                    name=item.get("name"),
+                    mime_type=item.get("mime_type"),
+                    size=item.get("size"),
+                )
+            )
+    return tuple(result)
+
+
+def message_from_row(row: sqlite3.Row) -> InboxMessage:
+    try:
+        kind = MessageKind(row["kind"])
+    except ValueError:
+        kind = MessageKind.MESSAGE
+    return InboxMessage(
+        account_id=row["account_id"],
+        remote_id=row["remote_id"],
+        conversation_id=row["conversation_id"],
+        sender_id=row["sender_id"],
+        created_at=from_ms(row["created_at"]),
+        text=row["text"],
+        kind=kind,
+        from_us=bool(row["from_us"]),
+        sender_name=row["sender_name"],
+        attachments=attachments_from_json(row["attachments"]),
+        reaction=row["reaction"],
+        unsupported=bool(row["unsupported"]),
+    )
+
+
+def conversation_from_row(row: sqlite3.Row) -> Conversation:
+    try:
+        labels = tuple(str(x) for x in json.loads(row["labels"]))
+    except (ValueError, TypeError):
+        labels = ()
+    return Conversation(
+        account_id=row["account_id"],
+        remote_id=row["remote_id"],
+        platform=Platform(row["platform"]),
+        customer=Identity(
+            account_id=row["account_id"],
+            platform_user_id=row["customer_id"],
+            name=row["customer_name"],
+            username=row["customer_username"],
+            person_id=row["person_id"],
+        ),
+        updated_at=from_ms(row["updated_at"]),
+        snippet=row["snippet"],
+        unread_count=row["unread_count"],
+        last_inbound_at=opt_from_ms(row["last_inbound_at"]),
+        message_count=row["message_count"],
+        triage=TriageState(
+            status=TriageStatus(row["status"]),
+            snoozed_until=opt_from_ms(row["snoozed_until"]),
+            pinned=bool(row["pinned"]),
+            muted=bool(row["muted"]),
+            labels=labels,
+        ),
+    )
+
+
+def outbox_from_row(row: sqlite3.Row) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        account_id=row["account_id"],
+        conversation_id=row["conversation_id"],
+        recipient_id=row["recipient_id"],
+        action=row["action"],
+        state=OutboxState(row["state"]),
+        created_at=from_ms(row["created_at"]),
+        text=row["text"],
+        tag=row["tag"],
+        idempotency_key=row["idempotency_key"],
+        attempts=row["attempts"],
+        remote_id=row["remote_id"],
+        error=row["error"],
+    )
+
+
+def activity_from_row(row: sqlite3.Row) -> ActivityEvent:
+    return ActivityEvent(
+        at=from_ms(row["at"]),
+        kind=row["kind"],
+        summary=row["summary"],
+        account_id=row["account_id"],
+        detail=row["detail"],
+        id=row["id"],
+    )
+
+
+def quarantine_from_row(row: sqlite3.Row) -> QuarantinedRecord:
+    return QuarantinedRecord(
+        account_id=row["account_id"],
+        kind=row["kind"],
+        reason=row["reason"],
+        payload=row["payload"],
+        at=from_ms(row["at"]),
+        remote_id=row["remote_id"],
+    )

@@ -1,0 +1,179 @@
+"""The store's schema as numbered migrations, applied in order by ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+# Each step runs once, in its own transaction, and bumps user_version to its index + 1.
+# Never edit a released step: append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: conversations, messages, full-text index, cursors, outbox, activity, quarantine.
+    """
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        display_name TEXT NOT NULL DEFAULT '',
+        vip INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        customer_id TEXT NOT NULL DEFAULT '',
+        customer_name TEXT NOT NULL DEFAULT '',
+        customer_username TEXT NOT NULL DEFAULT '',
+        name_key TEXT NOT NULL DEFAULT '',
+        person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+        updated_at INTEGER NOT NULL,
+        snippet TEXT NOT NULL DEFAULT '',
+        unread_count INTEGER NOT NULL DEFAULT 0,
+        last_inbound_at INTEGER,
+        last_from_us INTEGER NOT NULL DEFAULT 0,
+        message_count INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'open',
+        snoozed_until INTEGER,
+        pinned INTEGER NOT NULL DEFAULT 0,
+        muted INTEGER NOT NULL DEFAULT 0,
+        labels TEXT NOT NULL DEFAULT '[]',
+        UNIQUE (account_id, remote_id)
+    );
+    -- The inbox order (pinned, newest activity, remote id) walked straight from an index.
+    CREATE INDEX conversations_order
+        ON conversations (pinned DESC, updated_at DESC, remote_id, account_id);
+    CREATE INDEX conversations_name_key ON conversations (name_key) WHERE name_key != '';
+    CREATE INDEX conversations_person ON conversations (person_id) WHERE person_id IS NOT NULL;
+
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL DEFAULT '',
+        sender_name TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL DEFAULT 'message',
+        from_us INTEGER NOT NULL DEFAULT 0,
+        attachments TEXT NOT NULL DEFAULT '[]',
+        reaction TEXT,
+        unsupported INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (account_id, remote_id),
+        FOREIGN KEY (account_id, conversation_id)
+            REFERENCES conversations (account_id, remote_id) ON DELETE CASCADE
+    );
+    -- A conversation's history, newest first, keyset-paginated.
+    CREATE INDEX messages_thread
+        ON messages (account_id, conversation_id, created_at, remote_id);
+    -- Streaming export and search results in time order.
+    CREATE INDEX messages_time ON messages (created_at);
+
+    -- External-content FTS: the text lives once, in messages; triggers keep the index exact
+    -- through edits and deletes. New rows are indexed by apply_batch in one statement per
+    -- batch instead of an insert trigger: FTS5 flushes its pending terms at every statement
+    -- savepoint, so a per-row trigger writes one tiny segment per message (3x slower).
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        text, content='messages', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+    WHEN old.text IS NOT new.text BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+
+    CREATE TABLE cursors (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        created_at INTEGER NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        tag TEXT,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        remote_id TEXT,
+        error TEXT
+    );
+    CREATE INDEX outbox_state ON outbox (state);
+
+    CREATE TABLE activity (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        account_id TEXT,
+        kind TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX activity_at ON activity (at);
+
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        remote_id TEXT,
+        reason TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Bring the database up to ``SCHEMA_VERSION``; returns the version it started at.
+
+    Raises:
+        RuntimeError: the file was written by a newer Linkdeck (its version is higher).
+    """
+    async with db.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    start = int(row[0]) if row else 0
+    if start > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {start} is newer than this Linkdeck ({SCHEMA_VERSION})"
+        )
+    for version in range(start, SCHEMA_VERSION):
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in split_statements(MIGRATIONS[version]):
+                await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        await db.execute("COMMIT")
+    return start
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a migration into statements; trigger bodies keep their inner semicolons."""
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        current.append(line)
+        candidate = "\n".join(current)
+        if stripped.endswith(";") and sqlite3.complete_statement(candidate):
+            statements.append(candidate)
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return statements

@@ -1,0 +1,101 @@
+"""The Linkdeck store: one SQLite database (WAL, FTS5) behind one aiosqlite connection."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import aiosqlite
+
+from tui.store.base import StoreError
+from tui.store.batch import BatchMixin
+from tui.store.grouped import GroupedMixin
+from tui.store.inbox import InboxMixin
+from tui.store.maintenance import MaintenanceMixin
+from tui.store.outbox import OutboxMixin
+from tui.store.schema import migrate
+
+_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    # In WAL mode NORMAL is still safe against corruption; a power cut may lose the last
+    # commits, which the sync engine refetches because their cursors were lost with them.
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    # Privacy purges must not leave deleted text readable in free pages.
+    "PRAGMA secure_delete = ON",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA cache_size = -16000",
+)
+
+
+def _prepare_file(path: Path) -> None:
+    """Create the folder (0700) and the database file (0600) before SQLite touches them."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        os.chmod(folder, 0o700)
+    # SQLite gives -wal and -shm the database file's mode, so getting this one right is
+    # enough; tighten a file an older version may have left readable by others.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) != 0o600:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists() and stat.S_IMODE(side.stat().st_mode) != 0o600:
+            os.chmod(side, 0o600)
+
+
+class Store(BatchMixin, GroupedMixin, InboxMixin, MaintenanceMixin, OutboxMixin):
+    """Everything Linkdeck keeps on disk. Open one per process; close it on exit."""
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        """Open (creating and migrating as needed) the database at ``path``.
+
+        Raises:
+            StoreError: the file is not a Linkdeck database, or a newer one.
+        """
+        path = Path(path)
+        _prepare_file(path)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            db.row_factory = aiosqlite.Row
+            for pragma in _PRAGMAS:
+                await db.execute(pragma)
+            await migrate(db)
+        except RuntimeError as exc:
+            await db.close()
+            raise StoreError(str(exc)) from None
+        except aiosqlite.DatabaseError as exc:
+            await db.close()
+            raise StoreError(f"{path.name} is not a usable database: {exc}") from None
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._db.close()
+
+    async def get_cursor(self, account_id: str, name: str) -> str | None:
+        value = await self._scalar(
+            "SELECT value FROM cursors WHERE account_id = ? AND name = ?", (account_id, name)
+        )
+        return None if value is None else str(value)
+
+    async def cursors(self, account_id: str) -> dict[str, str]:
+        rows = await self._all(
+            "SELECT name, value FROM cursors WHERE account_id = ? ORDER BY name", (account_id,)
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def platforms(self) -> dict[str, str]:
+        """Which platform each stored account is on (from its conversations)."""
+        rows = await self._all("SELECT DISTINCT account_id, platform FROM conversations")
+        return {r[0]: r[1] for r in rows}

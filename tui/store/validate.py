@@ -1,0 +1,158 @@
+"""Checks a record must pass before SQL sees it; failures go to quarantine, not to the caller."""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from typing import Any
+
+from tui.domain.models import Attachment, Conversation, Identity, InboxMessage, MessageKind
+
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+"""Largest message body the store keeps (UTF-8 bytes)."""
+
+MAX_PAYLOAD_CHARS = 4096
+"""How much of a quarantined record is kept for the user to inspect."""
+
+_KINDS = frozenset(kind.value for kind in MessageKind)
+
+
+def _check_str(name: str, value: object, *, required: bool = False) -> str | None:
+    if not isinstance(value, str):
+        return f"{name} is {type(value).__name__}, not str"
+    if required and not value:
+        return f"{name} is empty"
+    if "\x00" in value:
+        return f"{name} contains a NUL character"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{name} contains a lone surrogate"
+    return None
+
+
+def _check_time(name: str, value: object) -> str | None:
+    if not isinstance(value, datetime):
+        return f"{name} is {type(value).__name__}, not datetime"
+    return None
+
+
+def _plain_message(message: InboxMessage, account_id: str) -> bool:
+    """Fast path for the usual record: ASCII-or-clean strings, a datetime, no attachments."""
+    try:
+        joined = message.remote_id + message.conversation_id + message.sender_id
+        joined += message.sender_name + message.text
+    except TypeError:
+        return False
+    return (
+        message.account_id == account_id
+        and bool(message.remote_id)
+        and bool(message.conversation_id)
+        and "\x00" not in joined
+        and joined.isascii()
+        and len(message.text) <= MAX_TEXT_BYTES
+        and type(message.created_at) is datetime
+        and isinstance(message.kind, str)
+        and message.kind in _KINDS
+        and message.reaction is None
+        and not message.attachments
+    )
+
+
+def message_problem(message: object, account_id: str) -> str | None:
+    """Why ``message`` cannot be stored, or ``None`` when it can."""
+    if not isinstance(message, InboxMessage):
+        return f"record is {type(message).__name__}, not InboxMessage"
+    if _plain_message(message, account_id):
+        return None
+    if message.account_id != account_id:
+        return "account_id does not match the batch"
+    for name in ("remote_id", "conversation_id"):
+        if problem := _check_str(name, getattr(message, name), required=True):
+            return problem
+    for name in ("sender_id", "sender_name"):
+        if problem := _check_str(name, getattr(message, name)):
+            return problem
+    if problem := _check_time("created_at", message.created_at):
+        return problem
+    if problem := _check_str("text", message.text):
+        return problem
+    if len(message.text) * 4 > MAX_TEXT_BYTES and len(message.text.encode()) > MAX_TEXT_BYTES:
+        return f"text is larger than {MAX_TEXT_BYTES} bytes"
+    if not isinstance(message.kind, str) or message.kind not in _KINDS:
+        return f"kind {message.kind!r} is unknown"
+    if message.reaction is not None and (problem := _check_str("reaction", message.reaction)):
+        return problem
+    if not isinstance(message.attachments, tuple | list):
+        return "attachments is not a sequence"
+    for attachment in message.attachments:
+        if not isinstance(attachment, Attachment):
+            return "attachment is not an Attachment"
+        for value in vars(attachment).values():
+            if isinstance(value, str) and (problem := _check_str("attachment", value)):
+                return problem
+    return None
+
+
+def conversation_problem(conversation: object, account_id: str) -> str | None:
+    """Why ``conversation`` cannot be stored, or ``None`` when it can."""
+    if not isinstance(conversation, Conversation):
+        return f"record is {type(conversation).__name__}, not Conversation"
+    if conversation.account_id != account_id:
+        return "account_id does not match the batch"
+    if problem := _check_str("remote_id", conversation.remote_id, required=True):
+        return problem
+    if problem := _check_time("updated_at", conversation.updated_at):
+        return problem
+    if problem := _check_str("snippet", conversation.snippet):
+        return problem
+    customer = conversation.customer
+    if not isinstance(customer, Identity):
+        return "customer is not an Identity"
+    for name in ("platform_user_id", "name", "username"):
+        if problem := _check_str(f"customer.{name}", getattr(customer, name)):
+            return problem
+    return None
+
+
+def payload_of(record: object, *, keep_text: bool) -> str:
+    """A bounded, printable description of a rejected record (``repr`` escapes surrogates)."""
+    if is_dataclass(record) and not isinstance(record, type):
+        parts: list[str] = []
+        for f in fields(record):
+            value: Any = getattr(record, f.name)
+            if f.name in ("text", "snippet") and not keep_text:
+                value = f"<{len(value) if isinstance(value, str) else '?'} chars withheld>"
+            elif isinstance(value, str) and len(value) > 256:
+                value = value[:256] + f"... ({len(value)} chars)"
+            parts.append(f"{f.name}={value!r}")
+        text = f"{type(record).__name__}({', '.join(parts)})"
+    else:
+        text = repr(record)
+    if len(text) > MAX_PAYLOAD_CHARS:
+        text = text[:MAX_PAYLOAD_CHARS] + "..."
+    return text
+
+
+def safe_id(record: object) -> str | None:
+    """The record's remote id when it is a storable string, else ``None``."""
+    value = getattr(record, "remote_id", None)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        return value.replace("\x00", "")
+    return None
+
+
+def not_plain_str(value: object) -> bool:
+    """True when ``value`` is not a string SQLite can store."""
+    if not isinstance(value, str) or "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -1,0 +1,76 @@
+"""Named slices of the merged inbox and the SQL that selects them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from tui.domain.models import Platform
+from tui.store.rows import to_ms
+
+ViewKind = Literal["all", "unread", "needs_reply", "snoozed", "done"]
+VIEW_KINDS: tuple[str, ...] = ("all", "unread", "needs_reply", "snoozed", "done")
+
+# Every list of conversations is shown in this order; conversations_order indexes it.
+ORDER_BY = "c.pinned DESC, c.updated_at DESC, c.remote_id, c.account_id"
+
+
+@dataclass(frozen=True)
+class InboxView:
+    """Which conversations a list shows.
+
+    ``all``: open ones, and snoozed ones whose time has come; ``unread``: those of ``all``
+    with unread messages; ``needs_reply``: those of ``all`` whose last message is the
+    customer's; ``snoozed``: still snoozed; ``done``: archived.
+    """
+
+    kind: ViewKind = "all"
+    platform: Platform | None = None
+    account_id: str | None = None
+    person_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in VIEW_KINDS:
+            raise ValueError(f"unknown inbox view {self.kind!r}")
+
+
+def view_where(view: InboxView, now: datetime) -> tuple[str, list[object]]:
+    """A WHERE clause (over alias ``c``) with ``?`` parameters for ``view`` at ``now``."""
+    where, named = view_where_named(view, now)
+    # Named placeholders appear in a fixed order; rewrite each occurrence positionally.
+    positional: list[object] = []
+
+    def swap(match: re.Match[str]) -> str:
+        positional.append(named[match.group(1)])
+        return "?"
+
+    return re.sub(r":(now|platform|account|person)\b", swap, where), positional
+
+
+def view_where_named(view: InboxView, now: datetime) -> tuple[str, dict[str, object]]:
+    """A WHERE clause (over alias ``c``) and its named parameters for ``view`` at ``now``."""
+    awake = "(c.status = 'open' OR (c.status = 'snoozed' AND COALESCE(c.snoozed_until, 0) <= :now))"
+    clauses: list[str] = []
+    params: dict[str, object] = {"now": to_ms(now)}
+    if view.kind == "all":
+        clauses.append(awake)
+    elif view.kind == "unread":
+        clauses += [awake, "c.unread_count > 0"]
+    elif view.kind == "needs_reply":
+        clauses += [awake, "c.last_from_us = 0", "c.message_count > 0"]
+    elif view.kind == "snoozed":
+        clauses.append("c.status = 'snoozed' AND COALESCE(c.snoozed_until, 0) > :now")
+    else:
+        clauses.append("c.status = 'done'")
+    if view.platform is not None:
+        clauses.append("c.platform = :platform")
+        params["platform"] = str(view.platform)
+    if view.account_id is not None:
+        clauses.append("c.account_id = :account")
+        params["account"] = view.account_id
+    if view.person_id is not None:
+        clauses.append("c.person_id = :person")
+        params["person"] = view.person_id
+    return " AND ".join(clauses), params
