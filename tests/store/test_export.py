@@ -117,3 +117,17 @@ def test_missing_database_and_bad_since(tmp_path: Path, capsys: pytest.CaptureFi
     for bad in ("yesterday", "2026-13-01", "2026-1-1"):
         assert main(["--data-dir", str(tmp_path), "export", "--since", bad]) == 2
         assert "--since" in capsys.readouterr().err
+
+
+def test_csv_cells_never_become_spreadsheet_formulas(tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from tui.store.export import _cell
+
+    assert _cell('=HYPERLINK("http://e.vil","click")') == '\'=HYPERLINK("http://e.vil","click")'
+    assert _cell("-1") == "'-1" and _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell("plain text") == "plain text" and _cell(42) == 42
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([_cell("+cmd|' /C calc'!A0")])
+    assert buffer.getvalue().startswith("'+cmd")

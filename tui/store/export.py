@@ -17,6 +17,11 @@ Message columns, in this order (JSON lines use the same keys):
 With ``--activity`` the activity log is exported instead: ``at`` (ISO-8601 UTC),
 ``account``, ``kind``, ``summary``, ``detail``.
 
+In CSV, a text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) gets a leading ``'``: messages are written by
+strangers, and opening an export must not run what they wrote. JSON lines keep every value
+exactly as stored.
+
 Messages are streamed oldest first, a thousand rows at a time, so memory use stays flat
 whatever the size of the database. A file given with ``--output`` is created 0600.
 """
@@ -89,6 +94,16 @@ def activity_record(event: ActivityEvent) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell that no spreadsheet will evaluate as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class _Writer:
     def __init__(self, out: TextIO, fmt: str, columns: tuple[str, ...]) -> None:
         self._out = out
@@ -101,7 +116,7 @@ class _Writer:
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
             self._csv.writerow(
-                json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                _cell(json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
                 for v in record.values()
             )
         else:
@@ -171,4 +186,10 @@ def run_export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    return asyncio.run(_export(db_file, args, since))
+    try:
+        return asyncio.run(_export(db_file, args, since))
+    except BrokenPipeError:
+        # `linkdeck export | head`: the reader has all it wanted; no traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
