@@ -144,3 +144,36 @@ def iter_queue(queue: asyncio.Queue) -> list:
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
+
+
+async def test_a_corrupt_database_is_moved_aside_and_resynced(tmp_path) -> None:
+    from tui.services.runtime import open_runtime
+    from tui.simulator.testing import loopback_simulator
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "linkdeck.db").write_bytes(b"this is not SQLite at all" * 100)
+    async with loopback_simulator(seed=2) as (sim, base_url):
+        config = sim.write_config(tmp_path / "cfg", base_url)
+        runtime = await open_runtime(config, data)
+        try:
+            assert any("moved aside" in p for p in runtime.problems)
+            (aside,) = data.glob("linkdeck.db.corrupt-*")
+            assert aside.read_bytes().startswith(b"this is not SQLite")
+            reports = await runtime.engine.run_once()
+            assert all(r.error is None for r in reports)
+            ids = {m.remote_id async for m in runtime.store.iter_messages()}
+            assert set(sim.world.messages) <= ids
+        finally:
+            await runtime.close()
+
+
+async def test_a_second_instance_on_the_same_data_dir_is_refused(rig: Rig, tmp_path) -> None:
+    import pytest
+
+    from tui.services.runtime import AlreadyRunning, open_runtime
+
+    assert rig.runtime.data_dir is not None
+    config = rig.runtime.prefs_file.path
+    with pytest.raises(AlreadyRunning, match="already using"):
+        await open_runtime(config, rig.runtime.data_dir)

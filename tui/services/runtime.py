@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -24,7 +25,7 @@ from tui.services.maintenance import history_task
 from tui.services.notifier import Notifier
 from tui.services.outbox import Outbox
 from tui.services.sync import SyncEngine
-from tui.store import Store
+from tui.store import Store, StoreCorrupt
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "linkdeck.lock"
@@ -97,6 +98,36 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
     return handle
 
 
+def _move_aside(path: Path) -> Path:
+    """Rename the database and its WAL companions to ``<name>.corrupt-<time>``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    path.rename(aside)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(aside.with_name(aside.name + suffix))
+    return aside
+
+
+async def open_store(path: Path, problems: list[str]) -> Store:
+    """Open the database; an unreadable one is moved aside (never deleted) and resynced.
+
+    Everything in the store can be fetched again from the platforms, except the local
+    triage state and the activity log: those stay in the moved file for the user.
+    """
+    try:
+        return await Store.open(path)
+    except StoreCorrupt as exc:
+        aside = _move_aside(path)
+        log.warning("database unreadable (%s); moved aside to %s", exc, aside)
+        problems.append(
+            f"The database could not be read and was moved aside to {aside}; "
+            "your messages are being synced again."
+        )
+        return await Store.open(path)
+
+
 async def open_runtime(
     config_path: Path,
     data_dir: Path,
@@ -112,7 +143,7 @@ async def open_runtime(
     ensure_private_dir(data_dir)
     handle = lock_data_dir(data_dir) if lock else None
     try:
-        store = await Store.open(database_path(data_dir))
+        store = await open_store(database_path(data_dir), problems)
     except BaseException:
         if handle is not None:
             handle.close()

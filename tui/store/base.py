@@ -18,6 +18,10 @@ class StoreError(Exception):
     """The store could not do what was asked (a closed store, a database newer than us)."""
 
 
+class StoreCorrupt(StoreError):
+    """The file exists but SQLite cannot read it as a database (damaged, or not ours)."""
+
+
 class StoreBase:
     """Holds the one aiosqlite connection; subclasses add the operations."""
 

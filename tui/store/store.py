@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from tui.store.base import StoreError
+from tui.store.base import StoreCorrupt, StoreError
 from tui.store.batch import BatchMixin
 from tui.store.grouped import GroupedMixin
 from tui.store.inbox import InboxMixin
@@ -73,7 +73,7 @@ class Store(BatchMixin, GroupedMixin, InboxMixin, MaintenanceMixin, OutboxMixin)
             raise StoreError(str(exc)) from None
         except aiosqlite.DatabaseError as exc:
             await db.close()
-            raise StoreError(f"{path.name} is not a usable database: {exc}") from None
+            raise StoreCorrupt(f"{path.name} is not a usable database: {exc}") from None
         except BaseException:
             await db.close()
             raise
