@@ -177,3 +177,27 @@ async def test_a_second_instance_on_the_same_data_dir_is_refused(rig: Rig, tmp_p
     config = rig.runtime.prefs_file.path
     with pytest.raises(AlreadyRunning, match="already using"):
         await open_runtime(config, rig.runtime.data_dir)
+
+
+async def test_usage_headers_slow_the_account_down_then_pause_it(rig: Rig) -> None:
+    await rig.runtime.engine.run_once()
+    sync = rig.runtime.engine.accounts["demo-page"]
+    calm = sync.pacer.after_success(had_news=False)
+    # A small hourly budget makes the simulator's usage headers climb with every call.
+    await rig.control.post("/_sim/config", json={"rate": {"hourly_budget": 40}})
+    slowed = []
+    for _ in range(40):
+        delay = await sync.step()
+        usage = sync.adapter.client.usage
+        if usage is not None and usage.max_pct >= 95:
+            break
+        if usage is not None and usage.max_pct >= 80:
+            slowed.append(delay)
+    else:
+        raise AssertionError("usage never reached 95 %")
+    assert slowed, "usage passed 80 % on the way up"
+    assert all(d is not None and d >= 3 * calm * 0.99 for d in slowed)
+    paused = await sync.step()
+    assert sync.status.state is AccountState.RATE_LIMITED
+    assert sync.status.until is not None
+    assert paused is not None and paused >= 60, "paused until the time the platform gives"
