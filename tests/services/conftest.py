@@ -38,7 +38,8 @@ class Rig:
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     async with loopback_simulator(seed=11) as (sim, base_url):
         config = sim.write_config(tmp_path / "config", base_url)
-        runtime = await open_runtime(config, tmp_path / "data")
+        # The services keep the simulator's time, as they would Meta's (NTP-synced) time.
+        runtime = await open_runtime(config, tmp_path / "data", clock=sim.clock.now)
         async with httpx.AsyncClient(base_url=base_url) as control:
             yield Rig(sim, base_url, runtime, control)
         await runtime.close()

@@ -201,3 +201,30 @@ async def test_usage_headers_slow_the_account_down_then_pause_it(rig: Rig) -> No
     assert sync.status.state is AccountState.RATE_LIMITED
     assert sync.status.until is not None
     assert paused is not None and paused >= 60, "paused until the time the platform gives"
+
+
+async def test_the_same_words_sent_twice_are_both_delivered(rig: Rig) -> None:
+    """Reconciling a lost answer never mistakes an earlier identical reply for this one."""
+    await rig.runtime.engine.run_once()
+    conv = rig.sim.world.inboxes["demo-page"].conversations[0]
+    await rig.inbound("demo-page", "two boxes please", customer=conv.customer.id)
+    outbox = rig.runtime.outbox
+    first = await outbox.send_text("demo-page", conv.id, conv.customer.id, "ok")
+    assert await outbox.process(first) is OutboxState.SENT
+    # The second "ok" never reaches the platform, but the answer is lost all the same.
+    await rig.control.post(
+        "/_sim/faults",
+        json={
+            "path": "re:/messages$",
+            "method": "POST",
+            "count": 1,
+            "status": 500,
+            "error": {"code": 2},
+        },
+    )
+    second = await outbox.send_text("demo-page", conv.id, conv.customer.id, "ok")
+    assert await outbox.process(second) is OutboxState.UNKNOWN
+    (pending,) = await rig.runtime.store.outbox_items([OutboxState.UNKNOWN])
+    assert await outbox.process(pending) is OutboxState.SENT
+    sent = (await rig.control.get("/_sim/sent")).json()["data"]
+    assert [s["text"] for s in sent].count("ok") == 2

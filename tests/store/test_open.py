@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,29 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer"):
         await Store.open(path)
+
+
+async def test_a_write_cancelled_midway_never_wedges_the_connection(tmp_path) -> None:
+    """Unlinking during a sync cancels writes; every later write must still work."""
+    import asyncio
+
+    from tui.domain import ActivityEvent
+
+    store = await Store.open(tmp_path / "c.db")
+    try:
+        at = datetime(2026, 11, 25, tzinfo=UTC)
+        for delay_steps in range(6):
+            task = asyncio.create_task(
+                store.log_activity(ActivityEvent(at=at, kind="send", summary=f"try {delay_steps}"))
+            )
+            for _ in range(delay_steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await store.log_activity(ActivityEvent(at=at, kind="send", summary="after"))
+        summaries = [e.summary for e in await store.activity_page(limit=50)]
+        assert "after" in summaries
+        assert len(summaries) == len(set(summaries)), "nothing written twice"
+    finally:
+        await store.close()

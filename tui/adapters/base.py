@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -99,7 +100,14 @@ class PlatformAdapter(Protocol):
         """``mark_seen``, ``typing_on`` or ``typing_off``."""
         ...
 
-    async def find_sent(self, conversation_id: str, text: str, after: datetime) -> str | None:
+    async def find_sent(
+        self,
+        conversation_id: str,
+        text: str,
+        after: datetime,
+        *,
+        exclude: Collection[str] = (),
+    ) -> str | None:
         """The id of a message we sent with this text at or after ``after``, if any."""
         ...
 

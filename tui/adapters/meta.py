@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import aclosing
 from datetime import datetime
 from typing import Any, ClassVar
@@ -345,7 +345,15 @@ class GraphAdapter:
         messages = self._map_messages(conversation_id, [response.data])
         return messages[0][1] if messages else None
 
-    async def find_sent(self, conversation_id: str, text: str, after: datetime) -> str | None:
+    async def find_sent(
+        self,
+        conversation_id: str,
+        text: str,
+        after: datetime,
+        *,
+        exclude: Collection[str] = (),
+    ) -> str | None:
+        """Our message with this text at or after ``after``, not one of ``exclude``."""
         records, _ = await self._recent(conversation_id, self.recent_limit)
         for _raw, message in self._map_messages(conversation_id, records):
             if (
@@ -353,6 +361,7 @@ class GraphAdapter:
                 and message.from_us
                 and message.text == text
                 and message.created_at >= after
+                and message.remote_id not in exclude
             ):
                 return message.remote_id
         return None

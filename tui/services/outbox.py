@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from tui.adapters.base import PlatformAdapter
 from tui.adapters.errors import AdapterError, OutcomeUnknown, RateLimited, Transient
+from tui.config.redact import redact
 from tui.domain import (
     ActivityEvent,
     InboxMessage,
@@ -24,7 +25,9 @@ from tui.store import Store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-RECONCILE_SLACK = timedelta(minutes=2)
+RECONCILE_SLACK = timedelta(minutes=15)
+"""How far before the item's local time a matching reply may carry the platform's time:
+covers clock skew between this machine and Meta's servers."""
 SENDER_ACTIONS = {"mark_seen", "typing_on", "typing_off"}
 
 
@@ -136,9 +139,19 @@ class Outbox:
 
     async def _reconcile(self, adapter: PlatformAdapter, item: OutboxItem) -> str | None:
         """'' when the reply is surely not there, its id when it is, None when unsure."""
+        # Replies this outbox already accounted for can never be this one: a customer
+        # answered "ok" twice must not have the second marked sent without sending it.
+        known = {
+            other.remote_id
+            for other in await self.store.outbox_items(account_id=item.account_id)
+            if other.id != item.id and other.remote_id
+        }
         try:
             found = await adapter.find_sent(
-                item.conversation_id, item.text, item.created_at - RECONCILE_SLACK
+                item.conversation_id,
+                item.text,
+                item.created_at - RECONCILE_SLACK,
+                exclude=known,
             )
         except AdapterError as exc:
             log.info("could not reconcile outbox item %s: %s", item.id, type(exc).__name__)
@@ -259,4 +272,5 @@ class Outbox:
 
 def _reason(exc: AdapterError) -> str:
     """The platform's own words when it gave any, else the kind of failure."""
-    return getattr(exc, "platform_message", None) or str(exc) or type(exc).__name__
+    # The platform's words are stored, logged and shown: a token quoted in them must not be.
+    return redact(getattr(exc, "platform_message", None) or str(exc) or type(exc).__name__)

@@ -33,15 +33,42 @@ class StoreBase:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction, all or nothing, even when the caller is cancelled.
+
+        aiosqlite runs statements on its own thread in the order they were sent: a
+        cancelled ``await`` does not stop a BEGIN that was already sent. So BEGIN,
+        COMMIT and ROLLBACK are each awaited to the end (cancellation is passed on
+        afterwards), and the lock is held until the connection is out of the transaction.
+        """
         async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                await self._settle("BEGIN IMMEDIATE")
                 yield self._db
+                await self._settle("COMMIT")
             except BaseException:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
+                await self._settle("ROLLBACK", quiet=True)
                 raise
-            await self._db.execute("COMMIT")
+
+    async def _settle(self, sql: str, *, quiet: bool = False) -> None:
+        """Run ``sql`` to completion even if this task is cancelled meanwhile."""
+
+        async def run() -> None:
+            try:
+                await self._db.execute(sql)
+            except sqlite3.OperationalError:
+                if not quiet:  # ROLLBACK with no transaction left is fine
+                    raise
+
+        task = asyncio.ensure_future(run())
+        cancelled = False
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+        task.result()
 
     async def _write(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one write statement in its own transaction; returns the rows it changed."""
