@@ -3,7 +3,7 @@
 
     python3 tasks.py demo    # start the dashboard in demo mode
     python3 tasks.py test    # run the whole test suite
-    python3 tasks.py lint    # ruff check + ruff format --check
+    python3 tasks.py lint    # ruff check + ruff format --check + mypy (strict, tui/)
     python3 tasks.py bench   # run the benchmarks
 
 Each command creates (or reuses) ``.venv`` beside this file and installs the project
@@ -56,7 +56,11 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         return run("-m", "tui", "--demo", *rest)
     if command == "lint":
-        return run("-m", "ruff", "check", ".") or run("-m", "ruff", "format", "--check", ".")
+        return (
+            run("-m", "ruff", "check", ".")
+            or run("-m", "ruff", "format", "--check", ".")
+            or run("-m", "mypy")
+        )
     if command == "bench":
         return run("-m", "bench", *rest)
     code = run("-m", "pytest", *rest)

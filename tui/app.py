@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -11,26 +13,61 @@ from typing import ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 
 from tui.commands import ThemeCommands
 from tui.domain.safetext import sanitize
+from tui.panes.activity import ActivityPane
+from tui.panes.filters import FiltersPane
+from tui.panes.inbox import InboxPane
+from tui.panes.privacy import PrivacyPane
+from tui.panes.profiles import ProfilesPane
+from tui.screens.conversation import ConfirmRetry, ConversationScreen
 from tui.screens.help import HelpScreen, collect_bindings
+from tui.screens.link_wizard import LinkWizard
 from tui.screens.main import TAB_TITLES, MainScreen, StatusSource
+from tui.screens.rule_form import ConfirmScreen, RuleForm
+from tui.screens.search import SearchScreen
+from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
+from tui.screens.unlink import UnlinkScreen
+from tui.services.runtime import Runtime
 from tui.themes import (
     DEFAULT_THEME,
     TEXTUAL_ANSI_DEFAULTS,
     THEME_VARIABLE_DEFAULTS,
     load_themes,
 )
+from tui.widgets.history import History
+from tui.widgets.safe import SCREEN_SHARE
 from tui.widgets.virtual_list import AsyncRowSource, RowSource, VirtualList
 
 __all__ = ["BINDING_OWNERS", "DashboardApp", "run_dashboard"]
 
 EMPTY_KEYMAP: Mapping[str, str] = MappingProxyType({})
 
-BINDING_OWNERS: list[type[DOMNode]] = [MainScreen, HelpScreen, VirtualList]
+BINDING_OWNERS: list[type[DOMNode]] = [
+    MainScreen,
+    ProfilesPane,
+    LinkWizard,
+    UnlinkScreen,
+    ActivityPane,
+    HelpScreen,
+    VirtualList,
+    InboxPane,
+    SearchScreen,
+    SnoozeMenu,
+    LabelEditor,
+    MergeSuggestions,
+    ConversationScreen,
+    ConfirmRetry,
+    History,
+    FiltersPane,
+    PrivacyPane,
+    RuleForm,
+    ConfirmScreen,
+]
 """Classes whose binding ids are valid in [keymap] even when none is on screen yet.
 
 Panes built later add themselves here so that their ids are neither reported as
@@ -42,6 +79,8 @@ class DashboardApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "Linkdeck"
+    screen_share: reactive[bool] = reactive(False)
+    """While on, every message body and person's name on screen shows as ``hidden()``."""
     COMMANDS = App.COMMANDS | {ThemeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -61,8 +100,11 @@ class DashboardApp(App[None]):
         on_theme_change: Callable[[str], None] | None = None,
         user_themes_dir: Path | None = None,
         demo: bool = False,
+        runtime: Runtime | None = None,
     ) -> None:
         super().__init__()
+        SCREEN_SHARE.on = False  # a new dashboard never starts in screen-share mode
+        self.runtime = runtime
         self.status = status
         self.inbox_source = inbox_source
         self.demo = demo
@@ -88,7 +130,12 @@ class DashboardApp(App[None]):
     # --- wiring ---------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
-        return MainScreen(status=self.status, inbox_source=self.inbox_source, demo=self.demo)
+        return MainScreen(
+            status=self.status,
+            inbox_source=self.inbox_source,
+            demo=self.demo,
+            runtime=self.runtime,
+        )
 
     @property
     def main_screen(self) -> MainScreen:
@@ -199,7 +246,25 @@ class DashboardApp(App[None]):
                 f"Go to {title}", f"Show the {title} tab (key {number})", self._go_to(tab)
             )
         yield SystemCommand("Keys and help", "List every key binding and its id", self.action_help)
+        yield SystemCommand(
+            "Screen share on/off",
+            "Hide every message body and name on screen at once",
+            self.action_toggle_screen_share,
+        )
         yield from super().get_system_commands(screen)
+
+    def action_toggle_screen_share(self) -> None:
+        self.screen_share = not self.screen_share
+
+    def watch_screen_share(self, on: bool) -> None:
+        """Flip what every renderer reads, then redraw everything on every screen at once."""
+        SCREEN_SHARE.on = on
+        for screen in self.screen_stack:
+            for widget in screen.walk_children(with_self=True):
+                changed = getattr(widget, "screen_share_changed", None)
+                if callable(changed):
+                    changed()
+                widget.refresh()
 
     def _go_to(self, tab: str) -> Callable[[], None]:
         def go() -> None:
@@ -227,12 +292,51 @@ class DashboardApp(App[None]):
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
-    """``linkdeck`` and ``linkdeck --demo``: for now the shell alone (no store, no sync yet)."""
-    from tui.config.paths import default_config_path, user_themes_dir
+    """``linkdeck`` and ``linkdeck --demo``: open the runtime, run the dashboard, clean up."""
+    from tui.services.runtime import AlreadyRunning
 
-    config_path: Path = getattr(args, "config", None) or default_config_path()
+    try:
+        return asyncio.run(_dashboard(args))
+    except AlreadyRunning as exc:
+        print(f"linkdeck: {exc}", file=sys.stderr)
+        return 3
+
+
+async def _dashboard(args: argparse.Namespace) -> int:
+    from tui.config import PrefsFile
+    from tui.config.paths import default_config_path, default_data_dir, user_themes_dir
+    from tui.services.demo import open_demo_runtime
+    from tui.services.runtime import open_runtime
+
+    demo = bool(getattr(args, "demo", False))
+    data_dir: Path | None = getattr(args, "data_dir", None)
+    runtime: Runtime | None
+    if demo:
+        runtime, _sim = await open_demo_runtime(data_dir, seed=getattr(args, "seed", 7))
+        prefs_file = runtime.prefs_file
+        config_path = prefs_file.path
+    else:
+        config_path = getattr(args, "config", None) or default_config_path()
+        prefs_file = PrefsFile(config_path)
+        prefs, _problems = prefs_file.load()
+        runtime = None
+        if prefs.accounts:
+            runtime = await open_runtime(config_path, data_dir or default_data_dir())
+    prefs, problems = prefs_file.load()
     app = DashboardApp(
-        demo=bool(getattr(args, "demo", False)), user_themes_dir=user_themes_dir(config_path)
+        runtime=runtime,
+        demo=demo,
+        theme=prefs.theme,
+        keymap=prefs.keymap,
+        on_theme_change=lambda name: prefs_file.set_ui("theme", name),
+        user_themes_dir=user_themes_dir(config_path),
     )
-    app.run()
+    app.problems += [str(p) for p in problems]
+    if runtime is not None:
+        app.problems += [p for p in runtime.problems if p not in app.problems]
+    try:
+        await app.run_async()
+    finally:
+        if runtime is not None:
+            await runtime.close()
     return app.return_code or 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-__all__ = ["TAB_IDS", "ShowTab"]
+__all__ = ["TAB_IDS", "OpenConversation", "OpenPerson", "ShowTab"]
 
 TAB_IDS = ("inbox", "profiles", "filters", "privacy", "activity")
 """The dashboard's tabs, in the order of their number keys."""
@@ -18,3 +18,21 @@ class ShowTab(Message):
 
     tab: str
     """One of :data:`TAB_IDS`."""
+
+
+@dataclass
+class OpenConversation(Message):
+    """A request to show one conversation's history with its composer."""
+
+    account_id: str
+    conversation_id: str
+    """The platform's conversation id."""
+    compose: bool = False
+    """Focus the composer at once (the inbox's reply key)."""
+
+
+@dataclass
+class OpenPerson(Message):
+    """A request to show one person's merged timeline across platforms."""
+
+    person_id: int

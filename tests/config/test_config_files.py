@@ -214,3 +214,23 @@ def test_concurrent_writers_do_not_lose_each_others_edits(tmp_path: Path) -> Non
     assert problems == []
     assert prefs.keymap == {f"area.verb{i}": f"f{i}" for i in range(24)}
     assert path.read_text().startswith(COMMENTED)
+
+
+def test_a_save_sweeps_temporary_files_left_by_a_killed_save(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from tui.config.toml_io import atomic_write_text
+
+    target = tmp_path / "config.toml"
+    target.write_text("a = 1\n")
+    stale = tmp_path / ".config.toml.abc123.tmp"
+    fresh = tmp_path / ".config.toml.def456.tmp"
+    stale.write_text("half a save")
+    fresh.write_text("a save in progress elsewhere")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    atomic_write_text(target, "a = 2\n")
+    assert target.read_text() == "a = 2\n"
+    assert not stale.exists(), "an hour-old leftover is swept"
+    assert fresh.exists(), "a temporary file that may still be in use is left alone"

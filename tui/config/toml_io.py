@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +163,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     except FileNotFoundError:
         old = None
     new_mode = mode if mode is not None else (old.st_mode & 0o7777 if old else 0o600)
+    _sweep_leftovers(folder, target.name)
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -178,6 +181,19 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             os.unlink(tmp_name)
         raise
     _fsync_dir(folder)
+
+
+LEFTOVER_AGE = 60.0
+"""Seconds after which a temporary file of ours is surely an abandoned one."""
+
+
+def _sweep_leftovers(folder: Path, name: str) -> None:
+    """Remove temporary files that a killed save left behind (never a fresh one)."""
+    now = time.time()
+    for leftover in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - leftover.stat().st_mtime > LEFTOVER_AGE:
+                leftover.unlink()
 
 
 def _fsync_dir(folder: Path) -> None:

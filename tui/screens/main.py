@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import ClassVar, Protocol
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -14,10 +17,28 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from tui.messages import TAB_IDS, ShowTab
+from tui.domain import AccountState, AccountStatus
+from tui.domain.safetext import sanitize
+from tui.messages import TAB_IDS, OpenConversation, OpenPerson, ShowTab
+from tui.panes.activity import ActivityPane
+from tui.panes.base import RuntimePane
+from tui.panes.filters import FiltersPane
+from tui.panes.inbox import InboxPane
+from tui.panes.privacy import PrivacyPane
+from tui.panes.profiles import ProfilesPane
+from tui.screens.alerts import Alerts
+from tui.screens.conversation import ConversationScreen
+from tui.services.events import (
+    AccountStateChanged,
+    ConversationsChanged,
+    Event,
+    MessagesArrived,
+)
+from tui.services.notifier import dnd_active, save_dnd
+from tui.services.runtime import Runtime
 from tui.widgets.empty_state import EmptyState, demo_waiting_text, no_account_text
 from tui.widgets.safe import safe
-from tui.widgets.status_line import AccountStatus, StatusLine
+from tui.widgets.status_line import StatusLine
 from tui.widgets.virtual_list import AsyncRowSource, RowSource, VirtualList
 
 __all__ = ["TAB_TITLES", "AccountStatus", "MainScreen", "StatusSource"]
@@ -41,8 +62,13 @@ class StatusSource(Protocol):
     def dnd(self) -> bool: ...
 
 
-class PendingPane(EmptyState):
-    """Stands in for a tab whose contents are built in a later step."""
+PANES: dict[str, type[RuntimePane]] = {
+    "inbox": InboxPane,
+    "profiles": ProfilesPane,
+    "filters": FiltersPane,
+    "privacy": PrivacyPane,
+    "activity": ActivityPane,
+}
 
 
 class MainScreen(Screen[None]):
@@ -50,8 +76,12 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The tab bar itself shows these keys, so the footer keeps its room for the focused area.
-        Binding(str(number), f"show_tab('{tab}')", TAB_TITLES[tab], id=f"main.{tab}", show=False)
-        for number, tab in enumerate(TAB_IDS, start=1)
+        *(
+            Binding(str(n), f"show_tab('{tab}')", TAB_TITLES[tab], id=f"main.{tab}", show=False)
+            for n, tab in enumerate(TAB_IDS, start=1)
+        ),
+        # Not in the footer (room for the focused area); the header and Filters tab show it.
+        Binding("ctrl+d", "toggle_dnd", "Do not disturb", id="main.dnd", show=False),
     ]
 
     def __init__(
@@ -60,11 +90,17 @@ class MainScreen(Screen[None]):
         status: StatusSource | None = None,
         inbox_source: RowSource | AsyncRowSource | None = None,
         demo: bool = False,
+        runtime: Runtime | None = None,
     ) -> None:
         super().__init__(id="main")
         self.status = status
         self.inbox_source = inbox_source
         self.demo = demo
+        self.runtime = runtime
+        self.stop = asyncio.Event()
+        """Set on unmount: the sync engine, the outbox and the event loop wind down."""
+        self.alerts = Alerts(self, runtime) if runtime is not None else None
+        self._total_unread = 0
 
     def compose(self) -> ComposeResult:
         yield StatusLine("demo" if self.demo else "no account linked", id="status-line")
@@ -73,10 +109,7 @@ class MainScreen(Screen[None]):
                 yield self._inbox_body()
             for tab in TAB_IDS[1:]:
                 with TabPane(self._tab_label(tab), id=tab):
-                    yield PendingPane(
-                        f"{TAB_TITLES[tab]}: arrives in a later step of this build.",
-                        id=f"{tab}-pending",
-                    )
+                    yield PANES[tab](self.runtime, id=f"{tab}-pane")
         yield Footer(compact=True)
 
     def _tab_label(self, tab: str) -> Content:
@@ -90,6 +123,8 @@ class MainScreen(Screen[None]):
         )
 
     def _inbox_body(self) -> Widget:
+        if self.runtime is not None:
+            return InboxPane(self.runtime, id="inbox-pane")
         if self.inbox_source is not None:
             return VirtualList(self.inbox_source, id="inbox-list")
         if self.demo:
@@ -103,6 +138,141 @@ class MainScreen(Screen[None]):
             )
         # TabbedContent mounts its panes after this screen's Mount: focus once they exist.
         self.call_after_refresh(self._focus_tab, "inbox")
+        if self.runtime is not None:
+            self._refresh_header()
+            self._count_unread()
+            self.run_services()
+            self.consume_events()
+
+    def on_unmount(self) -> None:
+        self.stop.set()
+
+    # --- the services behind the screen ---------------------------------------------
+
+    @work(group="unread", exit_on_error=False)
+    async def _count_unread(self) -> None:
+        """The header's unread total from the store at start, before any sync event."""
+        if self.runtime is not None:
+            self._total_unread = await self.runtime.store.total_unread()
+            self._refresh_header()
+
+    @work(group="services", exit_on_error=False)
+    async def run_services(self) -> None:
+        """The sync engine, the outbox and any extra task (demo traffic) until unmount."""
+        runtime = self.runtime
+        assert runtime is not None
+        tasks = [
+            asyncio.create_task(runtime.engine.run(self.stop)),
+            asyncio.create_task(runtime.outbox.run(self.stop)),
+            *(asyncio.create_task(extra(self.stop)) for extra in runtime.extra_tasks),
+        ]
+        try:
+            await self.stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    @work(group="events", exit_on_error=False)
+    async def consume_events(self) -> None:
+        """Every event of the engine and outbox: header, alerts, then each pane."""
+        runtime = self.runtime
+        assert runtime is not None
+        queue = runtime.bus.subscribe()
+        try:
+            while not self.stop.is_set():
+                event = await queue.get()
+                await self.dispatch_event(event)
+        finally:
+            runtime.bus.unsubscribe(queue)
+
+    async def dispatch_event(self, event: Event) -> None:
+        runtime = self.runtime
+        if runtime is None:
+            return
+        if isinstance(event, MessagesArrived | ConversationsChanged):
+            self._total_unread = await runtime.store.total_unread()
+        if isinstance(event, MessagesArrived) and self.alerts is not None:
+            await self.alerts.on_messages(event)
+        if isinstance(event, AccountStateChanged | MessagesArrived | ConversationsChanged):
+            self._refresh_header()
+        if isinstance(event, AccountStateChanged):
+            self._warn_reauth(event.status)
+        for pane in self.query(RuntimePane):
+            pane.handle_event(event)
+
+    def _warn_reauth(self, status: AccountStatus) -> None:
+        """One toast when an account's token stops working (the engine reports it once)."""
+        if status.state is not AccountState.NEEDS_REAUTH:
+            return
+        account = sanitize(status.account_id, max_chars=40, single_line=True)
+        reason = sanitize(status.detail or "token invalid", max_chars=80, single_line=True)
+        self.notify(
+            f"{account} needs re-authentication ({reason}). Its sync is paused: "
+            "press R on it in the Profiles tab.",
+            title="Token no longer works",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
+
+    @on(OpenConversation)
+    def _open_conversation(self, message: OpenConversation) -> None:
+        message.stop()
+        if self.runtime is not None:
+            self.app.push_screen(
+                ConversationScreen(
+                    self.runtime,
+                    account_id=message.account_id,
+                    conversation_id=message.conversation_id,
+                    compose=message.compose,
+                )
+            )
+
+    @on(OpenPerson)
+    def _open_person(self, message: OpenPerson) -> None:
+        message.stop()
+        if self.runtime is not None:
+            self.app.push_screen(ConversationScreen(self.runtime, person_id=message.person_id))
+
+    def refresh_header(self) -> None:
+        """Redraw the header from the runtime (after a setting such as DND changed)."""
+        self._refresh_header()
+
+    def _refresh_header(self) -> None:
+        runtime = self.runtime
+        if runtime is None:
+            return
+        dnd = dnd_active(runtime.prefs.notifications, datetime.now(UTC))
+        self.update_status(runtime.engine.statuses(), self._total_unread, dnd)
+
+    def action_toggle_dnd(self) -> None:
+        """Do-not-disturb on or off (saved at once); from every tab."""
+        runtime = self.runtime
+        if runtime is None:
+            return
+        on = not dnd_active(runtime.prefs.notifications, datetime.now(UTC))
+        try:
+            save_dnd(runtime.prefs_file, on)
+        except Exception as exc:  # a broken config file must not take the dashboard down
+            self.notify(
+                safe(f"could not save: {exc}", max_chars=300).plain,
+                title="Do not disturb",
+                severity="error",
+                markup=False,
+            )
+            return
+        runtime.reload_prefs()
+        self.refresh_header()
+        for pane in self.query(FiltersPane):
+            pane.refresh_state()
+        self.notify(
+            "Do not disturb is on: nothing will interrupt you." if on else "Do not disturb is off.",
+            title="Notifications",
+            markup=False,
+        )
 
     def update_status(
         self, statuses: Sequence[AccountStatus], total_unread: int, dnd: bool

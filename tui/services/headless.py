@@ -14,6 +14,7 @@ from tui.config.paths import default_config_path, default_data_dir
 from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
 
 log = logging.getLogger("linkdeck.sync")
+ACCOUNT_CARE_SECONDS = 6 * 3600
 STOP_GRACE = 1.5
 """Seconds the engine gets to finish in-flight work after a stop signal (exit within 2 s)."""
 
@@ -92,6 +93,8 @@ async def _forever(runtime: Runtime) -> None:
     tasks = [
         asyncio.create_task(runtime.engine.run(stop)),
         asyncio.create_task(runtime.outbox.run(stop)),
+        asyncio.create_task(_account_care(runtime, stop)),
+        *(asyncio.create_task(extra(stop)) for extra in runtime.extra_tasks),
     ]
     await stop.wait()
     log.info("stopping")
@@ -101,3 +104,17 @@ async def _forever(runtime: Runtime) -> None:
     for task in pending:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+async def _account_care(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Verify accounts and refresh tokens that are due, every few hours, as the dashboard does."""
+    from tui.services.accounts import AccountManager
+
+    manager = AccountManager(runtime)
+    while not stop.is_set():
+        try:
+            await manager.maintain()
+        except Exception:
+            log.exception("account verification failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=ACCOUNT_CARE_SECONDS)

@@ -53,13 +53,12 @@ class Pacer:
         self.failures += 1
         if self.breaker_open:
             return self.breaker_cooldown * self.rng.uniform(0.8, 1.2)
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (self.failures - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (self.failures - 1))
         return max(self.min_interval / 2, ceiling * self.rng.uniform(0.5, 1.0))
 
     def max_delay_after(self, failures: int) -> float:
         """The longest delay :meth:`after_failure` can give for the n-th failure (for tests)."""
         if failures >= self.breaker_threshold:
             return self.breaker_cooldown * 1.2
-        return max(
-            self.min_interval / 2, min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
-        )
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (failures - 1))
+        return max(self.min_interval / 2, ceiling)

@@ -7,11 +7,11 @@ import contextlib
 import fcntl
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -29,6 +29,9 @@ from tui.store import Store, StoreCorrupt
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "linkdeck.lock"
+
+BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+"""Work that runs beside the engine until the stop event is set."""
 
 
 class AlreadyRunning(Exception):
@@ -53,7 +56,11 @@ class Runtime:
     problems: list[str] = field(default_factory=list)
     """Config and secret problems to show the user (never containing a token)."""
     data_dir: Path | None = None
-    extra_tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    transport: httpx.AsyncBaseTransport | None = None
+    """The HTTP transport every adapter uses (the in-process simulator in the demo)."""
+    extra_tasks: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = field(
+        default_factory=list
+    )
     """More work to run beside the engine until the stop event (the demo's traffic)."""
     on_close: list[Callable[[], None]] = field(default_factory=list)
     notifier: Notifier | None = None
@@ -135,6 +142,7 @@ async def open_runtime(
     transport: httpx.AsyncBaseTransport | None = None,
     environ: dict[str, str] | None = None,
     lock: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> Runtime:
     """Load the preferences, resolve every token, open the store and build the services."""
     prefs_file = PrefsFile(config_path)
@@ -168,17 +176,19 @@ async def open_runtime(
         engine=None,  # type: ignore[arg-type]  # set just below, needs runtime.privacy
         outbox=None,  # type: ignore[arg-type]
         adapters=adapters,
+        transport=transport,
         problems=problems,
         data_dir=data_dir,
         _lock=handle,
     )
+    now = clock or (lambda: datetime.now(UTC))
     runtime.engine = SyncEngine(
-        store, adapters, bus, privacy=runtime.privacy, poll_seconds=prefs.poll_seconds
+        store, adapters, bus, privacy=runtime.privacy, poll_seconds=prefs.poll_seconds, clock=now
     )
     for account_config in prefs.accounts:
         if account_config.paused and account_config.id in runtime.engine.accounts:
             runtime.engine.accounts[account_config.id].paused = True
-    runtime.outbox = Outbox(store, adapters, bus, privacy=runtime.privacy)
+    runtime.outbox = Outbox(store, adapters, bus, privacy=runtime.privacy, clock=now)
     runtime.notifier = Notifier(lambda: runtime.prefs.notifications, runtime.privacy)
     runtime.extra_tasks.append(
         history_task(store, lambda: [a.id for a in runtime.prefs.accounts], runtime.privacy)

@@ -19,6 +19,7 @@ from tui.adapters.errors import (
 )
 from tui.domain import (
     AccountState,
+    AccountStatus,
     ActivityEvent,
     Conversation,
     InboxMessage,
@@ -26,7 +27,6 @@ from tui.domain import (
 )
 from tui.services.events import (
     AccountStateChanged,
-    AccountStatus,
     ConversationsChanged,
     EventBus,
     MessagesArrived,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tui.simulator import auth, control, graph, nodes, send
+from tui.simulator import auth, control, device, graph, nodes, send
 from tui.simulator.context import Ctx, parse_body
 from tui.simulator.protocol import (
     INSTAGRAM_HOST,
@@ -84,6 +84,8 @@ def base_headers(req: SimRequest, version: str | None, trace_id: str) -> dict[st
 
 async def handle(sim: Simulator, req: SimRequest) -> SimResponse:
     """Answer one request exactly as Meta would (or as the armed faults say)."""
+    if req.path == "/_sim/device" or req.path.startswith("/_sim/device/"):
+        return device.control(sim, req)
     if req.path == "/_sim" or req.path.startswith("/_sim/"):
         return control.handle(sim, req)
     trace_id = sim.next_trace_id()
@@ -129,8 +131,11 @@ def route(ctx: Ctx) -> Any:
         return table[(method, parts[0])](ctx)
     if parts[:1] == ["oauth"] and parts[1:] == ["access_token"] and not ctx.on_instagram:
         return auth.oauth_access_token(ctx)
-    # The device-login flow of the link wizard (POST /device/login and
-    # /device/login_status) belongs here once it is built: add both to _FACEBOOK_ROUTES.
+    if method == "POST" and parts[:1] == ["device"] and len(parts) == 2 and not ctx.on_instagram:
+        if parts[1] == "login":
+            return device.device_login(ctx)
+        if parts[1] == "login_status":
+            return device.device_login_status(ctx)
     if method == "GET" and len(parts) == 2 and parts[0] == "me" and parts[1] in _ME_EDGES:
         return _ME_EDGES[parts[1]](ctx)
     if len(parts) == 2 and parts[1] == "conversations" and method == "GET":

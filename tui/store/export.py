@@ -143,7 +143,10 @@ async def _export(db_file: Path, args: argparse.Namespace, since: datetime | Non
                 offset = 0
                 while True:
                     page = await store.activity_page(
-                        account_id=args.account, offset=offset, limit=1000
+                        account_id=args.account,
+                        kinds=[args.kind] if getattr(args, "kind", None) else None,
+                        offset=offset,
+                        limit=1000,
                     )
                     for event in page:
                         if since is None or event.at >= since:

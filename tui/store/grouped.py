@@ -10,22 +10,17 @@ from tui.store.base import StoreBase
 from tui.store.rows import CONVERSATION_COLUMNS, conversation_from_row, opt_from_ms
 from tui.store.views import ORDER_BY, InboxView, view_where
 
-# A conversation belongs to group person_id, or to a group of its own (-rowid never
-# collides with a person id, which is positive).
-_GROUPS = """
-WITH v AS (
-    SELECT c.*, COALESCE(c.person_id, -c.id) AS g FROM conversations c WHERE {where}
-), ranked AS (
-    SELECT v.*,
-        ROW_NUMBER() OVER (PARTITION BY g ORDER BY {order}) AS rn,
-        COUNT(*) OVER (PARTITION BY g) AS g_size,
-        SUM(unread_count) OVER (PARTITION BY g) AS g_unread,
-        MAX(last_inbound_at) OVER (PARTITION BY g) AS g_inbound,
-        MAX(platform = 'messenger') OVER (PARTITION BY g) AS g_fb,
-        MAX(platform = 'instagram') OVER (PARTITION BY g) AS g_ig
-    FROM v
+# A person's row stands at the place of their first conversation in inbox order. Testing
+# "is this the first?" only for linked conversations (a few) keeps the walk down the
+# inbox-order index as cheap as the flat list's, instead of grouping every row.
+_FIRST_OF_PERSON = (
+    "(c.person_id IS NULL OR c.id = (SELECT x.id FROM conversations x "
+    "WHERE x.person_id = c.person_id AND {inner} ORDER BY {inner_order} LIMIT 1))"
 )
-"""
+_AHEAD = (
+    "(c.pinned > ? OR (c.pinned = ? AND (c.updated_at > ? OR (c.updated_at = ? AND "
+    "(c.remote_id < ? OR (c.remote_id = ? AND c.account_id < ?))))))"
+)
 
 
 @dataclass(frozen=True)
@@ -43,50 +38,90 @@ class InboxGroup:
     platforms: tuple[str, ...] = ()
 
 
-def _sql(view: InboxView, now: datetime) -> tuple[str, list[object]]:
+def _as_x(sql: str) -> str:
+    # view_where and ORDER_BY name columns only as ``c.<column>``.
+    return sql.replace("c.", "x.")
+
+
+def _groups_where(view: InboxView, now: datetime) -> tuple[str, list[object]]:
+    """WHERE (over alias ``c``) keeping one row per group, and its parameters."""
     where, params = view_where(view, now)
-    order = ORDER_BY.replace("c.", "")
-    return _GROUPS.format(where=where, order=order), params
+    first = _FIRST_OF_PERSON.format(inner=_as_x(where), inner_order=_as_x(ORDER_BY))
+    return f"{where} AND {first}", [*params, *params]
 
 
 class GroupedMixin(StoreBase):
     """Pages of the grouped inbox; only the rows asked for leave the database."""
 
     async def count_groups(self, view: InboxView, now: datetime) -> int:
-        head, params = _sql(view, now)
-        return int(await self._scalar(head + "SELECT COUNT(*) FROM ranked WHERE rn = 1", params))
+        where, params = _groups_where(view, now)
+        return int(
+            await self._scalar(f"SELECT COUNT(*) FROM conversations c WHERE {where}", params)
+        )
 
     async def groups_page(
         self, view: InboxView, offset: int, limit: int, now: datetime
     ) -> list[InboxGroup]:
-        head, params = _sql(view, now)
+        where, params = _groups_where(view, now)
         rows = await self._all(
-            head + f"SELECT {CONVERSATION_COLUMNS}, c.g_size, c.g_unread, c.g_inbound, "
-            "c.g_fb, c.g_ig, COALESCE(p.display_name, '') AS person_name "
-            "FROM ranked c LEFT JOIN people p ON p.id = c.person_id "
-            f"WHERE c.rn = 1 ORDER BY {ORDER_BY} LIMIT ? OFFSET ?",
+            f"SELECT {CONVERSATION_COLUMNS}, COALESCE(p.display_name, '') AS person_name "
+            f"FROM conversations c LEFT JOIN people p ON p.id = c.person_id WHERE {where} "
+            f"ORDER BY {ORDER_BY} LIMIT ? OFFSET ?",
             [*params, max(limit, 0), max(offset, 0)],
         )
+        people = [r["person_id"] for r in rows if r["person_id"] is not None]
+        totals = await self._person_totals(view, now, people)
         groups = []
         for row in rows:
             latest = conversation_from_row(row)
-            platforms = tuple(
-                name
-                for name, flag in (("messenger", row["g_fb"]), ("instagram", row["g_ig"]))
-                if flag
-            )
+            person = latest.customer.person_id
+            if person is None or person not in totals:
+                groups.append(
+                    InboxGroup(
+                        latest=latest,
+                        last_inbound_at=latest.last_inbound_at,
+                        unread=latest.unread_count,
+                        platforms=(str(latest.platform),),
+                    )
+                )
+                continue
+            size, unread, inbound, platforms = totals[person]
             groups.append(
                 InboxGroup(
                     latest=latest,
-                    person_id=latest.customer.person_id,
+                    person_id=person,
                     person_name=row["person_name"],
-                    size=int(row["g_size"]),
-                    unread=int(row["g_unread"] or 0),
-                    last_inbound_at=opt_from_ms(row["g_inbound"]),
+                    size=size,
+                    unread=unread,
+                    last_inbound_at=inbound,
                     platforms=platforms,
                 )
             )
         return groups
+
+    async def _person_totals(
+        self, view: InboxView, now: datetime, people: list[int]
+    ) -> dict[int, tuple[int, int, datetime | None, tuple[str, ...]]]:
+        """Per person, over their conversations in ``view``: count, unread, last inbound,
+        platforms."""
+        if not people:
+            return {}
+        where, params = view_where(view, now)
+        marks = ",".join("?" * len(people))
+        rows = await self._all(
+            "SELECT c.person_id, COUNT(*), SUM(c.unread_count), MAX(c.last_inbound_at), "
+            "MAX(c.platform = 'messenger'), MAX(c.platform = 'instagram') "
+            f"FROM conversations c WHERE {where} AND c.person_id IN ({marks}) "
+            "GROUP BY c.person_id",
+            [*params, *people],
+        )
+        result = {}
+        for r in rows:
+            platforms = tuple(
+                name for name, flag in (("messenger", r[4]), ("instagram", r[5])) if flag
+            )
+            result[int(r[0])] = (int(r[1]), int(r[2] or 0), opt_from_ms(r[3]), platforms)
+        return result
 
     async def group_position(
         self,
@@ -97,22 +132,38 @@ class GroupedMixin(StoreBase):
         conversation: tuple[str, str] | None = None,
     ) -> int | None:
         """Index of a person's row, or of the row that holds ``conversation``, in ``view``."""
-        head, params = _sql(view, now)
-        extra: list[object]
-        if person_id is not None:
-            target, extra = "?", [person_id]
-        elif conversation is not None:
-            target = (
-                "(SELECT COALESCE(person_id, -id) FROM conversations "
-                "WHERE account_id = ? AND remote_id = ?)"
+        where, params = view_where(view, now)
+        if conversation is not None:
+            found = await self._one(
+                f"SELECT c.person_id, c.pinned, c.updated_at FROM conversations c "
+                f"WHERE {where} AND c.account_id = ? AND c.remote_id = ?",
+                [*params, *conversation],
             )
-            extra = list(conversation)
-        else:
+            if found is None:
+                return None
+            if found[0] is None:
+                anchor = (found[1], found[2], conversation[1], conversation[0])
+                return await self._groups_ahead(view, now, anchor)
+            person_id = int(found[0])
+        if person_id is None:
             return None
-        value = await self._scalar(
-            head + "SELECT pos FROM (SELECT g, ROW_NUMBER() OVER "
-            f"(ORDER BY {ORDER_BY.replace('c.', '')}) - 1 AS pos FROM ranked WHERE rn = 1) "
-            f"WHERE g = {target}",
-            [*params, *extra],
+        first = await self._one(
+            f"SELECT x.pinned, x.updated_at, x.remote_id, x.account_id FROM conversations x "
+            f"WHERE x.person_id = ? AND {_as_x(where)} ORDER BY {_as_x(ORDER_BY)} LIMIT 1",
+            [person_id, *params],
         )
-        return None if value is None else int(value)
+        if first is None:
+            return None
+        return await self._groups_ahead(view, now, (first[0], first[1], first[2], first[3]))
+
+    async def _groups_ahead(
+        self, view: InboxView, now: datetime, anchor: tuple[int, int, str, str]
+    ) -> int:
+        """How many group rows come before the row at ``(pinned, updated, remote, account)``."""
+        where, params = _groups_where(view, now)
+        pinned, updated, remote, account = anchor
+        count = await self._scalar(
+            f"SELECT COUNT(*) FROM conversations c WHERE {where} AND {_AHEAD}",
+            [*params, pinned, pinned, updated, updated, remote, remote, account],
+        )
+        return int(count)

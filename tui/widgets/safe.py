@@ -9,7 +9,10 @@ from textual.style import Style
 
 from tui.domain.safetext import CUT_MARK, sanitize
 
-__all__ = ["safe", "safe_highlight"]
+__all__ = ["HIDDEN_MARK", "SCREEN_SHARE", "hidden", "private", "safe", "safe_highlight"]
+
+HIDDEN_MARK = "••••••"
+"""What a body or a name becomes while screen sharing: the same for every text."""
 
 
 def safe(
@@ -85,3 +88,32 @@ def safe_highlight(
 def _piece(part: str, single_line: bool) -> str:
     # Pieces are already cut to length, so sanitize must not cut them again.
     return sanitize(part, max_chars=len(part), single_line=single_line)
+
+
+def hidden(text: object) -> str:
+    """The placeholder shown instead of ``text`` while ``app.screen_share`` is on.
+
+    Every text gives the same mark, so not even its length shows. Inbox rows and the
+    conversation view call this for each message body and each person's name when
+    ``self.app.screen_share`` is true (and watch that reactive to redraw).
+    """
+    del text  # deliberately unused: nothing of it may leak
+    return HIDDEN_MARK
+
+
+class ScreenShareState:
+    """Whether screen sharing is on; the app sets it, every renderer reads it."""
+
+    on: bool = False
+
+
+SCREEN_SHARE = ScreenShareState()
+
+
+def private(text: object) -> object:
+    """A message body or a person's name, or :data:`HIDDEN_MARK` while screen sharing.
+
+    Wrap every such string before :func:`safe`; the app redraws everything when the
+    switch flips (widgets with a layout cache define ``screen_share_changed()``).
+    """
+    return hidden(text) if SCREEN_SHARE.on else text

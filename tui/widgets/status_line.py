@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,24 +11,10 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
-from tui.domain import AccountState
+from tui.domain import AccountState, AccountStatus
 from tui.widgets.safe import safe
 
 __all__ = ["AccountStatus", "StatusLine", "describe_status"]
-
-
-@dataclass(frozen=True)
-class AccountStatus:
-    """What the header shows about one linked account."""
-
-    account_id: str
-    platform: str
-    """``messenger`` or ``instagram`` (any string: shown, never trusted)."""
-    state: AccountState
-    detail: str = ""
-    """For errors: the platform's own message (hostile text; sanitised when shown)."""
-    until: datetime | None = None
-    """For rate limits: when requests may resume (timezone-aware)."""
 
 
 # Glyph, words, CSS variable of the colour: one look per state.

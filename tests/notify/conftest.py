@@ -1,0 +1,164 @@
+"""Fixtures for notifications and privacy: message builders, a simulator rig, a real app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from tui.app import DashboardApp
+from tui.domain.models import InboxMessage, MessageKind
+from tui.services.notifier import MessageContext
+from tui.services.runtime import Runtime, open_runtime
+from tui.simulator import SimClock, Simulator
+from tui.simulator.testing import loopback_simulator
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def msg(
+    text: str = "hello",
+    *,
+    remote_id: str = "m_1",
+    account: str = "bakery",
+    conv: str = "t_1",
+    sender: str = "psid_1",
+    name: str = "Ana Silva",
+    kind: MessageKind = MessageKind.MESSAGE,
+    from_us: bool = False,
+    at: datetime = NOW,
+) -> InboxMessage:
+    return InboxMessage(
+        account_id=account,
+        remote_id=remote_id,
+        conversation_id=conv,
+        sender_id=sender,
+        created_at=at,
+        text=text,
+        kind=kind,
+        from_us=from_us,
+        sender_name=name,
+    )
+
+
+def ctx(now: datetime = NOW, **kw: object) -> MessageContext:
+    options: dict[str, object] = {"platform": "messenger", "known": True}
+    options.update(kw)
+    return MessageContext(now=now, **options)  # type: ignore[arg-type]
+
+
+def later(seconds: float) -> datetime:
+    return NOW + timedelta(seconds=seconds)
+
+
+@dataclass
+class Rig:
+    """A runtime against the simulator on loopback, plus a client for its control API."""
+
+    sim: Simulator
+    runtime: Runtime
+    control: httpx.AsyncClient
+    config: Path
+
+    async def inbound(self, account: str, text: str, customer: str | None = None) -> None:
+        body = {"account": account, "text": text}
+        if customer:
+            body["customer"] = customer
+        response = await self.control.post("/_sim/inbound", json=body)
+        response.raise_for_status()
+
+    async def requests_to(self, needle: str) -> list[dict[str, object]]:
+        log = (await self.control.get("/_sim/requests")).json()["data"]
+        return [r for r in log if needle in r["path"]]
+
+    def account_ids(self) -> list[str]:
+        return [a.id for a in self.runtime.prefs.accounts]
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    async with loopback_simulator(seed=5, clock=SimClock.fixed()) as (sim, base_url):
+        config = sim.write_config(tmp_path / "config", base_url)
+        runtime = await open_runtime(config, tmp_path / "data")
+        async with httpx.AsyncClient(base_url=base_url) as control:
+            yield Rig(sim, runtime, control, config)
+        await runtime.close()
+
+
+RULES_CONFIG = """
+# My notification rules: this comment must survive every save.
+[notifications]
+timezone = "UTC"
+flood_seconds = 0
+
+[[notifications.rules]]
+name = "Silence everything"
+enabled = true
+action = "silent"
+
+[[notifications.rules]]
+name = "Refunds"
+keywords = ["refund", "remboursement"]
+action = "highlight"
+"""
+
+
+async def build_ui_runtime(tmp: Path, *, rules: bool = True) -> tuple[Simulator, Runtime]:
+    """A runtime on the in-process simulator, synced once (catch-up), accounts paused."""
+    sim = Simulator(5, clock=SimClock.fixed(), conversations_per_account=4)
+    config = sim.write_config(tmp / "config", "http://sim.test")
+    if rules:
+        with config.open("a", encoding="utf-8") as handle:
+            handle.write(RULES_CONFIG)
+    runtime = await open_runtime(config, tmp / "data", transport=sim.transport())
+    runtime.engine.clock = sim.clock.now
+    await runtime.engine.run_once()
+    # Paused: nothing changes the store behind a test's back; tests poll on purpose.
+    for account_id in runtime.engine.accounts:
+        runtime.engine.pause(account_id)
+    return sim, runtime
+
+
+@dataclass
+class UiRig:
+    sim: Simulator
+    runtime: Runtime
+    tmp: Path
+
+    def app(self) -> DashboardApp:
+        return DashboardApp(runtime=self.runtime, user_themes_dir=self.tmp / "themes")
+
+    async def customer_writes(self, text: str, account: str = "demo-page") -> None:
+        """A known customer writes and the account is polled once (a live batch)."""
+        conv = self.sim.world.inboxes[account].conversations[0]
+        self.sim.inbound(account, conv.customer.id, text)
+        await self.runtime.engine.accounts[account].poll_once()
+
+    def config_text(self) -> str:
+        return self.runtime.prefs_file.path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+async def ui(tmp_path: Path) -> AsyncIterator[UiRig]:
+    sim, runtime = await build_ui_runtime(tmp_path)
+    yield UiRig(sim, runtime, tmp_path)
+    await runtime.close()
+
+
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Let the app run until ``predicate`` holds (workers and store trips take a moment)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)

@@ -1,0 +1,313 @@
+"""Pilot tests: the link wizard for each platform, unlink, pause, and the re-auth toast."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+from textual.notifications import Notify
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from tests.profiles.conftest import Rig
+from tui.app import DashboardApp
+from tui.config.secrets import read_secrets
+from tui.domain import AccountState
+from tui.panes.profiles import ProfilesPane
+from tui.screens import link_wizard
+from tui.screens.link_wizard import LinkWizard
+from tui.screens.unlink import UnlinkScreen
+from tui.simulator.tokens import Token
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the condition never came true")
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Device-login polls come every few milliseconds instead of every five seconds."""
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(link_wizard, "poll_sleep", sleep)
+
+
+def app_for(rig: Rig, tmp_path: Path, seen: list[Message] | None = None) -> DashboardApp:
+    return DashboardApp(runtime=rig.runtime, user_themes_dir=tmp_path / "themes")
+
+
+async def show_profiles(pilot: Pilot[None]) -> ProfilesPane:
+    """Once the dashboard has settled, switch to the Profiles tab and wait for its rows."""
+    await until(pilot, lambda: pilot.app.focused is not None)
+    await pilot.pause(0.2)
+    await pilot.press("2")
+    pane = pilot.app.screen.query_one(ProfilesPane)
+    await until(pilot, lambda: pane.query_one(DataTable).has_focus)
+    await until(pilot, lambda: bool(getattr(pane, "rows", None)))
+    return pane
+
+
+async def open_wizard(pilot: Pilot[None]) -> LinkWizard:
+    await show_profiles(pilot)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(pilot.app.screen, LinkWizard))
+    wizard = pilot.app.screen
+    assert isinstance(wizard, LinkWizard)
+    return wizard
+
+
+async def approve_on_phone(
+    rig: Rig, pilot: Pilot[None], wizard: LinkWizard, scopes: list[str] | None = None
+) -> None:
+    await until(pilot, lambda: wizard.device is not None)
+    assert wizard.device is not None
+    text = str(wizard.query_one("#device-box", Static).render())
+    assert wizard.device.user_code in text and "facebook.com/device" in text
+    body: dict[str, object] = {"approve": True}
+    if scopes is not None:
+        body["scopes"] = scopes
+    await rig.post(f"/_sim/device/{wizard.device.user_code}", body)
+
+
+async def finish(pilot: Pilot[None], wizard: LinkWizard) -> str | None:
+    """Steps 5 to 7 with their defaults; returns the id the wizard saved."""
+    await until(pilot, lambda: wizard.step == "messaging")
+    await pilot.press("enter")
+    await until(pilot, lambda: wizard.step == "sync")
+    await pilot.press("enter")
+    await until(pilot, lambda: wizard.step == "review")
+    account_id = wizard.query_one("#account-id", Input).value
+    await pilot.press("enter")
+    await until(pilot, lambda: not isinstance(pilot.app.screen, LinkWizard))
+    return account_id
+
+
+@pytest.mark.parametrize(("downs", "expected_platform"), [(0, "messenger"), (1, "instagram")])
+async def test_wizard_links_through_device_login(
+    small_rig: Rig, tmp_path: Path, downs: int, expected_platform: str
+) -> None:
+    rig = small_rig
+    before = rig.config.read_text()
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        wizard = await open_wizard(pilot)
+        await pilot.press(*["down"] * downs, "enter")
+        await until(pilot, lambda: wizard.step == "signin")
+        await pilot.press("enter")  # device login
+        await approve_on_phone(rig, pilot, wizard)
+        # Nothing is written while the wizard runs.
+        assert rig.config.read_text() == before
+        await until(pilot, lambda: wizard.step == "target")
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "permissions")
+        text = str(wizard.query_one("#permissions-text", Static).render())
+        assert "All required permissions are granted" in text
+        await pilot.press("enter")
+        assert rig.config.read_text() == before
+        account_id = await finish(pilot, wizard)
+        assert account_id
+        assert account_id in rig.runtime.engine.accounts
+        await until(pilot, lambda: account_id in app.screen.query_one(ProfilesPane).rows)
+    text = rig.config.read_text()
+    assert f'id = "{account_id}"' in text and f'platform = "{expected_platform}"' in text
+    assert account_id in read_secrets(rig.config.parent / "secrets.toml")
+    assert "EAA" not in text
+
+
+async def test_wizard_links_instagram_login_with_a_masked_pasted_token(
+    small_rig: Rig, tmp_path: Path
+) -> None:
+    rig = small_rig
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        wizard = await open_wizard(pilot)
+        await pilot.press("down", "down", "enter")
+        await until(pilot, lambda: wizard.step == "signin")
+        await pilot.press("enter")  # paste: Instagram Login has no device login
+        box = wizard.query_one("#token-input", Input)
+        assert box.password and box.has_focus
+        await pilot.press(*"IGAA")
+        assert "IGAA" not in str(box.render_line(0))
+        box.value = rig.sim.world.tokens["ig_short"]
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "target")
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "permissions")
+        await pilot.press("enter")
+        review = ""
+        await until(pilot, lambda: wizard.step == "messaging")
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "sync")
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "review")
+        review = str(wizard.query_one("#review-text", Static).render())
+        assert "exchanged for a long-lived token" in review
+        assert "secrets.toml" in review and "IGAA" not in review
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, LinkWizard))
+    assert 'id = "petitfour-studio"' in rig.config.read_text()
+    saved = read_secrets(rig.config.parent / "secrets.toml")["petitfour-studio"]
+    assert saved != rig.sim.world.tokens["ig_short"]
+
+
+async def test_a_declined_permission_is_shown_and_the_user_may_go_on(
+    small_rig: Rig, tmp_path: Path
+) -> None:
+    rig = small_rig
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        wizard = await open_wizard(pilot)
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "signin")
+        await pilot.press("enter")
+        scopes = ["pages_show_list", "pages_manage_metadata", "pages_read_engagement"]
+        await approve_on_phone(rig, pilot, wizard, scopes)
+        await until(pilot, lambda: wizard.step == "target")
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "permissions")
+        text = str(wizard.query_one("#permissions-text", Static).render())
+        assert "pages_messaging: cannot read or answer messages" in text
+        await pilot.press("down", "enter")  # back
+        await until(pilot, lambda: wizard.step == "target")
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "permissions")
+        await pilot.press("enter")  # continue with fewer features
+        account_id = await finish(pilot, wizard)
+    assert account_id and f'id = "{account_id}"' in rig.config.read_text()
+    events = await rig.runtime.store.activity_page(kinds=["link"])
+    assert "pages_messaging" not in events[0].detail
+
+
+async def test_an_expired_device_code_is_said_and_nothing_is_saved(
+    small_rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig = small_rig
+    before = rig.config.read_text()
+
+    async def sleep(seconds: float) -> None:
+        # Nobody approves: time on the simulator runs out while the wizard waits.
+        rig.sim.clock.advance(seconds)
+        await asyncio.sleep(0.005)
+
+    monkeypatch.setattr(link_wizard, "poll_sleep", sleep)
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        wizard = await open_wizard(pilot)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: wizard.step == "signin")
+        await pilot.press("enter")
+        box = wizard.query_one("#device-box", Static)
+        await until(pilot, lambda: "expired" in str(box.render()))
+        assert wizard.step == "signin"
+        await pilot.press("escape", "escape")
+        await until(pilot, lambda: not isinstance(app.screen, LinkWizard))
+    assert rig.config.read_text() == before
+    assert await rig.runtime.store.activity_page(kinds=["link"]) == []
+
+
+async def test_unlink_from_the_profiles_tab(rig: Rig, tmp_path: Path) -> None:
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show_profiles(pilot)
+        await until(pilot, lambda: len(pane.rows) == 3)
+        table = pane.query_one(DataTable)
+        table.focus()
+        await pilot.press("down")  # demo-ig
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, UnlinkScreen))
+        assert "lepetitfour.bakery" in str(app.screen.query_one("#unlink-title", Static).render())
+        await pilot.press("escape")
+        assert len(pane.rows) == 3
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, UnlinkScreen))
+        await pilot.press("k")
+        await until(pilot, lambda: len(pane.rows) == 2)
+        assert "demo-ig" not in pane.rows
+    assert '"demo-ig"' not in rig.config.read_text()
+    [event] = await rig.runtime.store.activity_page(kinds=["unlink"])
+    assert event.account_id == "demo-ig"
+
+
+async def test_pause_from_the_profiles_tab(rig: Rig, tmp_path: Path) -> None:
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show_profiles(pilot)
+        await until(pilot, lambda: len(pane.rows) == 3)
+        pane.query_one(DataTable).focus()
+        await pilot.press("p")
+        await until(
+            pilot,
+            lambda: (
+                pane.rows["demo-page"].status is not None
+                and pane.rows["demo-page"].status.state is AccountState.PAUSED
+            ),
+        )
+    assert "paused = true" in rig.config.read_text()
+
+
+async def test_a_revoked_token_gives_exactly_one_notification(rig: Rig, tmp_path: Path) -> None:
+    seen: list[Message] = []
+    app = DashboardApp(runtime=rig.runtime, user_themes_dir=tmp_path / "themes")
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        pane = await show_profiles(pilot)
+        await until(pilot, lambda: len(pane.rows) == 3)
+        await rig.revoke("page")
+        for _ in range(4):
+            rig.runtime.engine.poll_now()
+            await pilot.pause(0.1)
+        pane.query_one(DataTable).focus()
+        await pilot.press("v")
+        await until(
+            pilot,
+            lambda: (
+                pane.rows["demo-page"].status is not None
+                and pane.rows["demo-page"].status.state is AccountState.NEEDS_REAUTH
+            ),
+        )
+        await pilot.pause(0.3)
+        toasts = [m for m in seen if isinstance(m, Notify) and m.notification.title]
+        reauth = [m for m in toasts if m.notification.title == "Token no longer works"]
+        # The Page token serves two accounts (Messenger and Instagram via the Page).
+        accounts = sorted(m.notification.message.split(" ")[0] for m in reauth)
+        assert accounts == ["demo-ig", "demo-page"]
+        details = str(pane.query_one("#profile-details", Static).render())
+        assert "needs re-authentication" in details and "password changed" in details
+
+
+async def test_reauthenticate_with_a_pasted_token_resumes_sync(rig: Rig, tmp_path: Path) -> None:
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show_profiles(pilot)
+        await rig.revoke("page")
+        rig.runtime.engine.poll_now("demo-page")
+
+        def state() -> AccountState | None:
+            status = pane.rows["demo-page"].status if "demo-page" in pane.rows else None
+            return status.state if status else None
+
+        await until(pilot, lambda: state() is AccountState.NEEDS_REAUTH)
+        old = rig.sim.tokens.get(rig.sim.world.tokens["page"])
+        assert old is not None
+        rig.sim.tokens.add(
+            Token("EAAfreshpage", "PAGE", old.app_id, old.user_id, old.profile_id, old.scopes)
+        )
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, LinkWizard))
+        wizard = app.screen
+        assert isinstance(wizard, LinkWizard) and wizard.step == "signin"
+        await pilot.press("down", "enter")  # paste
+        wizard.query_one("#token-input", Input).value = "EAAfreshpage"
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, LinkWizard))
+        await until(pilot, lambda: state() is AccountState.CONNECTED)
+    assert read_secrets(rig.config.parent / "secrets.toml")["demo-page"] == "EAAfreshpage"
+    assert "EAAfreshpage" not in rig.config.read_text()

@@ -1,0 +1,94 @@
+"""A real runtime over the in-process simulator (frozen clock) and an app to show screens in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tui.app import DashboardApp
+from tui.domain import Conversation, WindowState, reply_window
+from tui.screens.conversation import ConversationScreen
+from tui.services.runtime import Runtime, open_runtime
+from tui.simulator import SimClock, Simulator
+from tui.store.views import InboxView
+
+BASE_URL = "http://sim.test"
+
+
+@dataclass
+class Rig:
+    """The simulator, the runtime wired to it, and where the app keeps its themes."""
+
+    sim: Simulator
+    runtime: Runtime
+    tmp: Path
+
+    def now(self) -> datetime:
+        return self.sim.clock.now()
+
+    async def conversations(self) -> list[Conversation]:
+        return await self.runtime.store.conversations_page(InboxView(), 0, 500, self.now())
+
+    async def find(
+        self, platform: str, state: WindowState, *, account_id: str | None = None
+    ) -> Conversation:
+        """A stored conversation on ``platform`` whose reply window is in ``state``."""
+        for conversation in await self.conversations():
+            if str(conversation.platform) != platform:
+                continue
+            if account_id is not None and conversation.account_id != account_id:
+                continue
+            if reply_window(conversation.last_inbound_at, self.now()).state is state:
+                return conversation
+        raise LookupError(f"no {platform} conversation with a {state} window")
+
+    def app(self, **options: Any) -> DashboardApp:
+        return DashboardApp(user_themes_dir=self.tmp / "themes", **options)
+
+    def screen(self, **options: Any) -> ConversationScreen:
+        return ConversationScreen(self.runtime, clock=self.now, tz=UTC, **options)
+
+    async def sync(self) -> None:
+        await self.runtime.engine.run_once()
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    sim = Simulator(7, clock=SimClock.fixed())
+    config = sim.write_config(tmp_path / "config", BASE_URL)
+    runtime = await open_runtime(config, tmp_path / "data", transport=sim.transport())
+    # Our own replies are stamped with the simulator's time, so the history order is fixed.
+    runtime.outbox.clock = sim.clock.now
+    runtime.engine.clock = sim.clock.now
+    for account in runtime.engine.accounts.values():
+        account.clock = sim.clock.now
+    await runtime.engine.run_once()
+    yield Rig(sim, runtime, tmp_path)
+    await runtime.close()
+
+
+async def open_screen(pilot: Pilot[None], screen: ConversationScreen) -> ConversationScreen:
+    """Push ``screen`` and wait until its first page and reply target are loaded."""
+    await pilot.app.push_screen(screen)
+    for _ in range(200):
+        if screen.ready:
+            break
+        await pilot.pause(0.01)
+    assert screen.ready, "the conversation screen never finished loading"
+    await pilot.pause()
+    return screen
+
+
+async def settle(pilot: Pilot[None], check: Callable[[], bool], tries: int = 200) -> None:
+    """Let the app run until ``check()`` holds (events travel through a worker)."""
+    for _ in range(tries):
+        if check():
+            return
+        await pilot.pause(0.01)
+    assert check()

@@ -1,0 +1,383 @@
+"""The Filters tab: the ordered notification rules, a preview over recent messages, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from tui.domain.models import InboxMessage
+from tui.domain.rules import NotificationRule, NotificationSettings
+from tui.domain.safetext import sanitize
+from tui.panes.base import RuntimePane
+from tui.services.events import Event, MessagesArrived
+from tui.services.notifier import (
+    Decision,
+    MessageContext,
+    dnd_active,
+    explain,
+    recent_from_store,
+    save_dnd,
+)
+from tui.services.rule_engine import local_time
+from tui.services.runtime import Runtime
+from tui.widgets.empty_state import EmptyState
+from tui.widgets.safe import hidden
+
+__all__ = ["FiltersPane", "describe_rule"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cell(text: object, style: str = "", width: int = 60) -> Text:
+    """A table cell from outside text: sanitised, one line, never parsed as markup."""
+    return Text(sanitize(text, max_chars=width, single_line=True), style=style)
+
+
+def describe_rule(rule: NotificationRule) -> str:
+    """What a rule matches, in a few words ("any message" when it has no condition)."""
+    parts: list[str] = []
+    for label, values in (
+        ("platform", rule.platforms),
+        ("account", rule.accounts),
+        ("kind", rule.kinds),
+        ("sender", rule.senders),
+        ("words", rule.keywords),
+        ("regex", rule.patterns),
+    ):
+        if values:
+            parts.append(f"{label}: {'/'.join(values)}")
+    if rule.quiet_hours:
+        parts.append(f"during {rule.quiet_hours}")
+    return "; ".join(parts) or "any message"
+
+
+class FiltersPane(RuntimePane):
+    """Rules in order (first match wins), toggled, added, edited, deleted and moved in place.
+
+    Every change is written to config.toml at once and governs the next message.
+    """
+
+    DEFAULT_CSS = """
+    FiltersPane { layout: vertical; }
+    FiltersPane #filters-state { height: 1; padding: 0 1; color: $text-muted; }
+    FiltersPane #rules-table { height: auto; max-height: 12; }
+    FiltersPane .section { height: 1; padding: 0 1; margin-top: 1; text-style: bold; }
+    FiltersPane #recent-table { height: 1fr; min-height: 5; }
+    FiltersPane #why { height: auto; max-height: 12; padding: 0 1; border-top: solid $primary; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_rule", "On/off", id="filters.toggle"),
+        Binding("a", "add", "Add", id="filters.add"),
+        Binding("e", "edit", "Edit", id="filters.edit"),
+        Binding("d", "delete", "Delete", id="filters.delete"),
+        Binding("K", "move(-1)", "Move up", id="filters.move-up"),
+        Binding("J", "move(1)", "Move down", id="filters.move-down"),
+        Binding("w", "why", "Why?", id="filters.why"),
+        Binding("n", "dnd_hour", "DND 1 h", show=False, id="filters.dnd-hour"),
+    ]
+
+    def __init__(
+        self,
+        runtime: Runtime | None,
+        *,
+        id: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        super().__init__(runtime, id=id)
+        self.clock = clock
+        self.previews: list[tuple[InboxMessage, MessageContext, Decision]] = []
+
+    def compose(self) -> ComposeResult:
+        if self.runtime is None:
+            yield EmptyState("Link an account to set up notification filters.")
+            return
+        yield Static("", id="filters-state")
+        rules: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="rules-table")
+        rules.add_columns("#", "On", "Rule", "Matches", "Action", "Sinks", "Catches")
+        yield rules
+        yield Static("Recent messages and the rule that catches each (w: why)", classes="section")
+        recent: DataTable[Text] = DataTable(cursor_type="row", id="recent-table")
+        recent.add_columns("Time", "Account", "From", "Text", "Caught by")
+        yield recent
+        yield Static("Select a message and press w to see why it did or did not notify.", id="why")
+
+    def on_mount(self) -> None:
+        if self.runtime is None:
+            return
+        self.watch(self.app, "screen_share", self._screen_share_changed, init=False)
+        self.refresh_all()
+        self.load_recent()
+
+    def _screen_share_changed(self, _value: bool) -> None:
+        self.refresh_recent()
+
+    @property
+    def settings(self) -> NotificationSettings:
+        assert self.runtime is not None
+        return self.runtime.prefs.notifications
+
+    @property
+    def rules(self) -> list[NotificationRule]:
+        return list(self.settings.rules)
+
+    # --- data ------------------------------------------------------------------------
+
+    @work(group="filters-recent", exclusive=True, exit_on_error=False)
+    async def load_recent(self) -> None:
+        """Fill the preview from the store when no live message arrived yet."""
+        runtime = self.runtime
+        if runtime is None or runtime.notifier is None or runtime.notifier.recent:
+            return
+        for message, ctx in await recent_from_store(runtime.store, self.clock()):
+            runtime.notifier.remember(message, ctx)
+        self.refresh_all()
+
+    def handle_event(self, event: Event) -> None:
+        if isinstance(event, MessagesArrived):
+            self.refresh_all()
+
+    def refresh_all(self) -> None:
+        self._compute_previews()
+        self.refresh_state()
+        self.refresh_rules()
+        self.refresh_recent()
+
+    def _compute_previews(self) -> None:
+        runtime = self.runtime
+        if runtime is None or runtime.notifier is None:
+            return
+        settings = self.settings
+        out = []
+        # Newest first by time: backfill delivers old messages after new ones.
+        recent = sorted(
+            runtime.notifier.recent,
+            key=lambda pair: (pair[0].created_at, pair[0].remote_id),
+            reverse=True,
+        )
+        for message, ctx in recent:
+            # "Would catch": judged as if it arrived live at its own time.
+            live = replace(ctx, catch_up=False, now=message.created_at)
+            out.append((message, ctx, explain(message, settings, live).decision))
+        self.previews = out
+
+    def refresh_state(self) -> None:
+        settings = self.settings
+        dnd = "off"
+        if dnd_active(settings, self.clock()):
+            dnd = f"on until {settings.dnd_until}" if settings.dnd_until else "on"
+        zone = settings.timezone or "system"
+        text = (
+            f"Do not disturb: {dnd} (ctrl+d)   Flood control: one alert per conversation "
+            f"per {settings.flood_seconds} s   Time zone: {zone}"
+        )
+        self.query_one("#filters-state", Static).update(cell(text, width=200))
+
+    def refresh_rules(self) -> None:
+        table = self.query_one("#rules-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        catches: dict[int, int] = {}
+        for _, _, decision in self.previews:
+            if decision.rule_index is not None:
+                catches[decision.rule_index] = catches.get(decision.rule_index, 0) + 1
+        for index, rule in enumerate(self.rules):
+            style = "" if rule.enabled else "dim"
+            table.add_row(
+                cell(str(index + 1), style),
+                cell("●" if rule.enabled else "○", "bold" if rule.enabled else "dim"),
+                cell(rule.name, style, 30),
+                cell(describe_rule(rule), style, 50),
+                cell(rule.action.value, style),
+                cell(",".join(rule.sinks) if rule.action == "notify" else "—", style),
+                cell(str(catches.get(index, 0)), style),
+                key=str(index),
+            )
+        if self.rules:
+            table.move_cursor(row=min(max(row, 0), len(self.rules) - 1), animate=False)
+
+    def refresh_recent(self) -> None:
+        table = self.query_one("#recent-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        share = bool(getattr(self.app, "screen_share", False))
+        zone_time = self.settings.timezone
+        for number, (message, _ctx, decision) in enumerate(self.previews):
+            when = _local_time(message.created_at, zone_time)
+            who = message.sender_name or message.sender_id
+            text = message.text or _placeholder(message)
+            caught = decision.rule_name or (
+                "default (toast)" if decision.action else decision.reason.removeprefix("no alert: ")
+            )
+            table.add_row(
+                cell(when),
+                cell(message.account_id, width=16),
+                cell(hidden(who) if share else who, width=24),
+                cell(hidden(text) if share else text, width=40),
+                cell(caught, width=24),
+                key=f"{number}",
+            )
+        if self.previews:
+            table.move_cursor(row=min(max(row, 0), len(self.previews) - 1), animate=False)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def _save_rules(self, rules: list[NotificationRule], done: str) -> bool:
+        runtime = self.runtime
+        assert runtime is not None
+        try:
+            runtime.prefs_file.set_rules(rules)
+        except Exception as exc:  # e.g. the file was broken by hand meanwhile
+            self._error(exc)
+            return False
+        runtime.reload_prefs()
+        self.refresh_all()
+        self.notify(done, title="Filters", markup=False)
+        return True
+
+    def _error(self, exc: Exception) -> None:
+        self.notify(
+            sanitize(f"not saved: {exc}", max_chars=300),
+            title="Filters",
+            severity="error",
+            markup=False,
+        )
+
+    def _selected_rule(self) -> int | None:
+        if self.runtime is None or not self.rules:
+            return None
+        row = self.query_one("#rules-table", DataTable).cursor_row
+        return row if 0 <= row < len(self.rules) else None
+
+    def action_toggle_rule(self) -> None:
+        index = self._selected_rule()
+        if index is None:
+            return
+        rule = self.rules[index]
+        runtime = self.runtime
+        assert runtime is not None
+        try:
+            runtime.prefs_file.set_rule_enabled(index, not rule.enabled)
+        except Exception as exc:
+            self._error(exc)
+            return
+        runtime.reload_prefs()
+        self.refresh_all()
+        state = "on" if not rule.enabled else "off"
+        self.notify(sanitize(f"“{rule.name}” is {state} (saved)", max_chars=120), markup=False)
+
+    def action_add(self) -> None:
+        # Imported here: tui.screens imports the main screen, which imports this pane.
+        from tui.screens.rule_form import RuleForm
+
+        if self.runtime is None:
+            return
+        accounts = [a.id for a in self.runtime.prefs.accounts]
+
+        def added(rule: NotificationRule | None) -> None:
+            if rule is not None:
+                self._save_rules([*self.rules, rule], "Rule added (saved)")
+                self.query_one("#rules-table", DataTable).move_cursor(row=len(self.rules) - 1)
+
+        self.app.push_screen(RuleForm(None, accounts), added)
+
+    def action_edit(self) -> None:
+        # Imported here: tui.screens imports the main screen, which imports this pane.
+        from tui.screens.rule_form import RuleForm
+
+        index = self._selected_rule()
+        if index is None or self.runtime is None:
+            return
+        accounts = [a.id for a in self.runtime.prefs.accounts]
+
+        def edited(rule: NotificationRule | None) -> None:
+            if rule is not None:
+                rules = self.rules
+                rules[index] = rule
+                self._save_rules(rules, "Rule changed (saved)")
+
+        self.app.push_screen(RuleForm(self.rules[index], accounts), edited)
+
+    def action_delete(self) -> None:
+        # Imported here: tui.screens imports the main screen, which imports this pane.
+        from tui.screens.rule_form import ConfirmScreen
+
+        index = self._selected_rule()
+        if index is None:
+            return
+        rule = self.rules[index]
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                rules = self.rules
+                del rules[index]
+                self._save_rules(rules, "Rule deleted (saved)")
+
+        question = sanitize(f"Delete the rule “{rule.name}”?", max_chars=120)
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    def action_move(self, step: int) -> None:
+        index = self._selected_rule()
+        if index is None:
+            return
+        target = index + step
+        rules = self.rules
+        if not 0 <= target < len(rules):
+            return
+        rules[index], rules[target] = rules[target], rules[index]
+        if self._save_rules(rules, "Order changed (saved)"):
+            self.query_one("#rules-table", DataTable).move_cursor(row=target, animate=False)
+
+    def action_why(self) -> None:
+        if self.runtime is None or not self.previews:
+            return
+        row = self.query_one("#recent-table", DataTable).cursor_row
+        if not 0 <= row < len(self.previews):
+            return
+        message, ctx, _ = self.previews[row]
+        notifier = self.runtime.notifier
+        recorded = notifier.fired.get((message.account_id, message.remote_id)) if notifier else None
+        live = replace(ctx, catch_up=False, now=message.created_at)
+        lines = explain(message, self.settings, live).lines()
+        if recorded is not None:
+            lines.insert(0, f"When it arrived: {recorded.reason}")
+        text = sanitize("\n".join(lines), max_chars=3000)
+        self.query_one("#why", Static).update(Text(text))
+
+    def action_dnd_hour(self) -> None:
+        runtime = self.runtime
+        if runtime is None:
+            return
+        until = (self.clock() + timedelta(hours=1)).replace(microsecond=0)
+        try:
+            save_dnd(runtime.prefs_file, True, until)
+        except Exception as exc:
+            self._error(exc)
+            return
+        runtime.reload_prefs()
+        self.refresh_state()
+        refresh_header = getattr(self.screen, "refresh_header", None)
+        if callable(refresh_header):
+            refresh_header()
+        self.notify("Do not disturb for one hour.", title="Notifications", markup=False)
+
+
+def _placeholder(message: InboxMessage) -> str:
+    if message.kind != "message":
+        return f"({message.kind})"
+    if message.attachments:
+        return f"({message.attachments[0].kind or 'attachment'})"
+    return ""
+
+
+def _local_time(moment: datetime, zone: str | None) -> str:
+    return local_time(moment, zone).strftime("%d %b %H:%M")

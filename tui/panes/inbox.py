@@ -1,0 +1,433 @@
+"""The Inbox tab: every account's conversations merged in one list, triaged from the keyboard."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from tui.domain.models import Conversation, Platform, TriageStatus
+from tui.messages import OpenConversation, OpenPerson
+from tui.panes.base import RuntimePane
+from tui.services import maintenance
+from tui.services.events import ConversationsChanged, Event, MessagesArrived
+from tui.services.runtime import Runtime
+from tui.store import InboxView
+from tui.store.views import ViewKind
+from tui.widgets.empty_state import EmptyState, no_account_text
+from tui.widgets.inbox_rows import (
+    VIEW_TITLES,
+    ConversationRow,
+    InboxRow,
+    InboxSource,
+    PersonRow,
+    empty_view_text,
+    header_line,
+)
+from tui.widgets.virtual_list import VirtualList
+
+__all__ = ["InboxPane"]
+
+WAKE_SECONDS = 30.0
+"""How often snoozed conversations are woken and relative times redrawn."""
+ConversationKey = tuple[str, str]
+
+
+class InboxPane(RuntimePane):
+    """The merged inbox: a list that reads only the rows it draws, plus the triage keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reply", "Reply", id="inbox.reply"),
+        Binding("e", "done", "Done", id="inbox.done"),
+        Binding("u", "toggle_unread", "Unread", id="inbox.unread"),
+        Binding("s", "snooze", "Snooze", id="inbox.snooze"),
+        Binding("p", "pin", "Pin", show=False, id="inbox.pin"),
+        Binding("m", "mute", "Mute", show=False, id="inbox.mute"),
+        Binding("l", "label", "Label", show=False, id="inbox.label"),
+        Binding("slash", "search", "Search", id="inbox.search"),
+        Binding("a", "view('all')", "View: all", show=False, id="inbox.view-all"),
+        Binding("U", "view('unread')", "View: unread", show=False, id="inbox.view-unread"),
+        Binding(
+            "n", "view('needs_reply')", "View: needs reply", show=False, id="inbox.view-needs-reply"
+        ),
+        Binding("z", "view('snoozed')", "View: snoozed", show=False, id="inbox.view-snoozed"),
+        Binding("D", "view('done')", "View: done", show=False, id="inbox.view-done"),
+        Binding(
+            "F",
+            "platform('messenger')",
+            "Only Messenger (again: all platforms)",
+            show=False,
+            id="inbox.view-messenger",
+        ),
+        Binding(
+            "I",
+            "platform('instagram')",
+            "Only Instagram (again: all platforms)",
+            show=False,
+            id="inbox.view-instagram",
+        ),
+        Binding("M", "mark_merge", "Same person: mark / link", show=False, id="inbox.merge-mark"),
+        Binding("S", "suggest_merges", "Merge suggestions", show=False, id="inbox.merge-suggest"),
+        Binding("P", "group", "Group by person", show=False, id="inbox.group"),
+        Binding("escape", "back", "Clear mark / back to All", show=False, id="inbox.back"),
+    ]
+
+    DEFAULT_CSS = """
+    InboxPane {
+        layout: vertical;
+        & > #inbox-header {
+            height: 1;
+            padding: 0 1;
+            background: $boost;
+        }
+        & > #inbox-nothing {
+            display: none;
+            height: auto;
+            padding: 1 2;
+            color: $muted-text;
+        }
+        &.-empty > #inbox-nothing {
+            display: block;
+        }
+        &.-empty > #inbox-list {
+            height: 1;
+        }
+        /* A tint instead of a solid block: the coloured cells (reply window, badges,
+           unread) stay readable on the highlighted row. */
+        & > #inbox-list > .virtual-list--cursor {
+            background: $primary 20%;
+            color: $foreground;
+            text-style: none;
+        }
+        & > #inbox-list:focus > .virtual-list--cursor {
+            background: $primary 35%;
+            color: $foreground;
+            text-style: none;
+        }
+    }
+    """
+
+    def __init__(self, runtime: Runtime | None, *, id: str | None = None) -> None:
+        super().__init__(runtime, id=id)
+        self.source: InboxSource | None = None
+        if self.runtime is not None:
+            self.source = InboxSource(self.runtime.store, self._now)
+        self.refreshes = 0
+        """How many reloads have finished (tests wait on it)."""
+        self._reloading = False
+        self._reload_again = False
+
+    def _now(self) -> datetime:
+        # The engine's clock: the simulator's in tests, so windows and snoozes line up.
+        runtime = self.runtime
+        return runtime.engine.clock() if runtime is not None else datetime.now(UTC)
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        if self.source is None:
+            yield EmptyState(no_account_text())
+            return
+        yield Static(header_line(self.source), id="inbox-header")
+        yield VirtualList(self.source, id="inbox-list")
+        yield Static("", id="inbox-nothing")
+
+    @property
+    def list(self) -> VirtualList:
+        return self.query_one("#inbox-list", VirtualList)
+
+    def on_mount(self) -> None:
+        if self.source is None:
+            return
+        self.reload()
+        self.set_interval(WAKE_SECONDS, self.reload)
+
+    # --- keeping the list current -----------------------------------------------------
+
+    def handle_event(self, event: Event) -> None:
+        if self.source is not None and isinstance(event, MessagesArrived | ConversationsChanged):
+            self.reload()
+
+    def reload(self) -> None:
+        """Wake snoozed conversations whose time came, re-count, redraw; the cursor stays
+        on the same conversation.
+
+        Calls during a reload are folded into one more pass after it, so a burst of
+        events (a first sync) cannot keep cancelling the list's refresh.
+        """
+        if self.source is None:
+            return
+        if self._reloading:
+            self._reload_again = True
+            return
+        self._reloading = True
+        self._reload_passes()
+
+    @work(group="inbox-reload", exit_on_error=False)
+    async def _reload_passes(self) -> None:
+        source = self.source
+        assert source is not None
+        try:
+            self._reload_again = True
+            while self._reload_again:
+                self._reload_again = False
+                await source.store.wake_snoozed(self._now())
+                await source.reload()
+                self.list.source_changed()
+                self.query_one("#inbox-header", Static).update(header_line(source))
+                self.query_one("#inbox-nothing", Static).update(empty_view_text(source))
+                self.set_class(source.count() == 0, "-empty")
+                self.refreshes += 1
+        finally:
+            self._reloading = False
+
+    def _changed(self, *keys: ConversationKey) -> None:
+        """Local triage changed these conversations: redraw, and tell the header."""
+        self.reload()
+        runtime = self.runtime
+        if runtime is None:
+            return
+        by_account: dict[str, list[str]] = {}
+        for account_id, remote_id in keys:
+            by_account.setdefault(account_id, []).append(remote_id)
+        for account_id, ids in by_account.items():
+            runtime.bus.publish(ConversationsChanged(account_id, ids))
+
+    # --- what the keys act on ---------------------------------------------------------
+
+    def _current_row(self) -> InboxRow | None:
+        if self.source is None:
+            return None
+        key = self.list.cursor_key
+        return None if key is None else self.source.loaded.get(key)
+
+    def _current(self) -> Conversation | None:
+        row = self._current_row()
+        if isinstance(row, PersonRow):
+            return row.latest
+        return row.conversation if isinstance(row, ConversationRow) else None
+
+    @staticmethod
+    def _key(conversation: Conversation) -> ConversationKey:
+        return (conversation.account_id, conversation.remote_id)
+
+    # --- opening --------------------------------------------------------------------
+
+    @on(VirtualList.Selected)
+    async def _selected(self, event: VirtualList.Selected) -> None:
+        event.stop()
+        if self.source is None:
+            return
+        row = self.source.loaded.get(event.key)
+        if isinstance(row, PersonRow):
+            self.post_message(OpenPerson(row.person_id))
+        elif isinstance(row, ConversationRow):
+            await self.open_conversation(row.conversation)
+
+    async def open_conversation(self, conversation: Conversation, *, compose: bool = False) -> None:
+        """Show a conversation; reading it marks it read here and, if the account's privacy
+        settings allow (the outbox checks), tells the customer it was seen."""
+        runtime = self.runtime
+        if runtime is None:
+            return
+        if conversation.unread_count > 0:
+            await runtime.store.mark_read(conversation.account_id, conversation.remote_id)
+            await runtime.outbox.sender_action(
+                conversation.account_id,
+                conversation.remote_id,
+                conversation.customer.platform_user_id,
+                "mark_seen",
+            )
+            self._changed(self._key(conversation))
+        self.post_message(
+            OpenConversation(conversation.account_id, conversation.remote_id, compose=compose)
+        )
+
+    async def action_reply(self) -> None:
+        conversation = self._current()
+        if conversation is not None:
+            await self.open_conversation(conversation, compose=True)
+
+    def action_search(self) -> None:
+        from tui.screens.search import SearchScreen  # tui.screens imports this module
+
+        runtime = self.runtime
+        if runtime is None:
+            return
+
+        async def chosen(key: tuple[str, str] | None) -> None:
+            if key is None:
+                return
+            conversation = await runtime.store.get_conversation(*key)
+            if conversation is not None:
+                await self.open_conversation(conversation)
+
+        self.app.push_screen(SearchScreen(runtime), callback=chosen)
+
+    # --- triage ---------------------------------------------------------------------
+
+    async def action_done(self) -> None:
+        conversation = self._current()
+        if conversation is None or self.runtime is None:
+            return
+        done = conversation.triage.status is TriageStatus.DONE
+        status = TriageStatus.OPEN if done else TriageStatus.DONE
+        await self.runtime.store.set_status(*self._key(conversation), status)
+        self._changed(self._key(conversation))
+
+    async def action_toggle_unread(self) -> None:
+        conversation = self._current()
+        if conversation is None or self.runtime is None:
+            return
+        if conversation.unread_count > 0:
+            await self.runtime.store.mark_read(*self._key(conversation))
+        else:
+            await self.runtime.store.mark_unread(*self._key(conversation))
+        self._changed(self._key(conversation))
+
+    async def action_pin(self) -> None:
+        conversation = self._current()
+        if conversation is None or self.runtime is None:
+            return
+        pinned = not conversation.triage.pinned
+        await self.runtime.store.set_flag(*self._key(conversation), pinned=pinned)
+        self._changed(self._key(conversation))
+
+    async def action_mute(self) -> None:
+        conversation = self._current()
+        if conversation is None or self.runtime is None:
+            return
+        muted = not conversation.triage.muted
+        await self.runtime.store.set_flag(*self._key(conversation), muted=muted)
+        self._changed(self._key(conversation))
+
+    def action_snooze(self) -> None:
+        from tui.screens.triage_modals import SnoozeMenu  # tui.screens imports this module
+
+        conversation = self._current()
+        runtime = self.runtime
+        if conversation is None or runtime is None:
+            return
+        key = self._key(conversation)
+
+        async def chosen(until: datetime | None) -> None:
+            if until is not None:
+                await runtime.store.set_status(*key, TriageStatus.SNOOZED, snoozed_until=until)
+                self._changed(key)
+
+        self.app.push_screen(SnoozeMenu(self._now().astimezone()), callback=chosen)
+
+    def action_label(self) -> None:
+        from tui.screens.triage_modals import LabelEditor  # tui.screens imports this module
+
+        conversation = self._current()
+        runtime = self.runtime
+        if conversation is None or runtime is None:
+            return
+        key = self._key(conversation)
+
+        async def chosen(labels: list[str] | None) -> None:
+            if labels is not None:
+                await runtime.store.set_labels(*key, labels)
+                self._changed(key)
+
+        self.app.push_screen(LabelEditor(conversation.triage.labels), callback=chosen)
+
+    # --- views ----------------------------------------------------------------------
+
+    def action_view(self, kind: str) -> None:
+        if self.source is None or kind not in VIEW_TITLES:
+            return
+        view_kind: ViewKind = kind  # type: ignore[assignment]
+        self.source.view = replace(self.source.view, kind=view_kind)
+        self.reload()
+
+    def action_platform(self, name: str) -> None:
+        if self.source is None:
+            return
+        platform = Platform(name)
+        current = self.source.view.platform
+        self.source.view = replace(
+            self.source.view, platform=None if current is platform else platform
+        )
+        self.reload()
+
+    def action_group(self) -> None:
+        if self.source is None:
+            return
+        self.source.grouped = not self.source.grouped
+        self.reload()
+
+    def action_back(self) -> None:
+        source = self.source
+        if source is None:
+            return
+        if source.marked is not None:
+            source.marked = None
+        elif source.view != InboxView() or source.grouped:
+            source.view = InboxView()
+            source.grouped = False
+        else:
+            return
+        self.reload()
+
+    # --- people ---------------------------------------------------------------------
+
+    async def action_mark_merge(self) -> None:
+        source = self.source
+        conversation = self._current()
+        if source is None or conversation is None or self.runtime is None:
+            return
+        key = self._key(conversation)
+        first = source.marked
+        if first is None or first == key:
+            source.marked = None if first == key else key
+            self.reload()
+            return
+        if first[0] == key[0]:
+            self.notify(
+                "Pick a conversation on another account to link with the marked one.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        await self._link(first, key)
+
+    async def _link(self, a: ConversationKey, b: ConversationKey) -> None:
+        runtime = self.runtime
+        if runtime is None or self.source is None:
+            return
+        try:
+            await maintenance.link_people(runtime.store, runtime.privacy, a, b)
+        except maintenance.MergeRefused as exc:
+            self.notify(
+                f"Not linked: {exc}. Change it in the Privacy tab.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        except KeyError:
+            self.notify("That conversation is gone.", severity="error", markup=False)
+            return
+        self.source.marked = None
+        self.notify("Linked: they are now one person.", markup=False)
+        self._changed(a, b)
+
+    async def action_suggest_merges(self) -> None:
+        from tui.screens.triage_modals import MergeSuggestions  # tui.screens imports this
+
+        runtime = self.runtime
+        if runtime is None:
+            return
+        pairs = await maintenance.merge_suggestions(runtime.store, runtime.privacy, 20)
+
+        async def chosen(pair: tuple[ConversationKey, ConversationKey] | None) -> None:
+            if pair is not None:
+                await self._link(*pair)
+
+        self.app.push_screen(MergeSuggestions(pairs), callback=chosen)

@@ -1,0 +1,378 @@
+"""The Profiles tab: every linked account's health, token, permissions and counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from tui.adapters.base import Verification
+from tui.adapters.errors import AdapterError
+from tui.adapters.graph import utc_now
+from tui.config import AccountConfig
+from tui.domain import AccountState, AccountStatus
+from tui.panes.base import RuntimePane
+from tui.services.accounts import (
+    VERIFY_EVERY,
+    AccountManager,
+    TokenFacts,
+    expiry_warning,
+    runtime_transport,
+)
+from tui.services.events import AccountStateChanged, Event
+from tui.widgets.empty_state import EmptyState, no_account_text
+from tui.widgets.safe import safe
+
+COLUMNS = {
+    "Account": 12,
+    "Platform": 11,
+    "Name": 14,
+    "State": 24,
+    "Token": 16,
+    "Permissions": 11,
+    "Synced": 6,
+    "Conv/msgs": 9,
+}
+"""Column -> width: DataTable cannot measure Content cells, and fixed widths keep rows steady."""
+_PLATFORM_SHORT = {"messenger": "FB Page", "page": "IG via Page", "instagram_login": "IG Login"}
+_PLATFORM = {"messenger": "Messenger", "instagram": "Instagram"}
+_STATE_STYLE = {
+    AccountState.CONNECTED: "$status-ok",
+    AccountState.SYNCING: "$status-busy",
+    AccountState.PAUSED: "$muted-text",
+    AccountState.RATE_LIMITED: "$status-warn",
+    AccountState.NEEDS_REAUTH: "$status-error",
+    AccountState.ERROR: "$status-error",
+}
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """Everything one row and its details show."""
+
+    config: AccountConfig
+    status: AccountStatus | None
+    verification: Verification | None
+    token: TokenFacts
+    counts: tuple[int, int]
+    problem: str | None = None
+    """Why the account is not running at all (its token could not be read)."""
+
+
+def platform_text(config: AccountConfig) -> str:
+    name = _PLATFORM.get(config.platform.value, config.platform.value)
+    if config.api is not None and config.api.value == "instagram_login":
+        return f"{name} (IG Login)"
+    if config.api is not None:
+        return f"{name} (via Page)"
+    return name
+
+
+def state_text(row: ProfileRow, tz: tzinfo | None, *, short: bool = False) -> Content:
+    """connected, syncing, paused, rate limited until hh:mm, needs re-auth (why), error."""
+    if row.problem:
+        return Content.styled("error: token unreadable", "$status-error")
+    status = row.status
+    if status is None:
+        return Content.styled("not started", "$muted-text")
+    style = _STATE_STYLE.get(status.state, "")
+    if status.state is AccountState.RATE_LIMITED:
+        until = f" until {status.until.astimezone(tz):%H:%M}" if status.until else ""
+        return Content.styled(f"rate limited{until}", style)
+    if status.state is AccountState.NEEDS_REAUTH:
+        return Content.assemble(
+            Content.styled("needs re-auth" if short else "needs re-authentication", style),
+            ": ",
+            safe(status.detail or "token invalid", max_chars=40, single_line=True),
+        )
+    if status.state is AccountState.ERROR:
+        return Content.assemble(
+            Content.styled("error", style),
+            ": ",
+            safe(status.detail or "unknown", max_chars=40, single_line=True),
+        )
+    return Content.styled(status.state.value, style)
+
+
+def token_text(row: ProfileRow, now: datetime, *, short: bool = False) -> Content:
+    """The token's expiry, as a warning from seven days before."""
+    expires = (row.verification.expires_at if row.verification else None) or row.token.expires_at
+    warning = expiry_warning(expires, now)
+    if warning and short:
+        left = warning.removeprefix("token expires in ")
+        return Content.styled(
+            "expired" if left == "token expired" else f"{left} left", "$status-warn bold"
+        )
+    if warning:
+        return Content.styled(warning, "$status-warn bold")
+    if expires is not None:
+        return Content(f"until {expires:%Y-%m-%d}")
+    return Content.styled("no known expiry", "$muted-text")
+
+
+def permissions_text(row: ProfileRow, *, short: bool = False) -> Content:
+    verification = row.verification
+    if verification is None:
+        return Content.styled("not verified" if short else "not verified yet", "$muted-text")
+    if not verification.token_valid:
+        return Content.styled("unknown" if short else "unknown (token invalid)", "$status-error")
+    required = len(verification.required)
+    have = required - len(verification.missing)
+    if not verification.missing:
+        return Content.styled(f"{have}/{required} granted", "$status-ok")
+    if short:
+        return Content.styled(f"{have}/{required} granted", "$status-warn bold")
+    return Content.styled(
+        f"{have}/{required}: missing " + ", ".join(sorted(verification.missing)), "$status-warn"
+    )
+
+
+def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
+    """The details pane of one account: its reasons in full, each missing permission named."""
+    config = row.config
+    lines: list[Content] = [
+        Content.assemble(
+            safe(config.name or config.id, style="bold", max_chars=60, single_line=True),
+            "   ",
+            safe(config.id, style="$muted-text", max_chars=40, single_line=True),
+            " · ",
+            Content.styled(platform_text(config), "$muted-text"),
+        ),
+        Content(f"Page id: {config.page_id or '-'}   Instagram id: {config.ig_user_id or '-'}"),
+        Content.assemble("State: ", state_text(row, tz)),
+    ]
+    if row.problem:
+        lines.append(safe(row.problem, max_chars=300))
+    if row.status is not None and row.status.state is AccountState.NEEDS_REAUTH:
+        lines.append(Content.styled("Press R to sign in again.", "$status-error"))
+    lines.append(Content.assemble("Token: ", token_text(row, now)))
+    verification = row.verification
+    if verification is not None and verification.token_valid:
+        granted = ", ".join(sorted(verification.granted & verification.required)) or "none"
+        lines.append(Content(f"Granted: {granted}"))
+        for permission, what in sorted(verification.missing.items()):
+            lines.append(Content.styled(f"Missing {permission}: {what}", "$status-warn"))
+    last = row.status.last_success if row.status else None
+    when = f"{last.astimezone(tz):%Y-%m-%d %H:%M}" if last else "never"
+    conversations, messages = row.counts
+    lines.append(
+        Content(f"Last sync: {when}   Stored: {conversations} conversations, {messages} messages")
+    )
+    lines.append(
+        Content.styled(
+            "a link  v verify  p pause/resume  R re-authenticate  d unlink", "$muted-text"
+        )
+    )
+    return Content("\n").join(lines)
+
+
+class ProfilesPane(RuntimePane):
+    """A row per linked account and the details of the selected one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "link", "Link", id="profiles.link"),
+        Binding("v", "verify", "Verify", id="profiles.verify"),
+        Binding("p", "pause", "Pause/resume", id="profiles.pause"),
+        Binding("R", "reauth", "Re-auth", id="profiles.reauth"),
+        Binding("d", "unlink", "Unlink", id="profiles.unlink"),
+    ]
+    DEFAULT_CSS = """
+    ProfilesPane {
+        #profiles-table { height: auto; max-height: 60%; }
+        #profile-details {
+            height: 1fr;
+            padding: 1 2;
+            border-top: solid $panel;
+        }
+    }
+    """
+    clock: Callable[[], datetime] = staticmethod(utc_now)
+    tz: tzinfo | None = None
+    verify_on_mount: ClassVar[bool] = True
+
+    def compose(self) -> ComposeResult:
+        if self.runtime is None:
+            yield EmptyState(no_account_text(), id="profiles-empty")
+            return
+        table: DataTable[Content] = DataTable(id="profiles-table", cursor_type="row")
+        for label, width in COLUMNS.items():
+            table.add_column(label, width=width)
+        yield table
+        yield Static(id="profile-details")
+
+    def on_mount(self) -> None:
+        if self.runtime is None:
+            return
+        self.manager = AccountManager(
+            self.runtime, transport=runtime_transport(self.runtime), clock=self.clock
+        )
+        self.rows: dict[str, ProfileRow] = {}
+        self.reload()
+        if self.verify_on_mount:
+            self.verify_all()
+        self.set_interval(VERIFY_EVERY.total_seconds(), self.verify_all)
+
+    # -- data ----------------------------------------------------------------------------
+
+    async def collect(self) -> list[ProfileRow]:
+        runtime = self.runtime
+        assert runtime is not None
+        problems = {p.split("'")[1]: p for p in runtime.problems if p.startswith("account '")}
+        rows = []
+        for config in runtime.prefs.accounts:
+            sync = runtime.engine.accounts.get(config.id)
+            rows.append(
+                ProfileRow(
+                    config,
+                    sync.status if sync else None,
+                    self.manager.last_verification.get(config.id),
+                    await self.manager.token_facts(config.id),
+                    await runtime.store.counts(config.id),
+                    problems.get(config.id) if sync is None else None,
+                )
+            )
+        return rows
+
+    @work(group="profiles-reload", exclusive=True, exit_on_error=False)
+    async def reload(self) -> None:
+        await self.show(await self.collect())
+
+    async def show(self, rows: list[ProfileRow]) -> None:
+        table = self.query_one("#profiles-table", DataTable)
+        now = self.clock()
+        wanted = [row.config.id for row in rows]
+        for key in [str(k.value) for k in table.rows]:
+            if key not in wanted:
+                table.remove_row(key)
+        for row in rows:
+            cells = self._cells(row, now)
+            if row.config.id in {str(k.value) for k in table.rows}:
+                for column, cell in zip(table.ordered_columns, cells, strict=True):
+                    table.update_cell(row.config.id, column.key, cell)
+            else:
+                table.add_row(*cells, key=row.config.id)
+        self.rows = {row.config.id: row for row in rows}
+        self._show_details()
+
+    def _cells(self, row: ProfileRow, now: datetime) -> list[Content]:
+        config = row.config
+        last = row.status.last_success if row.status else None
+        conversations, messages = row.counts
+        platform = _PLATFORM_SHORT[config.api.value if config.api else "messenger"]
+        name = f"@{config.name}" if config.api is not None and config.name else config.name
+        return [
+            safe(config.id, style="bold", max_chars=24, single_line=True),
+            Content(platform),
+            safe(name or "-", max_chars=40, single_line=True),
+            state_text(row, self.tz, short=True),
+            token_text(row, now, short=True),
+            permissions_text(row, short=True),
+            Content(f"{last.astimezone(self.tz):%H:%M}" if last else "never"),
+            Content(f"{conversations}/{messages}"),
+        ]
+
+    def selected(self) -> ProfileRow | None:
+        if self.runtime is None:
+            return None
+        table = self.query_one("#profiles-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(str(key))
+
+    def _show_details(self) -> None:
+        details = self.query_one("#profile-details", Static)
+        row = self.selected()
+        if row is None:
+            details.update(Content.styled("No account linked: press a to link one.", "$muted-text"))
+        else:
+            details.update(details_text(row, self.clock(), self.tz))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_details()
+
+    def handle_event(self, event: Event) -> None:
+        if isinstance(event, AccountStateChanged) and self.runtime is not None:
+            self.reload()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    @work(group="profiles-verify", exclusive=True, exit_on_error=False)
+    async def verify_all(self, only: str | None = None) -> None:
+        """Refresh due tokens and verify accounts against the platform."""
+        runtime = self.runtime
+        if runtime is None:
+            return
+        for account_id in list(runtime.adapters):
+            if only not in (None, account_id):
+                continue
+            try:
+                await self.manager.refresh_if_due(account_id)
+                await self.manager.verify(account_id)
+            except AdapterError as exc:
+                self.notify(f"{account_id}: could not verify ({exc})", severity="warning")
+        await self.show(await self.collect())
+
+    def action_verify(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self.notify(f"Verifying {row.config.id}…")
+            self.verify_all(row.config.id)
+
+    @work(group="profiles-action", exit_on_error=False)
+    async def action_pause(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        sync = self.runtime.engine.accounts.get(row.config.id) if self.runtime else None
+        paused = not (sync.paused if sync else row.config.paused)
+        await self.manager.set_paused(row.config.id, paused)
+        self.notify(f"{row.config.id}: sync {'paused' if paused else 'resumed'}")
+        self.reload()
+
+    def action_link(self) -> None:
+        if self.runtime is None:
+            return
+        from tui.screens.link_wizard import LinkWizard
+
+        self.app.push_screen(LinkWizard(self.manager), self._after_wizard)
+
+    def action_reauth(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        from tui.screens.link_wizard import LinkWizard
+
+        self.app.push_screen(LinkWizard(self.manager, reauth=row.config), self._after_wizard)
+
+    def _after_wizard(self, account_id: str | None) -> None:
+        if account_id:
+            self.reload()
+            self.verify_all(account_id)
+
+    def action_unlink(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        from tui.screens.unlink import UnlinkScreen
+
+        def done(purge: bool | None) -> None:
+            if purge is not None:
+                self._unlink(row.config.id, purge)
+
+        self.app.push_screen(UnlinkScreen(row.config, row.counts), done)
+
+    @work(group="profiles-action", exit_on_error=False)
+    async def _unlink(self, account_id: str, purge: bool) -> None:
+        purged = await self.manager.unlink(account_id, purge=purge)
+        what = f"{purged} local messages purged" if purge else "local messages kept"
+        self.notify(f"Unlinked {account_id}: {what}")
+        await self.show(await self.collect())

@@ -1,0 +1,430 @@
+"""One conversation's history and composer, or one person's merged timeline."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Static
+
+from tui.domain import Conversation, InboxMessage, OutboxItem, OutboxState
+from tui.domain.window import ReplyWindow, WindowState, reply_window
+from tui.services.events import Event, MessagesArrived, OutboxChanged
+from tui.services.runtime import Runtime
+from tui.store.views import InboxView
+from tui.widgets.composer import Composer, send_refusal
+from tui.widgets.history import PLATFORM_LABEL, History
+from tui.widgets.safe import private, safe
+
+__all__ = ["ConfirmRetry", "ConversationScreen"]
+
+TYPING_EVERY = timedelta(seconds=5)
+"""At most one typing indicator per this long while the user types."""
+_OPEN_STATES = (OutboxState.QUEUED, OutboxState.SENDING, OutboxState.FAILED, OutboxState.UNKNOWN)
+
+
+class ConfirmRetry(ModalScreen[bool]):
+    """Asks before sending a failed reply again (the platform may have got it after all)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "answer(True)", "Retry", id="retry.yes"),
+        Binding("n,escape", "answer(False)", "Cancel", id="retry.no"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmRetry {
+        align: center middle;
+        & > Vertical {
+            width: 64;
+            height: auto;
+            border: thick $error 60%;
+            background: $surface;
+            padding: 1 2;
+        }
+    }
+    """
+
+    def __init__(self, item: OutboxItem) -> None:
+        super().__init__()
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Content.styled("Send this reply again?", "bold"))
+            yield Static(safe(self.item.text, max_chars=300), id="confirm-text")
+            yield Static(
+                Content.assemble(
+                    "It failed with: ",
+                    safe(self.item.error or "no reason given", max_chars=300),
+                    "\nIf the platform did receive it, the customer may see it twice.",
+                    "\n\ny: retry   n: cancel",
+                )
+            )
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class ConversationScreen(Screen[None]):
+    """History (newest at the bottom, older pages as the user scrolls up) and a composer.
+
+    With ``person_id`` it shows the person's messages on every account merged, and a
+    reply goes to the conversation where they last wrote unless the user picks another.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="conversation.back"),
+        Binding("r", "reply", "Reply", id="conversation.reply"),
+        Binding("ctrl+t", "human_agent", "HUMAN_AGENT tag", id="conversation.human-agent"),
+        Binding("ctrl+r", "retry", "Retry failed", id="conversation.retry"),
+        Binding("ctrl+o", "next_target", "Reply via…", id="conversation.target"),
+    ]
+    DEFAULT_CSS = """
+    ConversationScreen {
+        & > #conversation-title {
+            height: 1;
+            background: $panel;
+            padding: 0 1;
+        }
+    }
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        account_id: str | None = None,
+        conversation_id: str | None = None,
+        person_id: int | None = None,
+        clock: Callable[[], datetime] | None = None,
+        tz: tzinfo | None = None,
+        compose: bool = True,
+    ) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.start_in_composer = compose
+        """Focus the composer on open (``r``); else the history, for reading (Enter)."""
+        self.account_id = account_id
+        self.conversation_id = conversation_id
+        self.person_id = person_id
+        self.clock = clock or runtime.engine.clock
+        self.tz = tz
+        self.targets: list[Conversation] = []
+        """The conversations shown (one, or each of the person's), in the order cycled."""
+        self.target_index = 0
+        self.human_agent = False
+        self.picked = False
+        """Whether the user chose the reply target (else it follows the person's last message)."""
+        self.ready = False
+        """Set once the first page and the reply target are loaded."""
+        self._last_typing: datetime | None = None
+
+    # --- building -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="conversation-title", markup=False)
+        yield History(
+            self._fetch,
+            platform_of=self._platform_of,
+            name_of=self._name_of,
+            tz=self.tz,
+            id="history",
+        )
+        yield Composer(id="composer")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._start()
+        self.set_interval(30, self._refresh_window)
+
+    @property
+    def history(self) -> History:
+        return self.query_one(History)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    @property
+    def target(self) -> Conversation | None:
+        return self.targets[self.target_index] if self.targets else None
+
+    @work(group="conversation-start", exit_on_error=False)
+    async def _start(self) -> None:
+        await self._load_targets()
+        if not self.targets:
+            self.query_one("#conversation-title", Static).update(
+                Content.styled("This conversation is not stored (any more).", "$text-error")
+            )
+            self.composer.area.read_only = True
+            return
+        self._show_title()
+        await self.history.load_first_page()
+        self._choose_target()
+        keys = {(c.account_id, c.remote_id) for c in self.targets}
+        for item in await self.runtime.store.outbox_items(_OPEN_STATES):
+            if item.action == "text" and (item.account_id, item.conversation_id) in keys:
+                self.history.show_outbox(item)
+        self.ready = True
+        if self.start_in_composer:
+            self.composer.area.focus()
+        else:
+            self.history.focus()
+        self._listen()
+
+    async def _load_targets(self) -> None:
+        store = self.runtime.store
+        if self.person_id is None:
+            if self.account_id is None or self.conversation_id is None:
+                return
+            found = await store.get_conversation(self.account_id, self.conversation_id)
+            self.targets = [found] if found is not None else []
+            return
+        now = self.clock()
+        seen: dict[tuple[str, str], Conversation] = {}
+        for kind in ("all", "snoozed", "done"):
+            view = InboxView(kind=kind, person_id=self.person_id)
+            for found in await store.conversations_page(view, 0, 100, now):
+                seen.setdefault((found.account_id, found.remote_id), found)
+        self.targets = sorted(seen.values(), key=lambda c: (c.account_id, c.remote_id))
+
+    def _choose_target(self) -> None:
+        """A person's reply goes where they last wrote."""
+        if len(self.targets) > 1:
+            floor = datetime.min.replace(tzinfo=UTC)
+            latest = max(
+                range(len(self.targets)),
+                key=lambda i: self.targets[i].last_inbound_at or floor,
+            )
+            if latest != self.target_index:
+                self.target_index = latest
+                self.human_agent = False
+        self._update_composer()
+
+    async def _fetch(
+        self, before: tuple[datetime, str] | None, limit: int
+    ) -> Sequence[InboxMessage]:
+        store = self.runtime.store
+        if self.person_id is not None:
+            return await store.person_timeline(self.person_id, before, limit)
+        if self.account_id is None or self.conversation_id is None:
+            return []
+        return await store.messages_page(self.account_id, self.conversation_id, before, limit)
+
+    def _platform_of(self, account_id: str) -> str:
+        adapter = self.runtime.adapters.get(account_id)
+        if adapter is not None:
+            return str(adapter.account.platform)
+        for conversation in self.targets:
+            if conversation.account_id == account_id:
+                return str(conversation.platform)
+        return ""
+
+    def _name_of(self, message: InboxMessage) -> str:
+        if message.sender_name:
+            return message.sender_name
+        for conversation in self.targets:
+            if (conversation.account_id, conversation.remote_id) == (
+                message.account_id,
+                message.conversation_id,
+            ):
+                return conversation.customer.display_name
+        return message.sender_id
+
+    def screen_share_changed(self) -> None:
+        if self.targets:
+            self._show_title()
+
+    def _show_title(self) -> None:
+        names = dict.fromkeys(c.customer.display_name for c in self.targets)
+        parts: list[Content | str] = [Content.styled("esc ← ", "$text-muted")]
+        for index, name in enumerate(names):
+            if index:
+                parts.append(Content.styled(" = ", "$text-muted"))
+            parts.append(safe(private(name), style="bold", max_chars=60, single_line=True))
+        if self.person_id is not None:
+            parts.append(Content.styled("  (merged timeline)", "$text-muted"))
+        for conversation in self.targets:
+            platform = PLATFORM_LABEL.get(str(conversation.platform), str(conversation.platform))
+            parts += [
+                "  ",
+                Content.styled(platform, "$text-secondary"),
+                " ",
+                safe(conversation.account_id, max_chars=30, single_line=True),
+            ]
+        self.query_one("#conversation-title", Static).update(Content.assemble(*parts))
+
+    # --- composer state -------------------------------------------------------------
+
+    def window(self) -> ReplyWindow:
+        target = self.target
+        if target is None:
+            return ReplyWindow(WindowState.UNKNOWN)
+        return reply_window(target.last_inbound_at, self.clock())
+
+    def _update_composer(self) -> None:
+        target = self.target
+        if target is None:
+            return
+        window = self.window()
+        if window.state is not WindowState.HUMAN_AGENT:
+            self.human_agent = False
+        composer = self.composer
+        composer.platform = str(target.platform)
+        composer.window = window
+        composer.human_agent = self.human_agent
+        if len(self.targets) > 1:
+            label = PLATFORM_LABEL.get(str(target.platform), str(target.platform))
+            composer.target_label = f"{label} {target.account_id} (ctrl+o: change)"
+        self.refresh_bindings()
+
+    def _refresh_window(self) -> None:
+        if self.ready:
+            self._update_composer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_target":
+            return len(self.targets) > 1
+        if action == "human_agent":
+            return self.ready and self.window().state is WindowState.HUMAN_AGENT
+        if action == "retry":
+            # Greyed out in the footer until a reply has failed.
+            return True if self.ready and self.history.failed_items() else None
+        return True
+
+    # --- events from the engine and the outbox --------------------------------------
+
+    @work(group="conversation-events", exit_on_error=False)
+    async def _listen(self) -> None:
+        """Hear the bus while this screen is up (the main screen feeds only its panes)."""
+        bus = self.runtime.bus
+        queue = bus.subscribe()
+        try:
+            while True:
+                await self.handle_event(await queue.get())
+        finally:
+            bus.unsubscribe(queue)
+
+    def _in_scope(self, account_id: str, conversation_id: str) -> bool:
+        return any(
+            (c.account_id, c.remote_id) == (account_id, conversation_id) for c in self.targets
+        )
+
+    async def handle_event(self, event: Event) -> None:
+        """Show new messages and reply states that belong to this view."""
+        if isinstance(event, MessagesArrived):
+            mine = [m for m in event.messages if self._in_scope(m.account_id, m.conversation_id)]
+            if mine:
+                self.history.add_messages(mine)
+                await self._reload_targets({(m.account_id, m.conversation_id) for m in mine})
+        elif isinstance(event, OutboxChanged):
+            item = event.item
+            if self._in_scope(item.account_id, item.conversation_id):
+                self.history.show_outbox(item)
+                self.refresh_bindings()
+
+    async def _reload_targets(self, keys: set[tuple[str, str]]) -> None:
+        """A new message may reopen the reply window: read the conversations again."""
+        for index, conversation in enumerate(self.targets):
+            if (conversation.account_id, conversation.remote_id) in keys:
+                fresh = await self.runtime.store.get_conversation(
+                    conversation.account_id, conversation.remote_id
+                )
+                if fresh is not None:
+                    self.targets[index] = fresh
+        if self.picked:
+            self._update_composer()
+        else:
+            self._choose_target()
+
+    # --- sending --------------------------------------------------------------------
+
+    @on(Composer.Send)
+    async def _send(self, message: Composer.Send) -> None:
+        message.stop()
+        target = self.target
+        if target is None or not self.ready:
+            return
+        refusal = send_refusal(str(target.platform), message.text, self.window(), self.human_agent)
+        if refusal is not None:
+            if refusal != "nothing to send":
+                self.app.bell()
+                self.notify(refusal, title="Not sent", severity="warning", markup=False)
+            return
+        item = await self.runtime.outbox.send_text(
+            target.account_id,
+            target.remote_id,
+            recipient_id=target.customer.platform_user_id,
+            text=message.text,
+            human_agent=self.human_agent,
+        )
+        self.history.show_outbox(item)
+        self.history.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self.composer.clear()
+        self._last_typing = None
+
+    @on(Composer.Typing)
+    async def _typing(self, message: Composer.Typing) -> None:
+        message.stop()
+        target = self.target
+        if target is None or not self.ready:
+            return
+        now = self.clock()
+        if self._last_typing is not None and now - self._last_typing < TYPING_EVERY:
+            return
+        self._last_typing = now
+        await self.runtime.outbox.sender_action(
+            target.account_id, target.remote_id, target.customer.platform_user_id, "typing_on"
+        )
+
+    # --- actions --------------------------------------------------------------------
+
+    def action_reply(self) -> None:
+        """Move to the composer (``r`` while reading the history)."""
+        self.composer.area.focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_human_agent(self) -> None:
+        if self.window().state is not WindowState.HUMAN_AGENT:
+            self.notify("The HUMAN_AGENT tag only applies once the 24 h window has closed.")
+            return
+        self.human_agent = not self.human_agent
+        self._update_composer()
+
+    def action_next_target(self) -> None:
+        if len(self.targets) < 2:
+            return
+        self.target_index = (self.target_index + 1) % len(self.targets)
+        self.picked = True
+        self.human_agent = False
+        self._last_typing = None
+        self._update_composer()
+
+    def action_retry(self) -> None:
+        failed = self.history.failed_items()
+        if not failed:
+            self.notify("No failed reply to retry.", markup=False)
+            return
+        item = failed[-1]
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                await self.runtime.outbox.retry(item.id)
+            except ValueError as exc:
+                self.notify(str(exc), title="Retry", severity="warning", markup=False)
+                return
+            self.history.show_outbox(dataclasses.replace(item, state=OutboxState.QUEUED))
+            self.refresh_bindings()
+
+        self.app.push_screen(ConfirmRetry(item), answered)

@@ -1,0 +1,162 @@
+"""The link wizard's step layout and the texts its steps show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    Input,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+from textual.widgets.option_list import Option
+
+from tui.adapters.base import Verification
+from tui.config import AccountConfig
+from tui.services.linking import BACKFILL_CHOICES, describe_missing
+from tui.services.signin import DeviceCode, LinkPlatform, LinkTarget
+from tui.widgets.safe import safe
+
+__all__ = [
+    "SIGNIN_LABELS",
+    "STEPS",
+    "STEP_TITLES",
+    "compose_steps",
+    "device_text",
+    "permissions_view",
+    "target_label",
+]
+
+STEPS = ("platform", "signin", "target", "permissions", "messaging", "sync", "review")
+STEP_TITLES = {
+    "platform": "choose the platform",
+    "signin": "sign in",
+    "target": "choose the account",
+    "permissions": "check permissions",
+    "messaging": "messaging preferences",
+    "sync": "data sync",
+    "review": "review and confirm",
+}
+SIGNIN_LABELS = {
+    "device": "Device login: approve on your phone (recommended over SSH)",
+    "paste": "Paste a token (hidden while you type)",
+    "env": "Read it from an environment variable",
+    "command": "Read it from a command (e.g. pass show linkdeck/page)",
+}
+
+
+def compose_steps() -> ComposeResult:
+    """One container per step inside a switcher; the wizard shows one at a time."""
+    with ContentSwitcher(initial="step-platform"):
+        with Vertical(id="step-platform"):
+            yield OptionList(
+                *(Option(p.heading, id=p.value) for p in LinkPlatform),
+                id="platform-list",
+            )
+        with Vertical(id="step-signin"):
+            yield OptionList(id="signin-list")
+            yield Static(id="device-box", classes="hidden")
+            yield Input(
+                password=True,
+                placeholder="paste the token (it stays hidden), then enter",
+                id="token-input",
+                classes="hidden",
+            )
+            yield Input(id="source-input", classes="hidden")
+        with Vertical(id="step-target"):
+            yield Static(id="target-note")
+            yield OptionList(id="target-list")
+        with Vertical(id="step-permissions"):
+            yield Static(id="permissions-text")
+            yield OptionList(id="permissions-choice")
+        with Vertical(id="step-messaging"):
+            yield Checkbox("Send read receipts when I open a conversation", True, id="opt-receipts")
+            yield Checkbox("Send typing indicators while I write", True, id="opt-typing")
+            yield Checkbox("Show message text in notifications", True, id="opt-text")
+            yield Button("Next", id="messaging-next")
+        with Vertical(id="step-sync"):
+            yield Static("History to fetch now:")
+            with RadioSet(id="backfill"):
+                for label in BACKFILL_CHOICES:
+                    text = (
+                        "none"
+                        if label == "none"
+                        else ("all" if label == "all" else f"{label} days")
+                    )
+                    yield RadioButton(text, value=label == "30")
+            yield Checkbox("Sync contact names", True, id="opt-contacts")
+            yield Button("Next", id="sync-next")
+        with Vertical(id="step-review"):
+            yield Input(id="account-id", placeholder="local id for this account")
+            yield Static(id="review-text")
+            yield Button("Link and start syncing", id="confirm", variant="primary")
+
+
+def target_label(
+    target: LinkTarget, accounts: Iterable[AccountConfig], platform: LinkPlatform
+) -> Content:
+    """The target, and the local id it is already linked as, if it is."""
+    linked = next(
+        (
+            a.id
+            for a in accounts
+            if a.api == platform.api
+            and a.page_id == target.page_id
+            and a.ig_user_id == target.ig_user_id
+        ),
+        None,
+    )
+    label = safe(target.label, max_chars=60, single_line=True)
+    if linked is None:
+        return label
+    return Content.assemble(
+        label,
+        Content.styled(" (already linked as ", "$text-muted"),
+        safe(linked, style="$text-muted", max_chars=30, single_line=True),
+        Content.styled(")", "$text-muted"),
+    )
+
+
+def device_text(device: DeviceCode, *, simulated: bool) -> Content:
+    """Where to go and which code to type, while the terminal waits."""
+    return Content.assemble(
+        "On your phone or any browser open\n    ",
+        safe(device.verification_uri, style="$accent bold", single_line=True),
+        "\nand enter the code\n    ",
+        safe(device.user_code, style="$accent bold", single_line=True),
+        f"\nWaiting for approval (the code expires at {device.expires_at:%H:%M} UTC)…",
+        Content.styled(
+            "\nThis is the simulator: press F2 to approve as the phone would." if simulated else "",
+            "$text-muted",
+        ),
+    )
+
+
+def permissions_view(verification: Verification) -> tuple[Content, list[Option]]:
+    """Step 4: what is granted or missing (with what each disables), and the choices."""
+    if not verification.token_valid:
+        text = Content.assemble(
+            Content.styled("The token does not work: ", "$error"),
+            safe(verification.error or "invalid", max_chars=200),
+        )
+        return text, [Option("Back: sign in again", id="back")]
+    if verification.missing:
+        text = Content.assemble(
+            Content.styled("Missing permissions, and what that disables:\n", "$warning"),
+            Content("\n").join(Content(f"  • {line}") for line in describe_missing(verification)),
+        )
+        return text, [
+            Option("Continue with fewer features", id="continue"),
+            Option("Back: choose another account or sign in again", id="back"),
+        ]
+    granted = ", ".join(sorted(verification.required))
+    text = Content.styled(f"All required permissions are granted:\n  {granted}", "$success")
+    return text, [Option("Continue", id="continue")]

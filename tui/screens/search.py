@@ -1,0 +1,224 @@
+"""Search across every account: a query line, and the matching messages with the match lit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from tui.services.runtime import Runtime
+from tui.store import SearchHit
+from tui.widgets.inbox_rows import BADGES, relative_time
+from tui.widgets.safe import HIDDEN_MARK, SCREEN_SHARE, private, safe, safe_highlight
+from tui.widgets.virtual_list import Row, VirtualList
+
+__all__ = ["RESULT_LIMIT", "SearchHitRow", "SearchScreen", "excerpt"]
+
+RESULT_LIMIT = 200
+"""The store returns at most this many hits, newest first."""
+LEAD_IN = 24
+"""Characters kept before the first match when a long text is shown from the middle."""
+
+SEARCH_HELP = (
+    'words, "a phrase", word*  ·  from:NAME  platform:messenger|instagram  account:ID  '
+    "before:YYYY-MM-DD  after:YYYY-MM-DD"
+)
+
+
+def excerpt(
+    text: str, spans: Sequence[tuple[int, int]], width: int
+) -> tuple[str, list[tuple[int, int]], bool]:
+    """The part of ``text`` worth showing in ``width`` cells: from a little before the first
+    match, so a hit deep in a long message is still seen. Returns the part, the spans moved
+    to it, and whether the start was cut off."""
+    start = 0
+    if spans and spans[0][0] > LEAD_IN:
+        start = spans[0][0] - LEAD_IN
+    end = min(len(text), start + max(width, 1) * 2 + 16)
+    moved = [(max(a - start, 0), min(b, end) - start) for a, b in spans if b > start and a < end]
+    return text[start:end], moved, start > 0
+
+
+@dataclass(frozen=True)
+class SearchHitRow:
+    """One hit: where it is, who wrote it, when, and the text with the match highlighted."""
+
+    hit: SearchHit
+    now: datetime
+
+    @property
+    def key(self) -> Hashable:
+        return (self.hit.message.account_id, self.hit.message.remote_id)
+
+    @property
+    def conversation_key(self) -> tuple[str, str]:
+        return (self.hit.message.account_id, self.hit.message.conversation_id)
+
+    def render(self, width: int) -> Content:
+        message = self.hit.message
+        conversation = self.hit.conversation
+        if message.from_us:
+            who = "you"
+        elif conversation is not None:
+            who = message.sender_name or conversation.customer.display_name
+        else:
+            who = message.sender_name or message.sender_id
+        platform = conversation.platform if conversation is not None else None
+        badge = BADGES.get(platform, "??") if platform is not None else "??"
+        head = Content.assemble(
+            (badge, "bold"),
+            " ",
+            safe(message.account_id, style="$muted-text", max_chars=24, single_line=True).truncate(
+                10, ellipsis=True, pad=True
+            ),
+            " ",
+            safe(private(who), style="bold", max_chars=40, single_line=True).truncate(
+                16, ellipsis=True, pad=True
+            ),
+            " ",
+            Content.styled(relative_time(message.created_at, self.now).rjust(6), "$muted-text"),
+            "  ",
+        )
+        room = max(width - head.cell_length, 0)
+        if SCREEN_SHARE.on:
+            return Content.assemble(head, Content(HIDDEN_MARK))
+        part, spans, cut = excerpt(message.text, self.hit.spans, room)
+        body = safe_highlight(
+            part, spans, "bold reverse $accent", max_chars=room * 2 + 16, single_line=True
+        )
+        if cut:
+            body = Content.assemble(("…", "$muted-text"), body)
+        return Content.assemble(head, body.truncate(room, ellipsis=True))
+
+
+@dataclass
+class _HitSource:
+    items: list[SearchHitRow]
+
+    def count(self) -> int:
+        return len(self.items)
+
+    def rows(self, offset: int, limit: int) -> Sequence[Row]:
+        return self.items[offset : offset + limit]
+
+    def index_of(self, key: Hashable) -> int | None:
+        return next((i for i, row in enumerate(self.items) if row.key == key), None)
+
+
+class SearchScreen(Screen[tuple[str, str] | None]):
+    """Type to search every account; down or enter moves to the results, enter opens one.
+
+    Dismisses with the chosen conversation's ``(account_id, conversation_id)``.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", id="search.back"),
+        Binding("down", "results", "Results", show=False, id="search.results"),
+        Binding("slash", "query", "Edit query", show=False, id="search.query"),
+    ]
+
+    DEFAULT_CSS = """
+    SearchScreen {
+        layout: vertical;
+        & #search-input { margin: 0 0; }
+        & #search-help { color: $muted-text; padding: 0 1; height: 1; }
+        & #search-status { color: $muted-text; padding: 0 1; height: 1; }
+        & #search-results { height: 1fr; }
+        /* A tint, so the lit match and the muted columns stay readable under the cursor. */
+        & #search-results > .virtual-list--cursor {
+            background: $primary 20%;
+            color: $foreground;
+            text-style: none;
+        }
+        & #search-results:focus > .virtual-list--cursor {
+            background: $primary 35%;
+            color: $foreground;
+            text-style: none;
+        }
+    }
+    """
+
+    debounce: ClassVar[float] = 0.2
+
+    def __init__(self, runtime: Runtime, query: str = "") -> None:
+        super().__init__(id="search")
+        self.runtime = runtime
+        self.initial_query = query
+        self.source = _HitSource([])
+        self.searches = 0
+        """How many searches have finished (tests wait on it)."""
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            self.initial_query,
+            placeholder="Search all accounts…",
+            id="search-input",
+            max_length=4096,
+        )
+        yield Static(SEARCH_HELP, id="search-help", markup=False)
+        yield Static("", id="search-status", markup=False)
+        yield VirtualList(self.source, id="search-results")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        if self.initial_query:
+            self.run_search(self.initial_query, delay=0)
+
+    @on(Input.Changed, "#search-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value, delay=self.debounce)
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_search(event.value, delay=0, focus_results=True)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def run_search(self, query: str, delay: float, focus_results: bool = False) -> None:
+        """Search after ``delay`` seconds of quiet typing (a newer call cancels this one)."""
+        if delay:
+            await asyncio.sleep(delay)
+        hits = await self.runtime.store.search(query, limit=RESULT_LIMIT)
+        now = self.runtime.engine.clock()
+        self.source.items = [SearchHitRow(hit, now) for hit in hits]
+        results = self.query_one("#search-results", VirtualList)
+        results.source_changed()
+        results.cursor = 0
+        status = self.query_one("#search-status", Static)
+        if not query.strip():
+            status.update("")
+        elif not hits:
+            status.update("No messages match.")
+        else:
+            more = "+" if len(hits) >= RESULT_LIMIT else ""
+            status.update(f"{len(hits)}{more} messages, newest first. Enter opens one.")
+        if focus_results and hits:
+            results.focus()
+        self.searches += 1
+
+    def action_results(self) -> None:
+        if self.source.count():
+            self.query_one("#search-results", VirtualList).focus()
+
+    def action_query(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(VirtualList.Selected)
+    def _open(self, event: VirtualList.Selected) -> None:
+        event.stop()
+        index = self.source.index_of(event.key)
+        if index is not None:
+            self.dismiss(self.source.items[index].conversation_key)

@@ -1,0 +1,370 @@
+"""Linked accounts' lifecycle: link, unlink, pause, verify, re-authenticate, token refresh."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from tui.adapters import make_adapter
+from tui.adapters.base import PlatformAdapter, Verification
+from tui.adapters.errors import AdapterError, TokenInvalid
+from tui.adapters.graph import utc_now
+from tui.config import AccountConfig, SecretError, remove_secret, resolve_token, save_secret
+from tui.config.paths import secrets_path_for
+from tui.domain import (
+    AccountState,
+    AccountStatus,
+    ActivityEvent,
+    InstagramApi,
+    Platform,
+    PrivacySettings,
+)
+from tui.services.events import AccountStateChanged, ConversationsChanged
+from tui.services.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EXPIRY_WARNING = timedelta(days=7)
+"""Token expiry is shown as a warning from this long before it happens."""
+REFRESH_WITHIN = timedelta(days=7)
+"""Instagram Login tokens are refreshed once they are this close to expiring."""
+REFRESH_MIN_AGE = timedelta(hours=24)
+"""Meta refuses to refresh an Instagram Login token younger than this."""
+VERIFY_EVERY = timedelta(hours=6)
+GRANTED_KEY = "link:granted"
+ISSUED_KEY = "link:token_issued_at"
+EXPIRES_KEY = "link:token_expires_at"
+"""Per-account facts kept in the store's cursor table (purged with the account)."""
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """Everything the link wizard (or ``linkdeck link``) decided; written only by :meth:`link`."""
+
+    account: AccountConfig
+    token: str | None = field(default=None, repr=False)
+    """Saved to secrets.toml; ``None`` when the account reads it from env or a command."""
+    token_expires_at: datetime | None = None
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    granted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class TokenFacts:
+    """What is known of an account's token without asking the platform."""
+
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment else ""
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def expiry_warning(expires_at: datetime | None, now: datetime) -> str | None:
+    """``expires in 3 days`` within the warning period, ``expired`` after, else ``None``."""
+    if expires_at is None:
+        return None
+    left = expires_at - now
+    if left <= timedelta(0):
+        return "token expired"
+    if left > EXPIRY_WARNING:
+        return None
+    if left < timedelta(days=1):
+        return f"token expires in {max(1, int(left.total_seconds() // 3600))} h"
+    return f"token expires in {left.days} day{'s' if left.days != 1 else ''}"
+
+
+class AccountManager:
+    """The account operations the Profiles tab, the wizard and the CLI share.
+
+    It edits config.toml through ``runtime.prefs_file`` (the one writer), secrets through
+    secrets.toml (never config.toml), tells the sync engine, and writes the activity log.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.runtime = runtime
+        self.transport = transport
+        self.clock = clock
+        self.last_verification: dict[str, Verification] = {}
+
+    @property
+    def secrets_path(self) -> Path:
+        return secrets_path_for(self.runtime.prefs_file.path)
+
+    async def _log(self, kind: str, summary: str, account_id: str | None, detail: str = "") -> None:
+        event = ActivityEvent(self.clock(), kind, summary, account_id, detail)
+        await self.runtime.store.log_activity(event)
+
+    async def _remember(self, account_id: str, facts: Mapping[str, str]) -> None:
+        # The platform only matters for conversations; cursors alone ignore it.
+        await self.runtime.store.apply_batch(
+            account_id, platform=Platform.MESSENGER, cursors=dict(facts)
+        )
+
+    async def token_facts(self, account_id: str) -> TokenFacts:
+        cursors = await self.runtime.store.cursors(account_id)
+        return TokenFacts(_parse(cursors.get(ISSUED_KEY)), _parse(cursors.get(EXPIRES_KEY)))
+
+    def _adapter(self, config: AccountConfig, token: str) -> PlatformAdapter:
+        return make_adapter(config.to_account(), token, transport=self.transport, clock=self.clock)
+
+    # -- link / unlink -------------------------------------------------------------------
+
+    async def link(self, plan: LinkPlan) -> None:
+        """Save the account (config, secret, privacy) and start syncing it.
+
+        Raises:
+            ValueError: the id is taken.
+            SecretError, ConfigSyntaxError, OSError: nothing usable was saved.
+        """
+        runtime, config = self.runtime, plan.account
+        if runtime.prefs.account(config.id) is not None:
+            raise ValueError(f"an account with id {config.id!r} already exists")
+        if plan.token is not None:
+            save_secret(self.secrets_path, config.id, plan.token)
+        try:
+            runtime.prefs_file.add_account(config)
+        except BaseException:
+            if plan.token is not None:
+                with contextlib.suppress(SecretError, OSError):
+                    remove_secret(self.secrets_path, config.id)
+            raise
+        defaults = PrivacySettings()
+        for item in fields(PrivacySettings):
+            value = getattr(plan.privacy, item.name)
+            if value != getattr(defaults, item.name):
+                runtime.prefs_file.set_privacy(config.id, item.name, value)
+        runtime.reload_prefs()
+        facts = {ISSUED_KEY: _iso(self.clock()), EXPIRES_KEY: _iso(plan.token_expires_at)}
+        if plan.granted:
+            facts[GRANTED_KEY] = ",".join(sorted(plan.granted))
+        await self._remember(config.id, facts)
+        detail = f"platform={config.platform.value} granted={','.join(sorted(plan.granted))}"
+        await self._log("link", f"Linked {config.name or config.id}", config.id, detail)
+        token = plan.token
+        if token is None:
+            token = resolve_token(config, self.secrets_path)
+        adapter = self._adapter(config, token)
+        runtime.adapters[config.id] = adapter
+        # The outbox reads the same mapping, so replies can go out at once.
+        runtime.engine.add_account(adapter, paused=config.paused)
+
+    async def unlink(self, account_id: str, *, purge: bool) -> int:
+        """Stop syncing, remove the account from config and secrets; returns messages purged."""
+        runtime = self.runtime
+        config = runtime.prefs.account(account_id)
+        await self._stop_sync(account_id)
+        adapter = runtime.adapters.pop(account_id, None)
+        if adapter is not None:
+            with contextlib.suppress(Exception):
+                await adapter.client.aclose()
+        with contextlib.suppress(KeyError):
+            runtime.prefs_file.remove_account(account_id)
+        removed_secret = remove_secret(self.secrets_path, account_id)
+        runtime.reload_prefs()
+        purged = 0
+        if purge:
+            purged = await runtime.store.purge_account(account_id)
+            # The inbox and the unread count re-read the store on this.
+            runtime.bus.publish(ConversationsChanged(account_id, ()))
+        else:
+            # Keep messages; forget only what belonged to the link itself.
+            await self._remember(account_id, {GRANTED_KEY: "", ISSUED_KEY: "", EXPIRES_KEY: ""})
+        name = config.name if config and config.name else account_id
+        what = f"purged {purged} local messages" if purge else "kept local messages"
+        secret = "; its token left secrets.toml" if removed_secret else ""
+        await self._log("unlink", f"Unlinked {name}: {what}{secret}", account_id)
+        platform = config.platform.value if config else ""
+        status = AccountStatus(account_id, platform, AccountState.PAUSED, "unlinked")
+        runtime.bus.publish(AccountStateChanged(status))
+        return purged
+
+    async def _stop_sync(self, account_id: str) -> None:
+        """Cancel the account's sync task, never in the middle of a store transaction.
+
+        A task cancelled between BEGIN and COMMIT would leave the shared connection inside
+        a transaction and break every later write; holding the store's write lock while
+        cancelling means the task is between transactions when the cancellation lands.
+        """
+        lock = getattr(self.runtime.store, "_write_lock", None)
+        if isinstance(lock, asyncio.Lock):
+            async with lock:
+                await self.runtime.engine.remove_account(account_id)
+        else:
+            await self.runtime.engine.remove_account(account_id)
+
+    # -- pause / re-authenticate -----------------------------------------------------------
+
+    async def set_paused(self, account_id: str, paused: bool) -> None:
+        """Pause or resume one account's sync, and remember it in config.toml."""
+        self.runtime.prefs_file.set_account_field(account_id, "paused", True if paused else None)
+        self.runtime.reload_prefs()
+        if account_id in self.runtime.engine.accounts:
+            self.runtime.engine.pause(account_id, paused)
+        verb = "Paused" if paused else "Resumed"
+        await self._log("preference", f"{verb} sync", account_id, f"paused={paused}")
+
+    async def reauthenticate(
+        self, account_id: str, token: str, expires_at: datetime | None = None
+    ) -> Verification:
+        """Use a new token: saved to secrets.toml (config.toml is untouched), sync wakes."""
+        config = self.runtime.prefs.account(account_id)
+        if config is None:
+            raise KeyError(f"no account with id {account_id!r}")
+        adapter = self._adapter(config, token)
+        verification = await adapter.verify()
+        if not verification.token_valid:
+            await adapter.client.aclose()
+            raise SecretError(f"account '{account_id}': the new token is not valid either")
+        if config.token_env or config.token_command:
+            self.runtime.prefs_file.set_account_field(account_id, "token_env", None)
+            self.runtime.prefs_file.set_account_field(account_id, "token_command", None)
+            self.runtime.reload_prefs()
+        save_secret(self.secrets_path, account_id, token)
+        self._swap_adapter(adapter)
+        await self._remember(
+            account_id,
+            {ISSUED_KEY: _iso(self.clock()), EXPIRES_KEY: _iso(expires_at)},
+        )
+        await self._log("reauth", "Re-authenticated with a new token", account_id)
+        await self._note_permissions(account_id, verification)
+        return verification
+
+    def _swap_adapter(self, adapter: PlatformAdapter) -> None:
+        account_id = adapter.account.id
+        old = self.runtime.adapters.get(account_id)
+        self.runtime.adapters[account_id] = adapter
+        if account_id in self.runtime.engine.accounts:
+            self.runtime.engine.replace_adapter(adapter)
+            self.runtime.engine.poll_now(account_id)
+        if old is not None and old is not adapter:
+            # Closed later by the runtime if still in use elsewhere; its pool is tiny.
+            log.debug("replaced the adapter of %s", account_id)
+
+    # -- verification and token refresh -------------------------------------------------
+
+    async def verify(self, account_id: str) -> Verification | None:
+        """Check one account now; logs permission changes; ``None`` when it has no adapter."""
+        adapter = self.runtime.adapters.get(account_id)
+        if adapter is None:
+            return None
+        verification = await adapter.verify()
+        self.last_verification[account_id] = verification
+        if verification.token_valid:
+            await self._note_permissions(account_id, verification)
+        else:
+            sync = self.runtime.engine.accounts.get(account_id)
+            if sync is not None:
+                await sync.handle_error(TokenInvalid(_reason(verification)))
+        return verification
+
+    async def _note_permissions(self, account_id: str, verification: Verification) -> None:
+        cursors = await self.runtime.store.cursors(account_id)
+        before_raw = cursors.get(GRANTED_KEY)
+        now_set = set(verification.granted)
+        if before_raw is not None and before_raw != "":
+            before = set(before_raw.split(","))
+            if before != now_set:
+                lost, gained = sorted(before - now_set), sorted(now_set - before)
+                parts = [f"lost {', '.join(lost)}"] if lost else []
+                parts += [f"gained {', '.join(gained)}"] if gained else []
+                await self._log(
+                    "permission_change",
+                    "Permissions changed: " + "; ".join(parts),
+                    account_id,
+                    f"lost={','.join(lost)} gained={','.join(gained)}",
+                )
+        await self._remember(account_id, {GRANTED_KEY: ",".join(sorted(now_set))})
+
+    async def refresh_if_due(self, account_id: str) -> bool:
+        """Refresh an Instagram Login token within :data:`REFRESH_WITHIN` of expiry.
+
+        Never before it is 24 hours old, never once expired (Meta refuses both). The new
+        token goes where the old came from when that was secrets.toml; a token from an
+        environment variable or a command cannot be written back, so a warning is logged.
+        """
+        runtime = self.runtime
+        config = runtime.prefs.account(account_id)
+        adapter = runtime.adapters.get(account_id)
+        if config is None or adapter is None or config.api is not InstagramApi.INSTAGRAM_LOGIN:
+            return False
+        facts = await self.token_facts(account_id)
+        now = self.clock()
+        if facts.expires_at is None or facts.expires_at <= now:
+            return False
+        if facts.expires_at - now > REFRESH_WITHIN:
+            return False
+        if facts.issued_at is not None and now - facts.issued_at < REFRESH_MIN_AGE:
+            return False
+        if config.token_env or config.token_command:
+            await self._log(
+                "token_refresh",
+                "Token expires soon but comes from an environment variable or a command: "
+                "refresh it there",
+                account_id,
+            )
+            return False
+        current = self._adapter(config, resolve_token(config, self.secrets_path))
+        try:
+            result = await current.refresh_token()
+        except AdapterError as exc:
+            await self._log("token_refresh", f"Token refresh failed: {exc}", account_id)
+            return False
+        finally:
+            await current.client.aclose()
+        if result is None:
+            return False
+        token, expires_at = result
+        save_secret(self.secrets_path, account_id, token)
+        self._swap_adapter(self._adapter(config, token))
+        await self._remember(
+            account_id,
+            {ISSUED_KEY: _iso(now), EXPIRES_KEY: _iso(expires_at)},
+        )
+        until = f"; now valid until {expires_at:%Y-%m-%d}" if expires_at else ""
+        await self._log("token_refresh", f"Token refreshed{until}", account_id)
+        return True
+
+    async def maintain(self) -> None:
+        """Periodic care: refresh tokens that are due, verify every account."""
+        for account_id in list(self.runtime.adapters):
+            with contextlib.suppress(AdapterError, SecretError, OSError):
+                await self.refresh_if_due(account_id)
+            with contextlib.suppress(AdapterError):
+                await self.verify(account_id)
+
+
+def _reason(verification: Verification) -> str:
+    error = verification.error or ""
+    return error.removeprefix("token invalid: ") or "invalid"
+
+
+def runtime_transport(runtime: Runtime) -> httpx.AsyncBaseTransport | None:
+    """The transport the runtime's adapters use (the in-process simulator in the demo).
+
+    New adapters (link, re-authentication) must go the same way as the existing ones.
+    """
+    return runtime.transport

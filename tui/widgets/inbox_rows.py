@@ -1,0 +1,364 @@
+"""Inbox lines (platform, account, name, unread, snippet, reply window, age) and their source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from textual.content import Content
+
+from tui.domain.models import Conversation, Platform
+from tui.domain.window import WindowState, reply_window
+from tui.store import InboxView, Store
+from tui.widgets.safe import private, safe
+from tui.widgets.virtual_list import Row
+
+__all__ = [
+    "VIEW_TITLES",
+    "ConversationRow",
+    "InboxRow",
+    "InboxSource",
+    "PersonRow",
+    "compact_duration",
+    "empty_view_text",
+    "header_line",
+    "is_person_key",
+    "person_key",
+    "relative_time",
+    "window_label",
+]
+
+BADGES = {Platform.MESSENGER: "FB", Platform.INSTAGRAM: "IG"}
+BADGE_STYLES = {"FB": "bold $primary", "IG": "bold $secondary"}
+WINDOW_STYLES = {
+    WindowState.OPEN: "$status-ok",
+    WindowState.CLOSING: "$status-warn bold",
+    WindowState.HUMAN_AGENT: "$status-busy",
+    WindowState.CLOSED: "$muted-text",
+    WindowState.UNKNOWN: "$muted-text",
+}
+_PLATFORM_VALUES = frozenset(p.value for p in Platform)
+VIEW_TITLES: dict[str, str] = {
+    "all": "All",
+    "unread": "Unread",
+    "needs_reply": "Needs reply",
+    "snoozed": "Snoozed",
+    "done": "Done",
+}
+PLATFORM_TITLES = {Platform.MESSENGER: "Messenger", Platform.INSTAGRAM: "Instagram"}
+MAX_REMEMBERED_ROWS = 20_000
+PIN_MARK = "★"
+MERGE_MARK = "+"
+
+
+def person_key(person_id: int) -> tuple[str, int]:
+    """The list key of a person row (conversation rows use ``(account_id, remote_id)``)."""
+    return ("person", person_id)
+
+
+def compact_duration(span: timedelta) -> str:
+    """``32m``, ``5h``, ``3d``: the largest whole unit, never less than one minute."""
+    seconds = max(int(span.total_seconds()), 0)
+    if seconds < 3600:
+        return f"{max(seconds // 60, 1)}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def relative_time(moment: datetime, now: datetime) -> str:
+    """``now``, ``4m``, ``3h``, ``2d``; a date once it is more than a week old."""
+    age = now - moment
+    if age < timedelta(minutes=1):
+        return "now"
+    if age < timedelta(days=7):
+        return compact_duration(age)
+    if moment.year == now.year:
+        return f"{moment:%b} {moment.day}"
+    return f"{moment:%Y-%m-%d}"
+
+
+def window_label(last_inbound: datetime | None, now: datetime) -> tuple[str, str]:
+    """The reply-window cell and its style: ``open 5h``, ``closing 32m``, ``agent 3d``..."""
+    window = reply_window(last_inbound, now)
+    left = compact_duration(window.remaining) if window.remaining is not None else ""
+    text = {
+        WindowState.OPEN: f"open {left}",
+        WindowState.CLOSING: f"closing {left}",
+        WindowState.HUMAN_AGENT: f"agent {left}",
+        WindowState.CLOSED: "closed",
+        WindowState.UNKNOWN: "",
+    }[window.state]
+    return text, WINDOW_STYLES[window.state]
+
+
+@dataclass(frozen=True)
+class _Widths:
+    account: int
+    name: int
+    window: int = 11
+    time: int = 6
+
+
+def _widths(width: int) -> _Widths:
+    if width >= 110:
+        return _Widths(account=12, name=20)
+    if width >= 70:
+        return _Widths(account=8, name=14)
+    return _Widths(account=6, name=10, window=8, time=5)
+
+
+def _cell(text: object, width: int, style: str = "") -> Content:
+    # Sanitising a few characters more than fit is enough: the rest is cut anyway, and a
+    # 1 MB name must not be scanned whole on every redraw.
+    clean = safe(text, style=style, max_chars=width * 2 + 8, single_line=True)
+    return clean.truncate(width, ellipsis=True, pad=True)
+
+
+def _line(
+    *,
+    flag: Content,
+    badge: str,
+    account: str,
+    name: str,
+    unread: int,
+    labels: tuple[str, ...],
+    snippet: str,
+    last_inbound: datetime | None,
+    updated: datetime,
+    now: datetime,
+    width: int,
+    muted: bool,
+    name_style: str,
+) -> Content:
+    w = _widths(width)
+    window_text, window_style = window_label(last_inbound, now)
+    unread_text = "" if unread <= 0 else ("99+" if unread > 99 else str(unread))
+    fixed = 3 + w.account + 1 + w.name + 1 + 3 + 1 + 1 + w.window + 1 + w.time + 1
+    room = max(width - fixed, 0)
+    tags = Content.assemble(
+        *(safe(f"#{label} ", style="$accent", max_chars=24, single_line=True) for label in labels)
+    ).truncate(room // 2)
+    text = Content.assemble(tags, safe(private(snippet), max_chars=room * 2 + 8, single_line=True))
+    line = Content.assemble(
+        flag,
+        (badge, BADGE_STYLES.get(badge, "bold $accent")),
+        " ",
+        _cell(account, w.account, "$muted-text"),
+        " ",
+        _cell(private(name), w.name, name_style),
+        " ",
+        Content.styled(unread_text.rjust(3), "bold $inbox-unread"),
+        " ",
+        text.truncate(room, ellipsis=True, pad=True),
+        " ",
+        Content.styled(window_text[: w.window].ljust(w.window), window_style),
+        " ",
+        Content.styled(relative_time(updated, now).rjust(w.time), "$muted-text"),
+    )
+    return line.stylize("dim") if muted else line
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    """One conversation as a list line; ``now`` is when the page was read."""
+
+    conversation: Conversation
+    now: datetime
+    marked: bool = False
+    """Chosen as the first half of a "same person" merge."""
+
+    @property
+    def key(self) -> Hashable:
+        return (self.conversation.account_id, self.conversation.remote_id)
+
+    def render(self, width: int) -> Content:
+        c = self.conversation
+        flag = (
+            Content.styled(MERGE_MARK, "bold $accent")
+            if self.marked
+            else Content.styled(PIN_MARK if c.triage.pinned else " ", "$accent")
+        )
+        return _line(
+            flag=flag,
+            badge=BADGES.get(c.platform, "??"),
+            account=c.account_id,
+            name=c.customer.display_name,
+            unread=c.unread_count,
+            labels=c.triage.labels,
+            snippet=c.snippet,
+            last_inbound=c.last_inbound_at,
+            updated=c.updated_at,
+            now=self.now,
+            width=width,
+            muted=c.triage.muted,
+            name_style="bold" if c.unread_count else "",
+        )
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One person's conversations folded into one line (the list grouped by person)."""
+
+    person_id: int
+    name: str
+    latest: Conversation
+    """The group's most recent conversation: its snippet and account are shown."""
+    size: int
+    unread: int
+    last_inbound_at: datetime | None
+    platforms: tuple[str, ...]
+    now: datetime
+
+    @property
+    def key(self) -> Hashable:
+        return person_key(self.person_id)
+
+    def render(self, width: int) -> Content:
+        names = sorted({BADGES[Platform(p)] for p in self.platforms if p in _PLATFORM_VALUES})
+        where = "+".join(names) or "??"
+        return _line(
+            flag=Content.styled(PIN_MARK if self.latest.triage.pinned else "»", "$accent"),
+            badge="PR",
+            account=f"{where} {self.size}",
+            name=self.name or self.latest.customer.display_name,
+            unread=self.unread,
+            labels=self.latest.triage.labels,
+            snippet=self.latest.snippet,
+            last_inbound=self.last_inbound_at,
+            updated=self.latest.updated_at,
+            now=self.now,
+            width=width,
+            muted=False,
+            name_style="bold $accent",
+        )
+
+
+ConversationKey = tuple[str, str]
+InboxRow = ConversationRow | PersonRow
+
+
+def is_person_key(key: Hashable) -> bool:
+    return (
+        isinstance(key, tuple)
+        and len(key) == 2
+        and key[0] == "person"
+        and (isinstance(key[1], int))
+    )
+
+
+class InboxSource:
+    """The rows of the current view, read from the store one page at a time.
+
+    ``count()`` is what the last :meth:`reload` found; the pane reloads, then tells the
+    list, whenever the store may have changed.
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.clock = clock
+        self.view = InboxView()
+        self.grouped = False
+        self.marked: ConversationKey | None = None
+        self._count = 0
+        self.loaded: dict[Hashable, InboxRow] = {}
+        """Rows read so far, by key: what the triage keys act on."""
+        self._stale = False
+
+    def count(self) -> int:
+        return self._count
+
+    async def reload(self) -> int:
+        now = self.clock()
+        if self.grouped:
+            self._count = await self.store.count_groups(self.view, now)
+        else:
+            self._count = await self.store.count_conversations(self.view, now)
+        # The old rows stay until the first new page lands, so a key pressed in between
+        # still acts on the highlighted conversation.
+        self._stale = True
+        return self._count
+
+    async def fetch(self, offset: int, limit: int) -> Sequence[Row]:
+        now = self.clock()
+        rows: list[InboxRow] = []
+        if self.grouped:
+            for group in await self.store.groups_page(self.view, offset, limit, now):
+                if group.person_id is not None and group.size > 1:
+                    rows.append(
+                        PersonRow(
+                            person_id=group.person_id,
+                            name=group.person_name,
+                            latest=group.latest,
+                            size=group.size,
+                            unread=group.unread,
+                            last_inbound_at=group.last_inbound_at,
+                            platforms=group.platforms,
+                            now=now,
+                        )
+                    )
+                else:
+                    rows.append(self._row(group.latest, now))
+        else:
+            page = await self.store.conversations_page(self.view, offset, limit, now)
+            rows = [self._row(c, now) for c in page]
+        if self._stale or len(self.loaded) > MAX_REMEMBERED_ROWS:
+            self.loaded.clear()
+            self._stale = False
+        self.loaded.update((row.key, row) for row in rows)
+        return rows
+
+    def _row(self, conversation: Conversation, now: datetime) -> ConversationRow:
+        key = (conversation.account_id, conversation.remote_id)
+        return ConversationRow(conversation, now, marked=key == self.marked)
+
+    async def index_of(self, key: Hashable) -> int | None:
+        now = self.clock()
+        if is_person_key(key):
+            if not self.grouped:
+                return None
+            assert isinstance(key, tuple)
+            return await self.store.group_position(self.view, now, person_id=key[1])
+        if not (isinstance(key, tuple) and len(key) == 2):
+            return None
+        account_id, remote_id = str(key[0]), str(key[1])
+        if self.grouped:
+            return await self.store.group_position(
+                self.view, now, conversation=(account_id, remote_id)
+            )
+        return await self.store.position_of(self.view, account_id, remote_id, now)
+
+
+def header_line(source: InboxSource | None) -> Content:
+    """The line above the list: view, platform, how many rows, grouping, the merge mark."""
+    if source is None:
+        return Content("")
+    view = source.view
+    parts: list[Content | str | tuple[str, str]] = [(VIEW_TITLES[view.kind], "bold $accent")]
+    if view.platform is not None:
+        parts += [" · ", (PLATFORM_TITLES[view.platform], "bold")]
+    noun = "people and conversations" if source.grouped else "conversations"
+    parts += [f" · {source.count():,} {noun}"]
+    if source.grouped:
+        parts += [" · ", ("grouped by person", "$accent")]
+    if source.marked is not None:
+        row = source.loaded.get(source.marked)
+        name = (
+            row.conversation.customer.display_name
+            if isinstance(row, ConversationRow)
+            else source.marked[1]
+        )
+        parts += [
+            " · marked ",
+            safe(name, style="bold", max_chars=30, single_line=True),
+            (": M on the same person elsewhere links them", "$muted-text"),
+        ]
+    return Content.assemble(*parts)
+
+
+def empty_view_text(source: InboxSource | None) -> str:
+    """What an empty list says, and how to get out of an empty view."""
+    if source is None or source.view == InboxView():
+        return "No conversations yet: they appear here as soon as a sync brings them."
+    return "Nothing in this view. Press a for all conversations."
