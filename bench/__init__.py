@@ -1,0 +1,1 @@
+"""Linkdeck's benchmarks against baselines: ``python -m bench`` (``--smoke`` for CI)."""

@@ -1,0 +1,86 @@
+"""``python -m bench``: every benchmark against its baseline, with the machine's label.
+
+python -m bench                 # the full run (a few minutes; builds a 1M store once)
+python -m bench --smoke         # tiny sizes, for CI: checks that everything runs
+python -m bench --only search   # one benchmark (startup, inbox, ingest, search, polling)
+python -m bench --markdown out.md   # also write the results table
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import inbox_bench, ingest_bench, polling_bench, search_bench, startup
+from bench.common import Result, machine, markdown_table
+
+FULL = {
+    "startup": lambda: startup.run(runs=7),
+    "inbox": lambda: inbox_bench.run(1_000_000, 50_000, runs=3, presses=200),
+    "ingest": lambda: ingest_bench.run(200_000, 2_000),
+    "search": lambda: search_bench.run(1_000_000, 50_000, repeats=50),
+    "polling": lambda: polling_bench.run(30, 5, samples=10),
+}
+SMOKE: dict[str, Callable[[], list[Result]]] = {
+    "startup": lambda: startup.run(runs=1),
+    "inbox": lambda: inbox_bench.run(2_000, 100, runs=1, presses=8),
+    "ingest": lambda: ingest_bench.run(2_000, 100),
+    "search": lambda: search_bench.run(2_000, 100, repeats=3),
+    "polling": lambda: polling_bench.run(10, 3, samples=1),
+}
+
+
+def headless_inbox() -> None:
+    """A second opinion on the inbox: bench/inbox_scale.py measures it in-process (run_test)."""
+    script = Path(__file__).with_name("inbox_scale.py")
+    if not script.exists():
+        return
+    print("[inbox, headless: bench/inbox_scale.py]", flush=True)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    for line in (done.stdout + done.stderr).splitlines():
+        print(f"  {line}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no meaning in timings")
+    parser.add_argument("--only", action="append", choices=sorted(FULL), help="run just these")
+    parser.add_argument("--markdown", type=Path, help="write the results table here")
+    args = parser.parse_args(argv)
+    plan = SMOKE if args.smoke else FULL
+    label = machine()
+    print(f"machine: {label}", flush=True)
+    results: list[Result] = []
+    failed = []
+    for name, bench in plan.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"[{name}]", flush=True)
+        started = time.perf_counter()
+        try:
+            found = bench()
+        except Exception as exc:  # one broken benchmark must not hide the others
+            failed.append(name)
+            print(f"  {name} FAILED: {type(exc).__name__}: {exc}", flush=True)
+            continue
+        for result in found:
+            print(f"  {result.line()}", flush=True)
+        print(f"  ({time.perf_counter() - started:.1f} s)", flush=True)
+        results.extend(found)
+    if not args.smoke and (not args.only or "inbox" in args.only):
+        headless_inbox()
+    table = markdown_table(results)
+    print(f"\nmachine: {label}\n{table}")
+    if args.markdown is not None:
+        args.markdown.write_text(f"Machine: {label}\n\n{table}\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
