@@ -338,8 +338,12 @@ def header_line(source: InboxSource | None) -> Content:
     parts: list[Content | str | tuple[str, str]] = [(VIEW_TITLES[view.kind], "bold $accent")]
     if view.platform is not None:
         parts += [" · ", (PLATFORM_TITLES[view.platform], "bold")]
-    noun = "people and conversations" if source.grouped else "conversations"
-    parts += [f" · {source.count():,} {noun}"]
+    count = source.count()
+    if source.grouped:
+        noun = "entry" if count == 1 else "people and conversations"
+    else:
+        noun = "conversation" if count == 1 else "conversations"
+    parts += [f" · {count:,} {noun}"]
     if source.grouped:
         parts += [" · ", ("grouped by person", "$accent")]
     if source.marked is not None:
@@ -351,7 +355,7 @@ def header_line(source: InboxSource | None) -> Content:
         )
         parts += [
             " · marked ",
-            safe(name, style="bold", max_chars=30, single_line=True),
+            safe(private(name), style="bold", max_chars=30, single_line=True),
             (": M on the same person elsewhere links them", "$muted-text"),
         ]
     return Content.assemble(*parts)
