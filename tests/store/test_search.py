@@ -17,8 +17,14 @@ M = Platform.MESSENGER
 IG = Platform.INSTAGRAM
 
 
-@pytest.fixture
-async def filled(store: Store) -> Store:
+@pytest.fixture(params=["fts-first", "time-index"])
+async def filled(
+    store: Store, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Store:
+    """Every search test runs on both plans: few matches (the FTS index drives) and many
+    (the time index is walked newest first), which must give the same answers."""
+    if request.param == "time-index":
+        monkeypatch.setattr("tui.store.maintenance.FEW_MATCHES", 0)
     await store.apply_batch(
         "bakery",
         platform=M,
@@ -168,3 +174,33 @@ async def test_fts_follows_edits_and_deletes(store: Store) -> None:
 async def test_any_text_is_a_valid_query(filled: Store, query: str) -> None:
     hits = await filled.search(query)
     assert all(0 <= a < b <= len(h.message.text) for h in hits for a, b in h.spans)
+
+
+async def test_many_matches_shortcut_is_exact_even_with_late_backfill(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old history stored after new messages (a backfill) must still sort by time."""
+    rng = random.Random(3)
+    minutes = list(range(300))
+    rng.shuffle(minutes)
+    for chunk in range(0, 300, 50):  # inserted in shuffled time order, batch by batch
+        await store.apply_batch(
+            "bakery",
+            platform=M,
+            messages=[
+                msg(f"m{m:03d}", f"cake order number {m}", minute=m)
+                for m in minutes[chunk : chunk + 50]
+            ],
+        )
+    monkeypatch.setattr("tui.store.maintenance.FEW_MATCHES", 10_000)
+    reference = {
+        limit: [h.message.remote_id for h in await store.search("cake", limit)]
+        for limit in (1, 7, 40)
+    }
+    assert reference[7] == [f"m{m:03d}" for m in range(299, 292, -1)]
+    monkeypatch.setattr("tui.store.maintenance.FEW_MATCHES", 0)
+    for candidates in (5, 40, 400):
+        monkeypatch.setattr("tui.store.maintenance.NEWEST_CANDIDATES", candidates)
+        for limit, expected in reference.items():
+            got = [h.message.remote_id for h in await store.search("cake", limit)]
+            assert got == expected, (candidates, limit)

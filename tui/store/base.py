@@ -104,10 +104,17 @@ class StoreBase:
         self, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], Conversation]:
         result: dict[tuple[str, str], Conversation] = {}
-        for key in dict.fromkeys(keys):
-            conversation = await self.get_conversation(*key)
-            if conversation is not None:
-                result[key] = conversation
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), 200):  # one query per 200, not one per row
+            part = wanted[start : start + 200]
+            rows = await self._all(
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations c "
+                f"WHERE (c.account_id, c.remote_id) IN (VALUES {','.join(['(?, ?)'] * len(part))})",
+                [value for key in part for value in key],
+            )
+            for row in rows:
+                conversation = conversation_from_row(row)
+                result[(conversation.account_id, conversation.remote_id)] = conversation
         return result
 
     async def _refresh_summary(

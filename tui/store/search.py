@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -170,14 +171,21 @@ def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", ch.casefold()) if not unicodedata.combining(c)
+    )
+
+
 def _fold(text: str) -> tuple[str, list[int]]:
     """Case- and accent-folded text, and for each folded char the index it came from."""
+    if text.isascii():  # the common case: one char each, nothing to strip
+        return text.lower(), list(range(len(text)))
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        folded = "".join(
-            c for c in unicodedata.normalize("NFKD", ch.casefold()) if not unicodedata.combining(c)
-        )
+        folded = _fold_char(ch)
         for c in folded:
             out.append(c)
             index.append(i)
