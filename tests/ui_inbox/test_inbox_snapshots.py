@@ -55,23 +55,11 @@ def pressing(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
 
 
 VIEWS = [
-    # (view keys, theme, size): every view in both sizes and both themes over the set.
-    ((), DARK, WIDE),
-    ((), LIGHT, NARROW),
-    ((), LIGHT, WIDE),
-    ((), DARK, NARROW),
-    (("U",), LIGHT, WIDE),
-    (("U",), DARK, NARROW),
-    (("n",), DARK, WIDE),
-    (("n",), LIGHT, NARROW),
-    (("z",), DARK, WIDE),
-    (("z",), LIGHT, NARROW),
-    (("D",), LIGHT, WIDE),
-    (("D",), DARK, NARROW),
-    (("F",), DARK, WIDE),
-    (("F",), LIGHT, NARROW),
-    (("I",), LIGHT, WIDE),
-    (("I",), DARK, NARROW),
+    # Every view at both sizes in both themes.
+    (keys, theme, size)
+    for keys in [(), ("U",), ("n",), ("z",), ("D",), ("F",), ("I",)]
+    for theme in (DARK, LIGHT)
+    for size in (WIDE, NARROW)
 ]
 
 
