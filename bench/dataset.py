@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import SCHEMA_VERSION
+from bench.ingest import WORDS
 from tui.domain.models import InboxMessage, Platform
 from tui.store import Store
 
@@ -26,30 +27,6 @@ RARE_WORD = "zanzibar"
 RARE_EVERY = 100_000
 COMMON_WORD = "order"
 PHRASE = "chocolate cake"
-WORDS = [
-    "order",
-    "cake",
-    "bread",
-    "croissant",
-    "delivery",
-    "tomorrow",
-    "morning",
-    "price",
-    "gluten",
-    "vegan",
-    "chocolate",
-    "birthday",
-    "thanks",
-    "hello",
-    "pickup",
-    "saturday",
-    "sourdough",
-    "almond",
-    "window",
-    "open",
-    "closed",
-    "please",
-]
 START = datetime(2026, 1, 1, tzinfo=UTC)
 CACHE_ROOT = Path(tempfile.gettempdir()) / "linkdeck-bench"
 

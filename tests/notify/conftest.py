@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from textual.pilot import Pilot
 
 from tui.app import DashboardApp
 from tui.domain.models import InboxMessage, MessageKind
@@ -150,15 +147,3 @@ async def ui(tmp_path: Path) -> AsyncIterator[UiRig]:
     sim, runtime = await build_ui_runtime(tmp_path)
     yield UiRig(sim, runtime, tmp_path)
     await runtime.close()
-
-
-async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0
-) -> None:
-    """Let the app run until ``predicate`` holds (workers and store trips take a moment)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)

@@ -7,6 +7,7 @@ from typing import Any
 from textual.notifications import Notification
 from textual.widgets import DataTable, Input, Static
 
+from tests.pilot import wait_until
 from tui.domain.rules import NotificationRule, RuleAction, Sink
 from tui.panes.filters import FiltersPane
 from tui.screens.main import MainScreen
@@ -14,7 +15,7 @@ from tui.screens.rule_form import ConfirmScreen, RuleForm
 from tui.services.events import MessagesArrived
 from tui.widgets.safe import HIDDEN_MARK
 
-from .conftest import UiRig, wait_until
+from .conftest import UiRig
 
 
 def toasts(app: Any) -> list[Notification]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.pilot import wait_until
 from tui.app import DashboardApp
 from tui.domain.models import Conversation, Identity, InboxMessage, Platform
 from tui.panes.inbox import InboxPane
@@ -98,18 +98,6 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     built = await build_rig(tmp_path)
     yield built
     await built.runtime.close()
-
-
-async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10.0
-) -> None:
-    """Let the app run until ``predicate`` holds (workers and store trips take a moment)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
 
 
 def inbox(pilot: Pilot[Any]) -> InboxPane:

@@ -150,7 +150,7 @@ async def test_done_leaves_all_and_comes_back_from_done(rig: Rig) -> None:
         await pilot.press("D")
         await reloaded(pilot, before)
         assert inbox_list(pilot).row_count == 1
-        assert "Done · 1 conversations" in str(pilot.app.query_one("#inbox-header").render())
+        assert "Done · 1 conversation" in str(pilot.app.query_one("#inbox-header").render())
         before = pane.refreshes
         await pilot.press("e")
         await reloaded(pilot, before)
@@ -320,7 +320,8 @@ async def test_each_view_key_shows_what_the_store_holds(rig: Rig) -> None:
             expected = await store.count_conversations(view, rig.now)
             header = str(pilot.app.query_one("#inbox-header").render())
             assert header.startswith(f"{title}"), (key, header)
-            assert f"{expected} conversations" in header, (key, header)
+            noun = "conversation" if expected == 1 else "conversations"
+            assert f"{expected} {noun}" in header, (key, header)
             assert inbox_list(pilot).row_count == expected
         assert await store.count_conversations(InboxView("snoozed"), rig.now) == 1
         assert await store.count_conversations(InboxView("done"), rig.now) == 1

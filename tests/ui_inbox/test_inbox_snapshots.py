@@ -12,7 +12,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.ui_inbox.conftest import Rig, build_rig, ready, wait_until
+from tests.pilot import wait_until
+from tests.ui_inbox.conftest import Rig, build_rig, ready
 from tui.domain.models import TriageStatus
 from tui.screens.search import SearchScreen
 

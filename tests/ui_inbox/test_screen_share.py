@@ -6,11 +6,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from tests.pilot import wait_until
 from tui.screens.conversation import ConversationScreen
 from tui.widgets.history import History
 from tui.widgets.safe import HIDDEN_MARK
 
-from .conftest import Rig, ready, visible_text, wait_until
+from .conftest import Rig, ready, visible_text
 
 
 def history_text(pilot: Pilot[Any]) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from tests.ui_inbox.conftest import Rig, ready, wait_until
+from tests.pilot import wait_until
+from tests.ui_inbox.conftest import Rig, ready
 from tui.screens.conversation import ConversationScreen
 from tui.screens.main import MainScreen
 from tui.screens.search import SearchHitRow, SearchScreen
