@@ -114,7 +114,9 @@ async def build_ui_runtime(tmp: Path, *, rules: bool = True) -> tuple[Simulator,
     if rules:
         with config.open("a", encoding="utf-8") as handle:
             handle.write(RULES_CONFIG)
-    runtime = await open_runtime(config, tmp / "data", transport=sim.transport())
+    runtime = await open_runtime(
+        config, tmp / "data", transport=sim.transport(), clock=sim.clock.now
+    )
     runtime.engine.clock = sim.clock.now
     await runtime.engine.run_once()
     # Paused: nothing changes the store behind a test's back; tests poll on purpose.

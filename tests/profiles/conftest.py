@@ -52,7 +52,9 @@ async def make_rig(tmp_path: Path, *, seed: int = 7, accounts: int = 3) -> Rig:
         blocks = text.split("[[accounts]]")
         config.write_text("[[accounts]]".join(blocks[: accounts + 1]))
     transport = sim.transport()
-    runtime = await open_runtime(config, tmp_path / "data", transport=transport)
+    runtime = await open_runtime(
+        config, tmp_path / "data", transport=transport, clock=sim.clock.now
+    )
     control = httpx.AsyncClient(transport=transport, base_url=SIM_URL)
     return Rig(sim, runtime, config, tmp_path / "data", control, transport)
 

@@ -62,7 +62,9 @@ class Rig:
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     sim = Simulator(7, clock=SimClock.fixed())
     config = sim.write_config(tmp_path / "config", BASE_URL)
-    runtime = await open_runtime(config, tmp_path / "data", transport=sim.transport())
+    runtime = await open_runtime(
+        config, tmp_path / "data", transport=sim.transport(), clock=sim.clock.now
+    )
     # Our own replies are stamped with the simulator's time, so the history order is fixed.
     runtime.outbox.clock = sim.clock.now
     runtime.engine.clock = sim.clock.now

@@ -75,7 +75,9 @@ async def build_rig(tmp_path: Path) -> Rig:
     """Simulator with a frozen clock, synced once into a real store, accounts then paused."""
     sim = Simulator(5, clock=SimClock.fixed(), conversations_per_account=5)
     config = sim.write_config(tmp_path / "config", "http://sim.test")
-    runtime = await open_runtime(config, tmp_path / "data", transport=sim.transport())
+    runtime = await open_runtime(
+        config, tmp_path / "data", transport=sim.transport(), clock=sim.clock.now
+    )
     runtime.engine.clock = sim.clock.now
     runtime.outbox.clock = sim.clock.now
     await runtime.engine.run_once()

@@ -80,6 +80,7 @@ class Outbox:
             action="text",
             text=text,
             tag="HUMAN_AGENT" if human_agent else None,
+            at=self.clock(),
         )
         self.bus.publish(OutboxChanged(item))
         self.wake.set()
@@ -101,6 +102,7 @@ class Outbox:
             conversation_id=conversation_id,
             recipient_id=recipient_id,
             action=action,
+            at=self.clock(),
         )
         self.wake.set()
         return item

@@ -39,8 +39,9 @@ class OutboxMixin(StoreBase):
         action: str,
         text: str = "",
         tag: str | None = None,
+        at: datetime | None = None,
     ) -> OutboxItem:
-        """Queue a send with a fresh idempotency key."""
+        """Queue a send with a fresh idempotency key; ``at`` is when the user asked."""
         async with (
             self._transaction() as db,
             db.execute(
@@ -52,7 +53,7 @@ class OutboxMixin(StoreBase):
                     conversation_id,
                     recipient_id,
                     action,
-                    to_ms(datetime.now(UTC)),
+                    to_ms(at or datetime.now(UTC)),
                     text,
                     tag,
                     uuid.uuid4().hex,
