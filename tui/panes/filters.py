@@ -91,10 +91,11 @@ class FiltersPane(RuntimePane):
         runtime: Runtime | None,
         *,
         id: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(runtime, id=id)
-        self.clock = clock
+        # The engine's clock by default: the same "now" as the sync and the inbox.
+        self.clock = clock or (runtime.engine.clock if runtime is not None else utc_now)
         self.previews: list[tuple[InboxMessage, MessageContext, Decision]] = []
 
     def compose(self) -> ComposeResult:

@@ -49,11 +49,11 @@ class Alerts:
         screen: MainScreen,
         runtime: Runtime,
         *,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.screen = screen
         self.runtime = runtime
-        self.clock = clock
+        self.clock = clock or runtime.engine.clock
         if runtime.notifier is None:
             runtime.notifier = Notifier(lambda: runtime.prefs.notifications, runtime.privacy)
         self.notifier: Notifier = runtime.notifier

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import ClassVar, Protocol
 
 from textual import on, work
@@ -153,7 +152,7 @@ class MainScreen(Screen[None]):
     async def _count_unread(self) -> None:
         """The header's unread total from the store at start, before any sync event."""
         if self.runtime is not None:
-            self._total_unread = await self.runtime.store.total_unread()
+            self._total_unread = await self.runtime.store.total_unread(self.runtime.engine.clock())
             self._refresh_header()
 
     @work(group="services", exit_on_error=False)
@@ -193,7 +192,7 @@ class MainScreen(Screen[None]):
         if runtime is None:
             return
         if isinstance(event, MessagesArrived | ConversationsChanged):
-            self._total_unread = await runtime.store.total_unread()
+            self._total_unread = await runtime.store.total_unread(runtime.engine.clock())
         if isinstance(event, MessagesArrived) and self.alerts is not None:
             await self.alerts.on_messages(event)
         if isinstance(event, AccountStateChanged | MessagesArrived | ConversationsChanged):
@@ -245,7 +244,7 @@ class MainScreen(Screen[None]):
         runtime = self.runtime
         if runtime is None:
             return
-        dnd = dnd_active(runtime.prefs.notifications, datetime.now(UTC))
+        dnd = dnd_active(runtime.prefs.notifications, runtime.engine.clock())
         self.update_status(runtime.engine.statuses(), self._total_unread, dnd)
 
     def action_toggle_dnd(self) -> None:
@@ -253,7 +252,7 @@ class MainScreen(Screen[None]):
         runtime = self.runtime
         if runtime is None:
             return
-        on = not dnd_active(runtime.prefs.notifications, datetime.now(UTC))
+        on = not dnd_active(runtime.prefs.notifications, runtime.engine.clock())
         try:
             save_dnd(runtime.prefs_file, on)
         except Exception as exc:  # a broken config file must not take the dashboard down

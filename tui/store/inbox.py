@@ -83,9 +83,9 @@ class InboxMixin(StoreBase):
         rows = await self._all(sql, [*params, max(limit, 0)])
         return [message_from_row(r) for r in rows]
 
-    async def total_unread(self) -> int:
-        """Unread messages in conversations the inbox shows now (muted ones left out)."""
-        where, params = view_where_named(InboxView("unread"), datetime.now(UTC))
+    async def total_unread(self, now: datetime | None = None) -> int:
+        """Unread messages in conversations the inbox shows at ``now`` (muted ones left out)."""
+        where, params = view_where_named(InboxView("unread"), now or datetime.now(UTC))
         value = await self._scalar(
             f"SELECT COALESCE(SUM(c.unread_count), 0) FROM conversations c "
             f"WHERE {where} AND c.muted = 0",
