@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
 from textual.widget import Widget
 
 from tui.services.events import Event
@@ -18,12 +21,30 @@ class RuntimePane(Widget):
     }
     """
 
-    def __init__(self, runtime: Runtime | None, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime | None,
+        *,
+        id: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.runtime = runtime
+        # The engine's clock by default: the same "now" as the sync and the inbox. A pane
+        # class that names its own ``clock`` keeps it (tests set one on the class).
+        if clock is not None:
+            self.clock = clock
+        elif not hasattr(type(self), "clock"):
+            self.clock = runtime.engine.clock if runtime is not None else _wall_clock
+
+    clock: Callable[[], datetime]
 
     def handle_event(self, event: Event) -> None:
         """Called by the main screen for every event of the sync engine and the outbox.
 
         Runs on the UI's event loop; start a worker for anything slow.
         """
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)

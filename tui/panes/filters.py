@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -32,10 +32,6 @@ from tui.widgets.empty_state import EmptyState
 from tui.widgets.safe import hidden
 
 __all__ = ["FiltersPane", "describe_rule"]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def cell(text: object, style: str = "", width: int = 60) -> Text:
@@ -93,9 +89,7 @@ class FiltersPane(RuntimePane):
         id: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(runtime, id=id)
-        # The engine's clock by default: the same "now" as the sync and the inbox.
-        self.clock = clock or (runtime.engine.clock if runtime is not None else utc_now)
+        super().__init__(runtime, id=id, clock=clock)
         self.previews: list[tuple[InboxMessage, MessageContext, Decision]] = []
 
     def compose(self) -> ComposeResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -104,10 +104,6 @@ def _help(platform: str, toggle: Toggle) -> str:
     return toggle.help
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class PrivacyPane(RuntimePane):
     """Each account's privacy toggles with one line each on what they do."""
 
@@ -132,9 +128,7 @@ class PrivacyPane(RuntimePane):
         id: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(runtime, id=id)
-        # The engine's clock by default: the same "now" as the sync and the inbox.
-        self.clock = clock or (runtime.engine.clock if runtime is not None else utc_now)
+        super().__init__(runtime, id=id, clock=clock)
         self.rows: list[tuple[str, Toggle | None]] = []
 
     def compose(self) -> ComposeResult:
