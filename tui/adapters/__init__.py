@@ -20,11 +20,12 @@ from tui.adapters.errors import (
     WindowClosed,
     map_graph_error,
 )
-from tui.adapters.graph import GraphClient, GraphResponse, utc_now
+from tui.adapters.graph import GraphClient, GraphResponse
 from tui.adapters.instagram import InstagramAdapter
 from tui.adapters.messenger import MessengerAdapter
 from tui.adapters.usage import Usage
 from tui.domain import Account, InstagramApi, Platform
+from tui.domain.clock import utc_now
 
 FACEBOOK_URL = "https://graph.facebook.com"
 INSTAGRAM_URL = "https://graph.instagram.com"

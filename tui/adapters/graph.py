@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +21,7 @@ from tui.adapters.errors import (
     map_graph_error,
 )
 from tui.adapters.usage import Usage, parse_usage
+from tui.domain.clock import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,6 @@ DEFAULT_VERSION = "v25.0"
 # httpx's own per-operation limits; the overall deadline sits on top of them.
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 _FORBIDDEN_PARAMS = frozenset({"access_token", "input_token", "fb_exchange_token"})
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual.widget import Widget
 
+from tui.domain.clock import utc_now
 from tui.services.events import Event
 from tui.services.runtime import Runtime
 
@@ -35,7 +36,7 @@ class RuntimePane(Widget):
         if clock is not None:
             self.clock = clock
         elif not hasattr(type(self), "clock"):
-            self.clock = runtime.engine.clock if runtime is not None else _wall_clock
+            self.clock = runtime.engine.clock if runtime is not None else utc_now
 
     clock: Callable[[], datetime]
 
@@ -44,7 +45,3 @@ class RuntimePane(Widget):
 
         Runs on the UI's event loop; start a worker for anything slow.
         """
-
-
-def _wall_clock() -> datetime:
-    return datetime.now(UTC)

@@ -15,9 +15,9 @@ from textual.widgets import DataTable, Static
 
 from tui.adapters.base import Verification
 from tui.adapters.errors import AdapterError
-from tui.adapters.graph import utc_now
 from tui.config import AccountConfig
 from tui.domain import AccountState, AccountStatus
+from tui.domain.clock import utc_now
 from tui.panes.base import RuntimePane
 from tui.services.accounts import (
     VERIFY_EVERY,

@@ -6,7 +6,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tui.domain.models import MessageKind
@@ -32,10 +32,6 @@ class DeliveredAlert:
 
     alert: Alert
     at: datetime
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Alerts:

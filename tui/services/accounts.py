@@ -15,7 +15,6 @@ import httpx
 from tui.adapters import make_adapter
 from tui.adapters.base import PlatformAdapter, Verification
 from tui.adapters.errors import AdapterError, TokenInvalid
-from tui.adapters.graph import utc_now
 from tui.config import AccountConfig, SecretError, remove_secret, resolve_token, save_secret
 from tui.config.paths import secrets_path_for
 from tui.domain import (
@@ -26,6 +25,7 @@ from tui.domain import (
     Platform,
     PrivacySettings,
 )
+from tui.domain.clock import utc_now
 from tui.services.events import AccountStateChanged, ConversationsChanged
 from tui.services.runtime import Runtime
 

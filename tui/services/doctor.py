@@ -16,9 +16,9 @@ import httpx
 
 from tui.adapters import make_adapter
 from tui.adapters.errors import AdapterError, RateLimited, Transient
-from tui.adapters.graph import utc_now
 from tui.config import SecretError, check_secrets_file, load_prefs, resolve_token
 from tui.config.paths import database_path, default_config_path, default_data_dir, secrets_path_for
+from tui.domain.clock import utc_now
 from tui.services.accounts import EXPIRES_KEY, expiry_warning
 
 

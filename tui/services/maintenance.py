@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from tui.domain.clock import utc_now
 from tui.domain.models import ActivityEvent, Conversation
 from tui.domain.rules import PrivacySettings
 from tui.store import Store
@@ -28,10 +29,6 @@ log = logging.getLogger(__name__)
 PURGE_INTERVAL = timedelta(days=1)
 
 PrivacyOf = Callable[[str], PrivacySettings]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _known_accounts(store: Store, configured: Iterable[str]) -> list[str]:

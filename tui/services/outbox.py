@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tui.adapters.base import PlatformAdapter
 from tui.adapters.errors import AdapterError, OutcomeUnknown, RateLimited, Transient
@@ -19,6 +19,7 @@ from tui.domain import (
     OutboxState,
     PrivacySettings,
 )
+from tui.domain.clock import utc_now
 from tui.services.events import EventBus, MessagesArrived, OutboxChanged
 from tui.store import Store
 
@@ -29,10 +30,6 @@ RECONCILE_SLACK = timedelta(minutes=15)
 """How far before the item's local time a matching reply may carry the platform's time:
 covers clock skew between this machine and Meta's servers."""
 SENDER_ACTIONS = {"mark_seen", "typing_on", "typing_off"}
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Outbox:

@@ -15,9 +15,10 @@ import httpx
 from tui.adapters import FACEBOOK_URL, INSTAGRAM_URL, make_adapter
 from tui.adapters.base import Verification
 from tui.adapters.errors import AdapterError, InvalidRequest
-from tui.adapters.graph import GraphClient, utc_now
+from tui.adapters.graph import GraphClient
 from tui.adapters.mapping import text_field
 from tui.domain import Account, InstagramApi, Platform
+from tui.domain.clock import utc_now
 
 DEVICE_SCOPES = (
     "pages_show_list",

@@ -25,6 +25,7 @@ from tui.domain import (
     InboxMessage,
     PrivacySettings,
 )
+from tui.domain.clock import utc_now
 from tui.services.events import (
     AccountStateChanged,
     ConversationsChanged,
@@ -42,10 +43,6 @@ DEFAULT_REGAIN = timedelta(minutes=5)
 BACKFILL_PAGES_PER_CYCLE = 4
 BACKFILL_PAUSE = 0.25
 """Seconds between backfill rounds: history arrives quickly, live polls still get turns."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _iso(moment: datetime) -> str:
