@@ -414,9 +414,13 @@ async def test_live_messages_keep_the_selection_and_toast_safely(rig: Rig) -> No
         assert pane.source is not None
         row = pane.source.loaded[lst.cursor_key]
         assert isinstance(row, ConversationRow)
-        toasts = [f"{n.title} {n.message}" for n in pilot.app._notifications]
-        assert any("[b]there[/b]" in t for t in toasts)
-        assert not any(ch in t for t in toasts for ch in "\x1b\x07\u202e")
+
+        # The toast comes through the alert worker, on its own schedule: wait for it.
+        def toasts() -> list[str]:
+            return [f"{n.title} {n.message}" for n in pilot.app._notifications]
+
+        await wait_until(pilot, lambda: any("[b]there[/b]" in t for t in toasts()))
+        assert not any(ch in t for t in toasts() for ch in "\x1b\x07\u202e")
 
 
 async def test_outbox_delivers_mark_seen_to_the_platform(rig: Rig) -> None:
