@@ -103,7 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         what = "the dashboard" if command == "dashboard" else f"'linkdeck {command}'"
         print(f"linkdeck: {what} is not built yet in this version.", file=sys.stderr)
         return 2
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        return 130
+    from tui.domain.safeout import safe_output
+
+    # Every line a command prints is shown with visible markers for controls; only
+    # export's records to a file or pipe go out exact (escaped JSON, quoted CSV).
+    with safe_output(data_on_stdout=command == "export"):
+        try:
+            return handler(args)
+        except KeyboardInterrupt:
+            return 130

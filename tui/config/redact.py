@@ -11,6 +11,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TextIO
 
+from tui.domain.safeout import for_terminal
+
 __all__ = [
     "MIN_FRAGMENT",
     "MIN_SECRET_LENGTH",
@@ -240,8 +242,19 @@ def redacting_excepthook(
 ) -> None:
     """A ``sys.excepthook`` that prints the usual traceback with secrets redacted."""
     out = stream if stream is not None else sys.stderr
-    out.write(format_exception_redacted(exc_type, exc, tb))
+    text = format_exception_redacted(exc_type, exc, tb)
+    if _is_terminal(out):
+        # An exception message can quote a stranger's text: no escape reaches the terminal.
+        text = for_terminal(text)
+    out.write(text)
     out.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _thread_hook(args: threading.ExceptHookArgs) -> None:

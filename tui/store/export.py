@@ -17,10 +17,16 @@ Message columns, in this order (JSON lines use the same keys):
 With ``--activity`` the activity log is exported instead: ``at`` (ISO-8601 UTC),
 ``account``, ``kind``, ``summary``, ``detail``.
 
-In CSV, a text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
-``-``, ``@``, a tab or a carriage return) gets a leading ``'``: messages are written by
-strangers, and opening an export must not run what they wrote. JSON lines keep every value
-exactly as stored.
+In CSV every cell is quoted, so a line break of any kind inside a value (``\r``, ``\n``,
+U+2028, ...) stays inside its record; a text cell that a spreadsheet would run as a formula
+(its first character after any leading spaces and line breaks is ``=``, ``+``, ``-`` or
+``@``, or it starts with a tab or a carriage return) gets a leading ``'``: messages are
+written by strangers, and opening an export must not run what they wrote. JSON lines keep
+every value exactly as stored, with every control, bidi and line-separator character
+escaped (``\u202e``), so each line is plain printable text.
+
+When stdout is a terminal, every control and bidi character is shown as a visible marker
+(``⟨ESC⟩``) instead: see :mod:`tui.domain.safeout`.
 
 Messages are streamed oldest first, a thousand rows at a time, so memory use stays flat
 whatever the size of the database. A file given with ``--output`` is created 0600.
@@ -43,6 +49,7 @@ from typing import Any, TextIO
 
 from tui.config.paths import database_path, default_data_dir
 from tui.domain.models import ActivityEvent, InboxMessage
+from tui.domain.safeout import json_line
 from tui.store.rows import attachments_json
 from tui.store.store import Store
 
@@ -60,6 +67,7 @@ MESSAGE_COLUMNS = (
     "attachments",
 )
 ACTIVITY_COLUMNS = ("at", "account", "kind", "summary", "detail")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -95,11 +103,18 @@ def activity_record(event: ActivityEvent) -> dict[str, Any]:
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading blanks and line breaks before deciding a cell is a formula.
+_LEADING_BLANKS = " \t\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u00a0\u3000"
 
 
 def _cell(value: Any) -> Any:
     """A CSV cell that no spreadsheet will evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and _SURROGATE.search(value):
+        # A lone surrogate cannot be written as UTF-8 at all; JSON lines escape it instead.
+        value = _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_STARTS) or value.lstrip(_LEADING_BLANKS).startswith(FORMULA_STARTS)
+    ):
         return "'" + value
     return value
 
@@ -108,7 +123,11 @@ class _Writer:
     def __init__(self, out: TextIO, fmt: str, columns: tuple[str, ...]) -> None:
         self._out = out
         self._fmt = fmt
-        self._csv = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+        # QUOTE_ALL: the csv module quotes only the line breaks of its own terminator, so a
+        # lone "\r" (or U+2028, which many readers also split on) would end a record.
+        self._csv = (
+            csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL) if fmt == "csv" else None
+        )
         if self._csv is not None:
             self._csv.writerow(columns)
         self.count = 0
@@ -116,11 +135,10 @@ class _Writer:
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
             self._csv.writerow(
-                _cell(json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v)
-                for v in record.values()
+                _cell(json_line(v) if isinstance(v, list) else v) for v in record.values()
             )
         else:
-            self._out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._out.write(json_line(record) + "\n")
         self.count += 1
 
 
