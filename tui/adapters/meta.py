@@ -13,6 +13,7 @@ from tui.adapters.base import SENDER_ACTIONS, ConversationChange, SendResult, Ve
 from tui.adapters.errors import (
     AdapterError,
     InvalidRequest,
+    OutcomeUnknown,
     PermissionMissing,
     TokenInvalid,
     WindowClosed,
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 MESSAGE_FIELDS = "id,created_time,from,to,message,attachments,story,shares,reactions,is_unsupported"
 PAGE_SIZE = 25
+LOOKBACK_MAX_PAGES = 40
+"""How far back the "was it delivered?" check reads (40 pages of 25 messages)."""
 
 
 class GraphAdapter:
@@ -353,18 +356,48 @@ class GraphAdapter:
         *,
         exclude: Collection[str] = (),
     ) -> str | None:
-        """Our message with this text at or after ``after``, not one of ``exclude``."""
-        records, _ = await self._recent(conversation_id, self.recent_limit)
-        for _raw, message in self._map_messages(conversation_id, records):
-            if (
-                message is not None
-                and message.from_us
-                and message.text == text
-                and message.created_at >= after
-                and message.remote_id not in exclude
-            ):
-                return message.remote_id
-        return None
+        """Our message with this text at or after ``after``, not one of ``exclude``.
+
+        Reads back page by page, newest first, until a message older than ``after`` (or
+        the thread's first message) proves the search complete, however many messages
+        came since. ``None`` means the reply is surely not there.
+
+        Raises:
+            OutcomeUnknown: the look-back could not prove it either way: more than
+                ``LOOKBACK_MAX_PAGES`` pages, or a message in the window whose details the
+                platform no longer gives (Instagram's 20 most recent).
+        """
+        records, cursor = await self._recent(conversation_id, self.recent_limit)
+        unreadable = 0
+        details_gone = False
+        for _page in range(LOOKBACK_MAX_PAGES):
+            reached_start = False
+            for raw, mapped in self._map_messages(conversation_id, records):
+                message = mapped
+                if message is None and not details_gone:
+                    # As in backfill: once one detail is refused, every older one is too.
+                    message = await self._detail(conversation_id, raw)
+                    details_gone = message is None
+                if message is None:
+                    hidden = self._placeholder(conversation_id, raw)
+                    if hidden is None or hidden.created_at >= after:
+                        unreadable += 1
+                    else:
+                        reached_start = True
+                    continue
+                if message.created_at < after:
+                    reached_start = True
+                    continue
+                if message.from_us and message.text == text and message.remote_id not in exclude:
+                    return message.remote_id
+            if reached_start or cursor is None:
+                if unreadable:
+                    raise OutcomeUnknown(
+                        f"{unreadable} message(s) since the send can no longer be read"
+                    )
+                return None
+            records, cursor = await self._page(conversation_id, cursor)
+        raise OutcomeUnknown(f"more than {LOOKBACK_MAX_PAGES} pages since the send")
 
     # -- sending --------------------------------------------------------------------------
 

@@ -223,6 +223,15 @@ class OutboxItem:
     remote_id: str | None = None
     error: str | None = None
 
+    @property
+    def needs_user(self) -> bool:
+        """An ``unknown`` send the look-back could not settle: only the user may resend it."""
+        return self.state is OutboxState.UNKNOWN and self.error == UNCONFIRMED
+
+
+UNCONFIRMED = "may have gone out: delivery could not be confirmed"
+"""The error of an ``unknown`` send that waits for the user's word before any resend."""
+
 
 @dataclass(frozen=True)
 class ActivityEvent:

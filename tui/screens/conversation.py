@@ -61,7 +61,7 @@ class ConfirmRetry(ModalScreen[bool]):
             yield Static(safe(self.item.text, max_chars=300), id="confirm-text")
             yield Static(
                 Content.assemble(
-                    "It failed with: ",
+                    "It " if self.item.needs_user else "It failed with: ",
                     safe(self.item.error or "no reason given", max_chars=300),
                     "\nIf the platform did receive it, the customer may see it twice.",
                     "\n\ny: retry   n: cancel",

@@ -20,6 +20,7 @@ from tui.domain import (
     PrivacySettings,
 )
 from tui.domain.clock import utc_now
+from tui.domain.models import UNCONFIRMED
 from tui.services.events import EventBus, MessagesArrived, OutboxChanged
 from tui.store import Store
 
@@ -36,9 +37,11 @@ class Outbox:
     """Queues user actions in the store, then carries them out one at a time.
 
     A text send follows queued -> sending -> sent | failed. When the platform's answer
-    is lost (a timeout after the request went out, a 5xx, a dropped connection) the item
-    becomes ``unknown``, and before any retry the conversation is read back: if the
-    reply is there, it is marked sent; only if it is not is it sent again.
+    is lost (a timeout after the request went out, a 5xx, a dropped connection, a crash)
+    the item becomes ``unknown``, and before any retry the conversation is read back,
+    page by page, to the time the send started: if the reply is there, it is marked
+    sent; if the read-back proves it is not, it is sent again; if it proves neither, the
+    item stays ``unknown`` with :data:`UNCONFIRMED` and waits for the user's retry.
     """
 
     def __init__(
@@ -123,6 +126,8 @@ class Outbox:
             await self._finish(item, OutboxState.FAILED, error="account is not linked any more")
             return OutboxState.FAILED
         if item.state is OutboxState.UNKNOWN and item.action == "text":
+            if item.needs_user:
+                return OutboxState.UNKNOWN  # waits for the user's retry (which asks first)
             found = await self._reconcile(adapter, item)
             if found is None:
                 return OutboxState.UNKNOWN
@@ -152,6 +157,13 @@ class Outbox:
                 item.created_at - RECONCILE_SLACK,
                 exclude=known,
             )
+        except OutcomeUnknown as exc:
+            # The thread was read back as far as it can be and still proves nothing:
+            # sending again might repeat it, so the user decides.
+            log.info("outbox item %s: delivery unconfirmed (%s)", item.id, exc)
+            await self._finish(item, OutboxState.UNKNOWN, error=UNCONFIRMED)
+            await self._log_send(item, f"Reply {UNCONFIRMED}; retry only if it did not arrive")
+            return None
         except AdapterError as exc:
             log.info("could not reconcile outbox item %s: %s", item.id, type(exc).__name__)
             return None

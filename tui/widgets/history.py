@@ -18,6 +18,7 @@ from textual.strip import Strip
 
 from tui.domain import InboxMessage, MessageKind, OutboxItem, OutboxState
 from tui.domain.links import check_link
+from tui.domain.models import UNCONFIRMED
 from tui.widgets.safe import private, safe
 
 __all__ = ["Entry", "History", "PageFetcher", "entry_lines"]
@@ -77,6 +78,8 @@ def _delivery(item: OutboxItem) -> tuple[str, str]:
         return "pending…", "$text-muted"
     if item.state is OutboxState.SENT:
         return "sent", "$text-success"
+    if item.needs_user:
+        return f"{UNCONFIRMED} (ctrl+r: send again)", "bold $text-warning"
     if item.state is OutboxState.UNKNOWN:
         return "unknown: checking whether it went out", "$text-warning"
     return f"failed: {item.error or 'no reason given'} (ctrl+r: retry)", "bold $text-error"
@@ -302,7 +305,7 @@ class History(ScrollView, can_focus=True):
         return [
             e.item
             for e in self.entries
-            if e.item is not None and e.item.state is OutboxState.FAILED
+            if e.item is not None and (e.item.state is OutboxState.FAILED or e.item.needs_user)
         ]
 
     def _drop(self, key: Hashable) -> None:
