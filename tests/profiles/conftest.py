@@ -78,3 +78,14 @@ async def small_rig(tmp_path: Path) -> AsyncIterator[Rig]:
     finally:
         await built.control.aclose()
         await built.runtime.close()
+
+
+@pytest.fixture
+async def empty_rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    """Nothing linked yet: the wizard links the first account."""
+    built = await make_rig(tmp_path, accounts=0)
+    try:
+        yield built
+    finally:
+        await built.control.aclose()
+        await built.runtime.close()

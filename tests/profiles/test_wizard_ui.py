@@ -12,7 +12,7 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from tests.profiles.conftest import Rig
+from tests.profiles.conftest import SIM_URL, Rig
 from tui.app import DashboardApp
 from tui.config.secrets import read_secrets
 from tui.domain import AccountState
@@ -52,7 +52,9 @@ async def show_profiles(pilot: Pilot[None]) -> ProfilesPane:
     await pilot.press("2")
     pane = pilot.app.screen.query_one(ProfilesPane)
     await until(pilot, lambda: pane.query_one(DataTable).has_focus)
-    await until(pilot, lambda: bool(getattr(pane, "rows", None)))
+    runtime = pane.runtime
+    assert runtime is not None
+    await until(pilot, lambda: len(getattr(pane, "rows", ())) == len(runtime.prefs.accounts))
     return pane
 
 
@@ -93,9 +95,15 @@ async def finish(pilot: Pilot[None], wizard: LinkWizard) -> str | None:
 
 @pytest.mark.parametrize(("downs", "expected_platform"), [(0, "messenger"), (1, "instagram")])
 async def test_wizard_links_through_device_login(
-    small_rig: Rig, tmp_path: Path, downs: int, expected_platform: str
+    empty_rig: Rig,
+    tmp_path: Path,
+    downs: int,
+    expected_platform: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rig = small_rig
+    rig = empty_rig
+    # No account names the simulator's host yet: the environment does.
+    monkeypatch.setenv("LINKDECK_GRAPH_URL", SIM_URL)
     before = rig.config.read_text()
     app = app_for(rig, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -160,9 +168,10 @@ async def test_wizard_links_instagram_login_with_a_masked_pasted_token(
 
 
 async def test_a_declined_permission_is_shown_and_the_user_may_go_on(
-    small_rig: Rig, tmp_path: Path
+    empty_rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rig = small_rig
+    rig = empty_rig
+    monkeypatch.setenv("LINKDECK_GRAPH_URL", SIM_URL)
     app = app_for(rig, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         wizard = await open_wizard(pilot)

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from tui.adapters.base import Verification
 from tui.config import AccountConfig
+from tui.services.accounts import find_linked
 from tui.services.linking import BACKFILL_CHOICES, describe_missing
 from tui.services.signin import DeviceCode, LinkPlatform, LinkTarget
 from tui.widgets.safe import safe
@@ -31,6 +32,7 @@ __all__ = [
     "STEP_TITLES",
     "compose_steps",
     "device_text",
+    "duplicate_view",
     "permissions_view",
     "target_label",
 ]
@@ -74,6 +76,8 @@ def compose_steps() -> ComposeResult:
         with Vertical(id="step-target"):
             yield Static(id="target-note")
             yield OptionList(id="target-list")
+            yield Static(id="duplicate-note", classes="hidden")
+            yield OptionList(id="duplicate-choice", classes="hidden")
         with Vertical(id="step-permissions"):
             yield Static(id="permissions-text")
             yield OptionList(id="permissions-choice")
@@ -104,25 +108,40 @@ def target_label(
     target: LinkTarget, accounts: Iterable[AccountConfig], platform: LinkPlatform
 ) -> Content:
     """The target, and the local id it is already linked as, if it is."""
-    linked = next(
-        (
-            a.id
-            for a in accounts
-            if a.api == platform.api
-            and a.page_id == target.page_id
-            and a.ig_user_id == target.ig_user_id
-        ),
-        None,
-    )
+    existing = find_linked(accounts, platform.platform, target.page_id, target.ig_user_id)
     label = safe(target.label, max_chars=60, single_line=True)
-    if linked is None:
+    if existing is None:
         return label
+    linked = existing.id
     return Content.assemble(
         label,
         Content.styled(" (already linked as ", "$text-muted"),
         safe(linked, style="$text-muted", max_chars=30, single_line=True),
         Content.styled(")", "$text-muted"),
     )
+
+
+def duplicate_view(target: LinkTarget, existing: AccountConfig) -> tuple[Content, list[Option]]:
+    """A target that is linked already: say so, and offer re-auth of that account instead."""
+    name = existing.name if existing.name and existing.name != existing.id else ""
+    text = Content.assemble(
+        safe(target.label, style="bold", max_chars=60, single_line=True),
+        " is already linked as ",
+        safe(existing.id, style="bold", max_chars=30, single_line=True),
+        Content(" (") + safe(name, max_chars=40, single_line=True) + Content(")") if name else "",
+        ".\nLinking it again would duplicate every message.",
+    )
+    return text, [
+        Option(
+            Content.assemble(
+                "Re-authenticate ",
+                safe(existing.id, max_chars=30, single_line=True),
+                " with this token",
+            ),
+            id="reauth",
+        ),
+        Option("Back: choose another account", id="back"),
+    ]
 
 
 def device_text(device: DeviceCode, *, simulated: bool) -> Content:

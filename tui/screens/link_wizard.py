@@ -34,10 +34,11 @@ from tui.screens.link_steps import (
     STEPS,
     compose_steps,
     device_text,
+    duplicate_view,
     permissions_view,
     target_label,
 )
-from tui.services.accounts import AccountManager, LinkPlan
+from tui.services.accounts import AccountManager, LinkPlan, find_linked
 from tui.services.linking import (
     BACKFILL_CHOICES,
     TokenSource,
@@ -117,6 +118,8 @@ class LinkWizard(ModalScreen[str | None]):
         self.target: LinkTarget | None = None
         self.verification: Verification | None = None
         self.plan: LinkPlan | None = None
+        self.duplicate: AccountConfig | None = None
+        """The account the chosen target is linked as already (re-auth is offered)."""
 
     # -- layout --------------------------------------------------------------------------
 
@@ -173,6 +176,9 @@ class LinkWizard(ModalScreen[str | None]):
 
     def action_back(self) -> None:
         self.workers.cancel_group(self, "wizard-device")
+        if self.step == "target" and self.duplicate is not None:
+            self._hide_duplicate()
+            return
         index = STEPS.index(self.step)
         if index == 0 or (self.reauth is not None and self.step == "signin"):
             self._close(None)
@@ -317,6 +323,7 @@ class LinkWizard(ModalScreen[str | None]):
         if self.reauth is not None:
             await self._finish_reauth()
             return
+        self._hide_duplicate()
         listing = self.query_one("#target-list", OptionList)
         listing.clear_options()
         listing.add_options(
@@ -361,8 +368,56 @@ class LinkWizard(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected, "#target-list")
     def _target_chosen(self, event: OptionList.OptionSelected) -> None:
+        assert self.signin is not None
         self.target = self.targets[int(str(event.option_id))]
-        self._check_target()
+        existing = find_linked(
+            self.manager.runtime.prefs.accounts,
+            self.signin.platform.platform,
+            self.target.page_id,
+            self.target.ig_user_id,
+        )
+        if existing is None:
+            self._check_target()
+            return
+        # Never a second copy of an inbox: offer to sign the existing account in again.
+        self.duplicate = existing
+        text, options = duplicate_view(self.target, existing)
+        note = self.query_one("#duplicate-note", Static)
+        note.update(text)
+        choices = self.query_one("#duplicate-choice", OptionList)
+        choices.clear_options()
+        choices.add_options(options)
+        choices.highlighted = 0
+        note.remove_class("hidden")
+        choices.remove_class("hidden")
+        self.query_one("#target-list").add_class("hidden")
+        choices.focus()
+
+    def _hide_duplicate(self) -> None:
+        self.duplicate = None
+        self.query_one("#duplicate-note").add_class("hidden")
+        self.query_one("#duplicate-choice").add_class("hidden")
+        listing = self.query_one("#target-list", OptionList)
+        listing.remove_class("hidden")
+        listing.focus()
+
+    @on(OptionList.OptionSelected, "#duplicate-choice")
+    def _duplicate_answered(self, event: OptionList.OptionSelected) -> None:
+        if event.option_id == "reauth" and self.duplicate is not None:
+            self._reauth_existing(self.duplicate)
+        else:
+            self._hide_duplicate()
+
+    @work(group="wizard-step", exclusive=True, exit_on_error=False)
+    async def _reauth_existing(self, existing: AccountConfig) -> None:
+        assert self.target is not None
+        try:
+            await self.manager.reauthenticate(existing.id, self.target.token, self.expires_at)
+        except (SecretError, OSError) as exc:
+            self.say(safe(str(exc), max_chars=300))
+            return
+        self.notify(f"Re-authenticated {existing.id}; its sync resumes.")
+        self._close(existing.id)
 
     @work(group="wizard-step", exclusive=True, exit_on_error=False)
     async def _check_target(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,6 +62,39 @@ class TokenFacts:
 
     issued_at: datetime | None = None
     expires_at: datetime | None = None
+
+
+class AlreadyLinked(ValueError):
+    """The Page or Instagram account is linked already; linking it again would duplicate
+    every message. ``existing`` is the account it is linked as."""
+
+    def __init__(self, existing: AccountConfig) -> None:
+        self.existing = existing
+        name = f" ({existing.name})" if existing.name and existing.name != existing.id else ""
+        super().__init__(
+            f"already linked as '{existing.id}'{name}; re-authenticate that account instead"
+        )
+
+
+def find_linked(
+    accounts: Iterable[AccountConfig],
+    platform: Platform,
+    page_id: str | None,
+    ig_user_id: str | None,
+) -> AccountConfig | None:
+    """The account already reading this inbox, if any.
+
+    A Messenger inbox is its Page; an Instagram inbox is its Instagram account, whichever
+    of the two APIs reaches it (both return the same professional account id).
+    """
+    for account in accounts:
+        if account.platform is not platform:
+            continue
+        if platform is Platform.MESSENGER and page_id and account.page_id == page_id:
+            return account
+        if platform is Platform.INSTAGRAM and ig_user_id and account.ig_user_id == ig_user_id:
+            return account
+    return None
 
 
 def _iso(moment: datetime | None) -> str:
@@ -137,12 +170,18 @@ class AccountManager:
         """Save the account (config, secret, privacy) and start syncing it.
 
         Raises:
+            AlreadyLinked: the same Page or Instagram account is linked under another id.
             ValueError: the id is taken.
             SecretError, ConfigSyntaxError, OSError: nothing usable was saved.
         """
         runtime, config = self.runtime, plan.account
         if runtime.prefs.account(config.id) is not None:
             raise ValueError(f"an account with id {config.id!r} already exists")
+        existing = find_linked(
+            runtime.prefs.accounts, config.platform, config.page_id, config.ig_user_id
+        )
+        if existing is not None:
+            raise AlreadyLinked(existing)
         if plan.token is not None:
             save_secret(self.secrets_path, config.id, plan.token)
         try:

@@ -19,8 +19,8 @@ from tui.config import AccountConfig, Prefs, SecretError
 from tui.config.paths import default_config_path, default_data_dir
 from tui.config.secrets import run_token_command
 from tui.domain import PrivacySettings
-from tui.services.accounts import AccountManager, LinkPlan
-from tui.services.runtime import AlreadyRunning, open_runtime
+from tui.services.accounts import AccountManager, LinkPlan, find_linked
+from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
 from tui.services.signin import (
     AppCredentials,
     DeviceCodeExpired,
@@ -202,6 +202,11 @@ async def link_in_terminal(
             print("This token can reach no Page or account to link (is pages_show_list granted?)")
             return 1
         target = targets[prompter.choose("Link which", [t.label for t in targets])]
+        existing = find_linked(
+            runtime.prefs.accounts, platform.platform, target.page_id, target.ig_user_id
+        )
+        if existing is not None:
+            return await _offer_reauth(runtime, existing, target, expires_at, prompter, transport)
         verification = await signin.check(target)
         if not verification.token_valid:
             print(f"The token does not work: {verification.error}")
@@ -254,6 +259,29 @@ async def link_in_terminal(
     finally:
         await signin.aclose()
         await runtime.close()
+
+
+async def _offer_reauth(
+    runtime: Runtime,
+    existing: AccountConfig,
+    target: LinkTarget,
+    expires_at: datetime | None,
+    prompter: Prompter,
+    transport: httpx.AsyncBaseTransport | None,
+) -> int:
+    """The chosen Page or account is linked already: never a second copy, maybe a re-auth."""
+    name = f" ({existing.name})" if existing.name and existing.name != existing.id else ""
+    print(
+        f"{target.label} is already linked as '{existing.id}'{name}; "
+        "linking it again would duplicate every message."
+    )
+    if not prompter.yes(f"Re-authenticate '{existing.id}' with this token instead?", True):
+        print("Nothing was saved.")
+        return 1
+    manager = AccountManager(runtime, transport=transport)
+    await manager.reauthenticate(existing.id, target.token, expires_at)
+    print(f"Re-authenticated '{existing.id}'; its sync resumes with the new token.")
+    return 0
 
 
 def review_text(plan: LinkPlan, notes: list[str]) -> str:
