@@ -13,6 +13,7 @@ CORE = [
     "tui.services",
     "tui.simulator",
     "tui.cli",
+    "tui.webhooks",
 ]
 
 

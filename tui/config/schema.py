@@ -11,6 +11,7 @@ from typing import Any
 from tui.config.checker import Checker, Problem
 from tui.config.notify_schema import read_notifications
 from tui.config.redact import register_secret
+from tui.config.webhooks import WebhookSettings, read_webhooks
 from tui.domain.models import Account, InstagramApi, Platform
 from tui.domain.rules import NotificationSettings, PrivacySettings
 
@@ -25,7 +26,7 @@ BACKFILL_ALL = "all"
 HISTORY_FOREVER = "forever"
 PRIVACY_DAYS = ("backfill_days", "history_days")
 PRIVACY_BOOLS = tuple(f.name for f in fields(PrivacySettings) if f.name not in PRIVACY_DAYS)
-TOP_LEVEL = ("ui", "accounts", "privacy", "notifications", "keymap")
+TOP_LEVEL = ("ui", "accounts", "privacy", "notifications", "keymap", "webhooks")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Prefs:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id (``inbox.refresh``) -> key (``f5``)."""
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     def privacy_for(self, account_id: str) -> PrivacySettings:
         return self.privacy.get(account_id, PrivacySettings())
@@ -275,5 +277,6 @@ def build_prefs(data: Mapping[str, Any], file: Path) -> tuple[Prefs, list[Proble
         privacy=_privacy(check, data, seen),
         notifications=read_notifications(check, data),
         keymap=_keymap(check, data),
+        webhooks=read_webhooks(check, data),
     )
     return prefs, check.problems

@@ -148,6 +148,10 @@ class InboxMessage:
     reaction: str | None = None
     """For reactions: the emoji."""
     unsupported: bool = False
+    edited: bool = False
+    """The sender changed the text after sending it (a ``message_edits`` webhook)."""
+    removed: bool = False
+    """The sender unsent it: the body is gone from the store, only this mark remains."""
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,8 @@ RETURNING remote_id
 
 # The platform fixes a message's time, thread, sender and direction; only its content and
 # the sender's display name can change (an edit, an unsent attachment becoming available).
+# A message its sender unsent stays removed and an edited one keeps its newest text: a
+# stale poll or a late webhook never brings the old body back.
 _UPSERT_MESSAGE = """
 INSERT INTO messages (account_id, remote_id, conversation_id, sender_id, sender_name,
                       created_at, text, kind, from_us, attachments, reaction, unsupported)
@@ -66,12 +68,12 @@ ON CONFLICT (account_id, remote_id) DO UPDATE SET
     attachments = excluded.attachments,
     reaction = excluded.reaction,
     unsupported = excluded.unsupported
-WHERE sender_name IS NOT excluded.sender_name
+WHERE removed = 0 AND edited = 0 AND (sender_name IS NOT excluded.sender_name
    OR text IS NOT excluded.text
    OR kind IS NOT excluded.kind
    OR attachments IS NOT excluded.attachments
    OR reaction IS NOT excluded.reaction
-   OR unsupported IS NOT excluded.unsupported
+   OR unsupported IS NOT excluded.unsupported)
 """
 
 # The columns an edit may change, in _message_row order (see _content_of).

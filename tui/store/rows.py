@@ -27,7 +27,8 @@ _MS = timedelta(milliseconds=1)
 
 MESSAGE_COLUMNS = (
     "m.id, m.account_id, m.remote_id, m.conversation_id, m.sender_id, m.sender_name, "
-    "m.created_at, m.text, m.kind, m.from_us, m.attachments, m.reaction, m.unsupported"
+    "m.created_at, m.text, m.kind, m.from_us, m.attachments, m.reaction, m.unsupported, "
+    "m.edited, m.removed"
 )
 CONVERSATION_COLUMNS = (
     "c.account_id, c.remote_id, c.platform, c.customer_id, c.customer_name, "
@@ -109,6 +110,8 @@ def message_from_row(row: sqlite3.Row) -> InboxMessage:
         attachments=attachments_from_json(row["attachments"]),
         reaction=row["reaction"],
         unsupported=bool(row["unsupported"]),
+        edited="edited" in row.keys() and bool(row["edited"]),  # noqa: SIM118 (sqlite3.Row)
+        removed="removed" in row.keys() and bool(row["removed"]),  # noqa: SIM118
     )
 
 

@@ -130,6 +130,29 @@ MIGRATIONS: tuple[str, ...] = (
         at INTEGER NOT NULL
     );
     """,
+    # 2: the webhook inbox (every signed event, stored before Meta gets its 200) and what
+    # webhooks tell that polling cannot: edits, unsends, receipts, another app's thread.
+    """
+    CREATE TABLE webhook_inbox (
+        id INTEGER PRIMARY KEY,
+        event_key TEXT NOT NULL UNIQUE,
+        object TEXT NOT NULL,
+        entry_id TEXT NOT NULL,
+        event_time INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX webhook_inbox_pending ON webhook_inbox (state, event_time, id)
+        WHERE state = 'pending';
+    ALTER TABLE messages ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN seen_at INTEGER;
+    ALTER TABLE conversations ADD COLUMN delivered_at INTEGER;
+    ALTER TABLE conversations ADD COLUMN owner_app TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ from tui.store.inbox import InboxMixin
 from tui.store.maintenance import MaintenanceMixin
 from tui.store.outbox import OutboxMixin
 from tui.store.schema import migrate
+from tui.store.webhooks import WebhookMixin
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -50,7 +51,7 @@ def _prepare_file(path: Path) -> None:
             os.chmod(side, 0o600)
 
 
-class Store(BatchMixin, GroupedMixin, InboxMixin, MaintenanceMixin, OutboxMixin):
+class Store(BatchMixin, GroupedMixin, InboxMixin, MaintenanceMixin, OutboxMixin, WebhookMixin):
     """Everything Linkdeck keeps on disk. Open one per process; close it on exit."""
 
     @classmethod
