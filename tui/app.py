@@ -33,6 +33,7 @@ from tui.screens.search import SearchScreen
 from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
 from tui.screens.unlink import UnlinkScreen
 from tui.services.runtime import Runtime
+from tui.terminal_guard import stop_signals_exit_cleanly
 from tui.themes import (
     DEFAULT_THEME,
     TEXTUAL_ANSI_DEFAULTS,
@@ -334,8 +335,10 @@ async def _dashboard(args: argparse.Namespace) -> int:
     app.problems += [str(p) for p in problems]
     if runtime is not None:
         app.problems += [p for p in runtime.problems if p not in app.problems]
+    loop = asyncio.get_running_loop()
     try:
-        await app.run_async()
+        with stop_signals_exit_cleanly(lambda: loop.call_soon_threadsafe(app.exit)):
+            await app.run_async()
     finally:
         if runtime is not None:
             await runtime.close()
