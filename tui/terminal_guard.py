@@ -77,7 +77,7 @@ def _saved_attributes() -> list[Any] | None:
 
 
 @contextlib.contextmanager
-def stop_signals_exit_cleanly(request_exit: Callable[[], None]) -> Iterator[None]:
+def stop_signals_exit_cleanly(request_exit: Callable[[], object]) -> Iterator[None]:
     """While the block runs, SIGTERM and SIGHUP ask for an ordinary exit.
 
     Args:
@@ -118,5 +118,5 @@ def stop_signals_exit_cleanly(request_exit: Callable[[], None]) -> Iterator[None
         # Even an ordinary quit can leave the cursor hidden (seen under tmux): the modes
         # that are harmless to set twice on the main screen are set once more.
         _write_to_terminal(AFTER_EXIT_SEQUENCE)
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
