@@ -95,6 +95,7 @@ def _config(folder: Path, port: int, shared_secret: str, appservice: Path) -> st
         "signing_key_path": str(folder / "signing.key"),
         "registration_shared_secret": shared_secret,
         "report_stats": False,
+        "bcrypt_rounds": 4,
         "enable_metrics": False,
         "trusted_key_servers": [],
         "suppress_key_server_warning": True,

@@ -166,7 +166,7 @@ page_id = "1"
 
 [[accounts]]
 id = "later"
-platform = "matrix"
+platform = "telegram"
 
 [[accounts]]
 id = "nopage"
@@ -189,7 +189,7 @@ graph_url = "ftp://example"
     text = "\n".join(messages(problems))
     assert "accounts[1].id: every account needs an id" in text
     assert "same id" in text
-    assert "accounts[3] (later).platform: expected messenger or instagram" in text
+    assert "accounts[3] (later).platform: expected messenger or instagram or matrix" in text
     assert "accounts[4] (nopage).page_id" in text
     assert "accounts[5] (v).api_version" in text
     assert ":16:1: accounts[3] (later).platform" in text
@@ -313,3 +313,19 @@ def test_conveniences_refuse_bad_keys_and_types(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         prefs_file.set_notification("volume", 3)
     assert path.read_text() == DESIGN_EXAMPLE
+
+
+def test_a_matrix_account_reads_its_user_homeserver_and_device(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[accounts]]\nid = "me"\nplatform = "matrix"\nuser_id = "@ana:example.org"\n'
+        'device_id = "ABCDEF"\n\n'
+        '[[accounts]]\nid = "bad"\nplatform = "matrix"\n'
+    )
+    prefs, problems = load_prefs(path)
+    assert [a.id for a in prefs.accounts] == ["me"]
+    account = prefs.accounts[0].to_account()
+    assert account.homeserver == "https://example.org", "defaults to the user id's server"
+    assert account.device_id == "ABCDEF"
+    assert account.owner_id == "@ana:example.org"
+    assert any("user_id" in str(p) for p in problems)

@@ -22,6 +22,7 @@ from tui.adapters.errors import (
 )
 from tui.adapters.graph import GraphClient, GraphResponse
 from tui.adapters.instagram import InstagramAdapter
+from tui.adapters.matrix import MatrixAdapter, MatrixClient
 from tui.adapters.messenger import MessengerAdapter
 from tui.adapters.usage import Usage
 from tui.domain import Account, InstagramApi, Platform
@@ -39,6 +40,7 @@ __all__ = [
     "GraphResponse",
     "InstagramAdapter",
     "InvalidRequest",
+    "MatrixAdapter",
     "MessengerAdapter",
     "OutcomeUnknown",
     "PermissionMissing",
@@ -71,6 +73,10 @@ def make_adapter(
     adapter's idea of now (reply windows, rate-limit deadlines); the demo passes the
     simulator's. Close the adapter's ``client`` when done with it.
     """
+    if account.platform is Platform.MATRIX:
+        homeserver = account.homeserver or account.graph_url or ""
+        matrix = MatrixClient(homeserver, token, account.user_id or "", account.device_id or "")
+        return MatrixAdapter(account, matrix)  # type: ignore[return-value]
     login = account.platform is Platform.INSTAGRAM and account.api is InstagramApi.INSTAGRAM_LOGIN
     base_url = account.graph_url or (INSTAGRAM_URL if login else FACEBOOK_URL)
     graph = GraphClient(

@@ -137,6 +137,9 @@ def account_to_table(account: AccountConfig) -> Table:
         "token_env": account.token_env,
         "token_command": account.token_command,
         "paused": True if account.paused else None,
+        "user_id": account.user_id,
+        "homeserver": account.homeserver,
+        "device_id": account.device_id,
     }
     for key, value in optional.items():
         _set_or_remove(table, key, value)

@@ -48,6 +48,12 @@ class AccountConfig:
     name: str = ""
     paused: bool = False
     """Sync is paused for this account (the Profiles tab toggles it)."""
+    user_id: str | None = None
+    """Matrix only: the full user id (``@me:example.org``)."""
+    homeserver: str | None = None
+    """Matrix only: the homeserver's base URL (found through ``.well-known`` when linking)."""
+    device_id: str | None = None
+    """Matrix only: the device of the access token, kept so receipts and keys stay put."""
 
     def to_account(self) -> Account:
         return Account(
@@ -59,6 +65,9 @@ class AccountConfig:
             graph_url=self.graph_url,
             api_version=self.api_version,
             name=self.name,
+            user_id=self.user_id,
+            homeserver=self.homeserver,
+            device_id=self.device_id,
         )
 
 
@@ -143,6 +152,9 @@ def _account(check: Checker, raw: object, index: int, seen: set[str]) -> Account
             choices = " or ".join(a.value for a in InstagramApi)
             check.error(f"{key}.api", f"expected {choices}; using {api_default.value!r}")
             api = api_default
+    matrix = _matrix_keys(check, raw, key) if platform is Platform.MATRIX else {}
+    if platform is Platform.MATRIX and not matrix:
+        return None
     if page_id is None and (platform is Platform.MESSENGER or api is InstagramApi.PAGE):
         check.error(f"{key}.page_id", "this account needs the id of its Page; account skipped")
         return None
@@ -182,7 +194,26 @@ def _account(check: Checker, raw: object, index: int, seen: set[str]) -> Account
         token_command=token_command,
         name=check.string(raw, "name", f"{key}.name", ""),
         paused=check.boolean(raw, "paused", f"{key}.paused", False),
+        **matrix,
     )
+
+
+def _matrix_keys(check: Checker, raw: Mapping[str, Any], key: str) -> dict[str, str | None]:
+    """``user_id`` (required), ``homeserver`` and ``device_id`` of a Matrix account."""
+    user_id = (check.string(raw, "user_id", f"{key}.user_id", None) or "").strip()
+    if not (user_id.startswith("@") and ":" in user_id):
+        check.error(f"{key}.user_id", "a Matrix account needs user_id = '@name:server'; skipped")
+        return {}
+    homeserver = check.string(raw, "homeserver", f"{key}.homeserver", None)
+    if homeserver is not None:
+        homeserver = homeserver.strip().rstrip("/")
+        if not homeserver.startswith(("http://", "https://")):
+            check.error(f"{key}.homeserver", "expected an http:// or https:// URL; skipped")
+            return {}
+    if homeserver is None:
+        homeserver = "https://" + user_id.split(":", 1)[1]
+    device_id = check.string(raw, "device_id", f"{key}.device_id", None) or None
+    return {"user_id": user_id, "homeserver": homeserver, "device_id": device_id}
 
 
 def _days(check: Checker, raw: Mapping[str, Any], name: str, key: str) -> int | None:

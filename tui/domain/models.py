@@ -12,6 +12,8 @@ class Platform(StrEnum):
 
     MESSENGER = "messenger"
     INSTAGRAM = "instagram"
+    MATRIX = "matrix"
+    """A Matrix account; its rooms bridged to Messenger or Instagram show under those."""
 
 
 class InstagramApi(StrEnum):
@@ -81,10 +83,18 @@ class Account:
     api_version: str = "v25.0"
     name: str = ""
     """Display name (the Page name or the Instagram username)."""
+    user_id: str | None = None
+    """Matrix only: the full user id (``@me:example.org``)."""
+    homeserver: str | None = None
+    """Matrix only: the homeserver's base URL (``https://matrix.example.org``)."""
+    device_id: str | None = None
+    """Matrix only: the device the access token belongs to, kept across restarts."""
 
     @property
     def owner_id(self) -> str:
         """The platform id that stands for the account itself in conversations."""
+        if self.platform is Platform.MATRIX:
+            return self.user_id or ""
         if self.platform is Platform.INSTAGRAM:
             return self.ig_user_id or self.page_id or ""
         return self.page_id or ""

@@ -391,7 +391,12 @@ class SyncEngine:
     def add_account(self, adapter: PlatformAdapter, *, paused: bool = False) -> AccountSync:
         """Start syncing a newly linked account (call :meth:`run` picks it up at once)."""
         account_id = adapter.account.id
-        sync = AccountSync(
+        kind = AccountSync
+        if adapter.account.platform == "matrix":
+            from tui.services.matrix_sync import MatrixAccountSync  # here: it imports this module
+
+            kind = MatrixAccountSync
+        sync = kind(
             adapter,
             self.store,
             self.bus,

@@ -1,0 +1,56 @@
+"""Matrix sync against a real Synapse: first sync, live events, gaps, restarts."""
+
+from __future__ import annotations
+
+from tests.matrix.conftest import MatrixRig
+from tui.domain import MessageKind, Platform
+
+
+async def test_first_sync_stores_a_room_and_its_messages(mx: MatrixRig) -> None:
+    room = mx.dm()
+    sent = [mx.bob.say(room, f"hello {n}") for n in range(3)]
+    reports = await mx.engine.run_once()
+    assert [r.error for r in reports] == [None]
+    stored = await mx.messages(room)
+    assert [m.remote_id for m in stored] == sent
+    assert [m.text for m in stored] == ["hello 0", "hello 1", "hello 2"]
+    conversation = await mx.store.get_conversation(mx.account_id, room)
+    assert conversation is not None
+    assert conversation.platform is Platform.MATRIX
+    assert conversation.customer.name == mx.bob.user_id[1:].split(":")[0]
+
+
+async def test_message_edit_reaction_and_redaction_arrive_live(mx: MatrixRig) -> None:
+    room = mx.dm("Bakery chat")
+    await mx.engine.run_once()
+    async with mx.live():
+        first = mx.bob.say(room, "the cake is ready")
+
+        async def has(text: str) -> bool:
+            return text in [m.text for m in await mx.messages(room)]
+
+        await mx.until(lambda: has("the cake is ready"), "a live message")
+        mx.bob.edit(room, first, "the cake is ready at 5")
+        await mx.until(lambda: has("the cake is ready at 5"), "the edit")
+        stored = await mx.messages(room)
+        assert [m.remote_id for m in stored] == [first], "an edit changes the message in place"
+        mx.bob.react(room, first, "👍")
+
+        async def reacted() -> bool:
+            return any(m.kind is MessageKind.REACTION for m in await mx.messages(room))
+
+        await mx.until(reacted, "the reaction")
+        reaction = next(m for m in await mx.messages(room) if m.kind is MessageKind.REACTION)
+        assert reaction.reaction == "👍"
+        secret = mx.bob.say(room, "my card number is 4111")
+        await mx.until(lambda: has("my card number is 4111"), "the second message")
+        assert [h for h in await mx.store.search("4111")]
+        mx.bob.redact(room, secret)
+
+        async def gone() -> bool:
+            return secret not in [m.remote_id for m in await mx.messages(room)]
+
+        await mx.until(gone, "the redaction")
+    assert await mx.store.search("4111") == [], "a redacted body leaves the search index"
+    conversation = await mx.store.get_conversation(mx.account_id, room)
+    assert conversation is not None and "4111" not in conversation.snippet

@@ -1,0 +1,173 @@
+"""The other side of the Matrix tests: a plain client for a second user, and a fake bridge.
+
+Both speak the Client-Server API directly over httpx, as any other client would. The
+fake bridge is an application service registered with the test Synapse (see
+``tests/synapse.py``): it creates portal rooms carrying ``m.bridge`` and
+``uk.half-shot.bridge`` state shaped like mautrix-meta's, and writes as puppet users.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from tests.synapse import PUPPET_PREFIX, SERVER_NAME, MatrixUser, SynapseServer
+
+_txn = itertools.count()
+
+PROTOCOLS = {
+    "instagram": {"id": "instagram", "displayname": "Instagram"},
+    "facebook": {"id": "facebook", "displayname": "Facebook Messenger"},
+}
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
+
+
+class Peer:
+    """A second Matrix user, driving a real homeserver the way another client would."""
+
+    def __init__(self, server: SynapseServer, token: str, user_id: str) -> None:
+        self.user_id = user_id
+        self.http = httpx.Client(
+            base_url=server.url + "/_matrix/client/v3",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+
+    @classmethod
+    def of(cls, server: SynapseServer, user: MatrixUser) -> Peer:
+        return cls(server, user.access_token, user.user_id)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _ok(self, response: httpx.Response) -> dict[str, Any]:
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def create_room(
+        self, *, name: str | None = None, invite: tuple[str, ...] = (), **extra: Any
+    ) -> str:
+        body: dict[str, Any] = {"preset": "private_chat", "invite": list(invite), **extra}
+        if name:
+            body["name"] = name
+        return str(self._ok(self.http.post("/createRoom", json=body))["room_id"])
+
+    def join(self, room_id: str) -> None:
+        self._ok(self.http.post(f"/join/{_q(room_id)}", json={}))
+
+    def send(self, room_id: str, content: dict[str, Any], kind: str = "m.room.message") -> str:
+        path = f"/rooms/{_q(room_id)}/send/{kind}/t{next(_txn)}-{secrets.token_hex(4)}"
+        return str(self._ok(self.http.put(path, json=content))["event_id"])
+
+    def say(self, room_id: str, text: str) -> str:
+        return self.send(room_id, {"msgtype": "m.text", "body": text})
+
+    def edit(self, room_id: str, event_id: str, text: str) -> str:
+        return self.send(
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": f"* {text}",
+                "m.new_content": {"msgtype": "m.text", "body": text},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
+            },
+        )
+
+    def react(self, room_id: str, event_id: str, key: str) -> str:
+        content = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}}
+        return self.send(room_id, content, "m.reaction")
+
+    def redact(self, room_id: str, event_id: str) -> str:
+        path = f"/rooms/{_q(room_id)}/redact/{_q(event_id)}/r{next(_txn)}"
+        return str(self._ok(self.http.put(path, json={}))["event_id"])
+
+    def messages(self, room_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        reply = self.http.get(f"/rooms/{_q(room_id)}/messages", params={"dir": "b", "limit": limit})
+        chunk: list[dict[str, Any]] = self._ok(reply)["chunk"]
+        return chunk
+
+    def sync(self, since: str | None = None, timeout: int = 0) -> dict[str, Any]:
+        params: dict[str, Any] = {"timeout": timeout}
+        if since:
+            params["since"] = since
+        return self._ok(self.http.get("/sync", params=params))
+
+
+class FakeBridge:
+    """An application service playing mautrix-meta: portal rooms, puppets, bridge state."""
+
+    def __init__(self, server: SynapseServer) -> None:
+        self.server = server
+        self.bot = f"@{'metabot'}:{SERVER_NAME}"
+        self.http = httpx.Client(
+            base_url=server.url + "/_matrix/client/v3",
+            headers={"Authorization": f"Bearer {server.as_token}"},
+            timeout=60,
+        )
+        self._puppets: set[str] = set()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def puppet(self, remote_id: str, displayname: str) -> str:
+        """The puppet user standing for a remote Instagram/Messenger user."""
+        localpart = f"{PUPPET_PREFIX}{remote_id}"
+        user_id = f"@{localpart}:{SERVER_NAME}"
+        if user_id not in self._puppets:
+            reply = self.http.post(
+                "/register", json={"type": "m.login.application_service", "username": localpart}
+            )
+            if reply.status_code != 400:  # M_USER_IN_USE when a test made it before
+                reply.raise_for_status()
+            self.http.put(
+                f"/profile/{_q(user_id)}/displayname",
+                params={"user_id": user_id},
+                json={"displayname": displayname},
+            ).raise_for_status()
+            self._puppets.add(user_id)
+        return user_id
+
+    def portal(self, protocol: str, puppet: str, user: str, *, channel: str = "") -> str:
+        """A DM portal room: bridge state, the puppet joined, the user invited."""
+        bridge = {
+            "bridgebot": self.bot,
+            "protocol": PROTOCOLS[protocol],
+            "channel": {"id": channel or puppet},
+        }
+        state_key = f"fi.mau.meta://{protocol}/{channel or puppet}"
+        body = {
+            "preset": "private_chat",
+            "is_direct": True,
+            "invite": [puppet, user],
+            "initial_state": [
+                {"type": "m.bridge", "state_key": state_key, "content": bridge},
+                {"type": "uk.half-shot.bridge", "state_key": state_key, "content": bridge},
+            ],
+        }
+        reply = self.http.post("/createRoom", json=body)
+        reply.raise_for_status()
+        room_id = str(reply.json()["room_id"])
+        self.http.post(
+            f"/join/{_q(room_id)}", params={"user_id": puppet}, json={}
+        ).raise_for_status()
+        return room_id
+
+    def send_as(self, puppet: str, room_id: str, text: str, *, ts: int | None = None) -> str:
+        params: dict[str, Any] = {"user_id": puppet}
+        if ts is not None:
+            params["ts"] = ts  # an appservice may set the timestamp (bridged history)
+        reply = self.http.put(
+            f"/rooms/{_q(room_id)}/send/m.room.message/b{next(_txn)}-{secrets.token_hex(4)}",
+            params=params,
+            json={"msgtype": "m.text", "body": text},
+        )
+        reply.raise_for_status()
+        return str(reply.json()["event_id"])

@@ -1,0 +1,170 @@
+"""Sync for Matrix accounts: ``/sync`` long-polling is the real-time path, ``/messages`` fills.
+
+Each ``/sync`` answer is committed in one transaction together with its ``next_batch``
+token and the rooms' remembered state, so a kill at any point re-reads from the last
+committed token and the idempotent upserts absorb the repeat. Redactions are applied
+before that commit (deleting twice is harmless; a token committed before the delete
+would lose it). A limited timeline leaves a gap: its ``prev_batch`` token becomes a
+``fill:`` cursor that backfill pages through until it meets stored history.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from tui.adapters.errors import AdapterError
+from tui.adapters.matrix import LONG_POLL_MS, ROOM_PREFIX, MatrixAdapter
+from tui.domain import AccountState, InboxMessage
+from tui.services.events import ConversationsChanged, MessagesArrived
+from tui.services.sync import AccountSync, PollReport
+
+log = logging.getLogger(__name__)
+
+SINCE = "sync"
+FILL_PREFIX = "fill:"
+DONE = "done"
+
+
+class MatrixAccountSync(AccountSync):
+    """The engine's per-account loop, with ``/sync`` instead of listing conversations."""
+
+    long_poll_ms = LONG_POLL_MS
+
+    @property
+    def matrix(self) -> MatrixAdapter:
+        assert isinstance(self.adapter, MatrixAdapter)
+        return self.adapter
+
+    async def poll_once(self, timeout_ms: int = 0) -> PollReport:
+        report = PollReport(self.account.id)
+        client = self.adapter.client
+        before = client.request_count
+        try:
+            await self._sync(report, timeout_ms)
+        except AdapterError as exc:
+            report.error = exc
+        finally:
+            report.requests = client.request_count - before
+        return report
+
+    async def _sync(self, report: PollReport, timeout_ms: int) -> None:
+        cursors = await self.store.cursors(self.account.id)
+        self.matrix.restore(cursors)
+        since = cursors.get(SINCE)
+        report.catch_up = since is None or self._outage
+        batch = await self.matrix.sync(since, 0 if since is None else timeout_ms)
+        settings = self.privacy()
+        removed = {event_id for _, event_id in batch.redactions}
+        messages = [m for m in batch.messages if m.remote_id not in removed]
+        conversations = batch.conversations
+        if not settings.sync_contacts:
+            messages = [replace(m, sender_name="") for m in messages]
+        changed = {c.remote_id for c in conversations}
+        changed.update(await self._redact(batch.redactions))
+        new_cursors = {SINCE: batch.next_batch}
+        for room_id, info in batch.rooms.items():
+            new_cursors[ROOM_PREFIX + room_id] = info.to_json()
+        if settings.backfill_days != 0 or since is not None:
+            for room_id, token in batch.gaps.items():
+                new_cursors[f"{FILL_PREFIX}{room_id} {token}"] = token
+        result = await self.store.apply_batch(
+            self.account.id,
+            platform=self.account.platform,
+            conversations=conversations,
+            messages=messages,
+            cursors=new_cursors,
+            store_bodies=settings.store_bodies,
+        )
+        report.new_messages.extend(result.new_messages)
+        changed.update(result.changed_conversations)
+        report.changed_conversations = len(changed)
+        if changed:
+            self.bus.publish(ConversationsChanged(self.account.id, sorted(changed)))
+        if report.new_messages:
+            self.bus.publish(
+                MessagesArrived(self.account.id, tuple(report.new_messages), report.catch_up)
+            )
+
+    async def _redact(self, redactions: list[tuple[str, str]]) -> set[str]:
+        """Remove redacted events from the store (and so from search and the screen)."""
+        rooms: set[str] = set()
+        for room_id, event_id in redactions:
+            if await self.store.delete_message(self.account.id, event_id):
+                rooms.add(room_id)
+        return rooms
+
+    async def backfill_step(self, max_pages: int = 4) -> bool:
+        """Page back through open gaps and initial history; returns whether more remains."""
+        days = self.privacy().backfill_days
+        not_before = None if days is None else self.clock() - timedelta(days=days)
+        cursors = await self.store.cursors(self.account.id)
+        pending = [
+            (name, value)
+            for name, value in cursors.items()
+            if name.startswith(FILL_PREFIX) and value != DONE
+        ]
+        pages = 0
+        for name, token in pending:
+            room_id = name[len(FILL_PREFIX) :].rsplit(" ", 1)[0]
+            while pages < max_pages:
+                page = await self.matrix.history(room_id, token)
+                pages += 1
+                messages = [m for m in page.messages if _after(m, not_before)]
+                if not self.privacy().sync_contacts:
+                    messages = [replace(m, sender_name="") for m in messages]
+                removed = {event_id for _, event_id in page.redactions}
+                messages = [m for m in messages if m.remote_id not in removed]
+                await self._redact(page.redactions)
+                finished = (
+                    page.next_token is None
+                    or days == 0
+                    or (
+                        not_before is not None
+                        and page.oldest is not None
+                        and page.oldest < not_before
+                    )
+                )
+                result = await self.store.apply_batch(
+                    self.account.id,
+                    platform=self.account.platform,
+                    messages=messages,
+                    cursors={name: DONE if finished else (page.next_token or DONE)},
+                    store_bodies=self.privacy().store_bodies,
+                )
+                new_ids = {m.remote_id for m in result.new_messages}
+                if any(i not in new_ids for i in page.plain_ids if i not in removed):
+                    finished = True  # reached history we already hold
+                    await self.store.apply_batch(
+                        self.account.id, platform=self.account.platform, cursors={name: DONE}
+                    )
+                if result.new_messages:
+                    self.bus.publish(
+                        MessagesArrived(self.account.id, tuple(result.new_messages), True)
+                    )
+                    self.bus.publish(ConversationsChanged(self.account.id, [room_id]))
+                if finished:
+                    break
+                token = page.next_token or DONE
+            if pages >= max_pages:
+                return True
+        return False
+
+    async def step(self) -> float | None:
+        report = await self.poll_once(self.long_poll_ms)
+        if report.error is not None:
+            return await self.handle_error(report.error)
+        more = False
+        try:
+            more = await self.backfill_step()
+        except AdapterError as exc:
+            log.info("backfill of %s paused: %s", self.account.id, type(exc).__name__)
+        self._outage = False
+        self.pacer.after_success(had_news=bool(report.new_messages), usage_pct=None)
+        self._set_state(AccountState.SYNCING if more else AccountState.CONNECTED)
+        return 0.0  # the next /sync waits on the homeserver, not here
+
+
+def _after(message: InboxMessage, not_before: datetime | None) -> bool:
+    return not_before is None or message.created_at >= not_before
