@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 
 from tui.domain import Conversation, InboxMessage, OutboxItem, OutboxState
 from tui.domain.window import ReplyWindow, WindowState, reply_window
-from tui.services.events import Event, MessagesArrived, OutboxChanged
+from tui.services.events import ConversationsChanged, Event, MessagesArrived, OutboxChanged
 from tui.services.runtime import Runtime
 from tui.store.views import InboxView
 from tui.widgets.composer import Composer, send_refusal
@@ -125,6 +125,8 @@ class ConversationScreen(Screen[None]):
         self.ready = False
         """Set once the first page and the reply target are loaded."""
         self._last_typing: datetime | None = None
+        self.owner_app = ""
+        """Another app's id when it owns the thread (handover protocol), else empty."""
 
     # --- building -------------------------------------------------------------------
 
@@ -172,6 +174,7 @@ class ConversationScreen(Screen[None]):
         for item in await self.runtime.store.outbox_items(_OPEN_STATES):
             if item.action == "text" and (item.account_id, item.conversation_id) in keys:
                 self.history.show_outbox(item)
+        await self._show_webhook_state()
         self.ready = True
         if self.start_in_composer:
             self.composer.area.focus()
@@ -259,7 +262,27 @@ class ConversationScreen(Screen[None]):
                 " ",
                 safe(conversation.account_id, max_chars=30, single_line=True),
             ]
+        if self.owner_app:
+            parts += [
+                "\n",
+                Content.styled(
+                    "Another app owns this thread (handover); Linkdeck will not take it back.",
+                    "$text-warning",
+                ),
+            ]
         self.query_one("#conversation-title", Static).update(Content.assemble(*parts))
+
+    async def _show_webhook_state(self) -> None:
+        """Receipts and thread ownership, which only webhooks report."""
+        if self.person_id is not None or self.account_id is None or not self.conversation_id:
+            return
+        store = self.runtime.store
+        seen, delivered = await store.receipts(self.account_id, self.conversation_id)
+        self.history.show_receipts(seen, delivered)
+        owner = await store.thread_owner(self.account_id, self.conversation_id)
+        if owner != self.owner_app:
+            self.owner_app = owner
+            self._show_title()
 
     # --- composer state -------------------------------------------------------------
 
@@ -324,6 +347,10 @@ class ConversationScreen(Screen[None]):
             if mine:
                 self.history.add_messages(mine)
                 await self._reload_targets({(m.account_id, m.conversation_id) for m in mine})
+                await self._show_webhook_state()
+        elif isinstance(event, ConversationsChanged):
+            if any(self._in_scope(event.account_id, c) for c in event.conversation_ids):
+                await self._show_webhook_state()
         elif isinstance(event, OutboxChanged):
             item = event.item
             if self._in_scope(item.account_id, item.conversation_id):

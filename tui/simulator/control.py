@@ -67,6 +67,22 @@ def _dispatch(
         return {"armed": int(body.get("count", 1))}
     if (method, what) == ("POST", "config"):
         return sim.configure(body)
+    if what == "webhooks" and method in ("GET", "POST"):
+        return sim.webhooks.configure(body) if method == "POST" else sim.webhooks.status()
+    if (method, what) == ("POST", "edit"):
+        return sim.edit(str(body["message_id"]), str(body.get("text", "")))
+    if (method, what) == ("POST", "unsend"):
+        return sim.unsend(str(body["message_id"]))
+    if (method, what) == ("POST", "unreact"):
+        return sim.unreact(str(body["account"]), str(body["customer"]))
+    if (method, what) == ("POST", "read"):
+        return sim.customer_reads(str(body["account"]), str(body["customer"]))
+    if (method, what) == ("POST", "reply_elsewhere"):
+        return sim.reply_elsewhere(
+            str(body["account"]), str(body["customer"]), str(body.get("text", ""))
+        )
+    if (method, what) == ("POST", "handover"):
+        return sim.hand_over(str(body["account"]), str(body["customer"]), str(body["app_id"]))
     if (method, what) == ("GET", "accounts"):
         return {"data": sim.seeded_accounts(base_url.removesuffix("/instagram"))}
     raise ControlError(f"unknown control request: {method} /_sim/{'/'.join(parts)}")

@@ -15,6 +15,7 @@ from tui.simulator.handler import LoggedRequest
 from tui.simulator.protocol import SimRequest, SimResponse, graph_time
 from tui.simulator.ratelimit import RateLimiter
 from tui.simulator.tokens import TokenRegistry, seed_tokens
+from tui.simulator.webhooks import WebhookEmitter
 from tui.simulator.world import (
     IG_LOGIN_KEY,
     IG_PAGE_KEY,
@@ -31,6 +32,8 @@ from tui.simulator.world import (
 if TYPE_CHECKING:
     import httpx
 
+PAGE_INBOX_APP = "263902037430900"
+"""The app id Meta's echoes carry for replies typed in the Page inbox (peer reports)."""
 _SECRET_PARAMS = frozenset({"access_token", "input_token", "fb_exchange_token", "client_secret"})
 
 
@@ -63,6 +66,11 @@ class Simulator:
         """Whether Instagram-via-Page threads accept Messenger's snippet/unread_count fields."""
         self.standard_access = False
         """Whether the app lacks Advanced Access: only role users can be messaged."""
+        self.webhooks = WebhookEmitter(self)
+        """Meta's webhook deliveries, once ``/_sim/webhooks`` subscribed a callback URL."""
+        self.handed_over: dict[str, str] = {}
+        """Customer id -> the app that took their thread over (events go to standby)."""
+        self._edits: dict[str, int] = {}
         self._outcome_faults = 0
         self._trace_rng = random.Random(seed * 7919 + 1)
         self.traffic_rng = random.Random(seed * 104729 + 2)
@@ -163,6 +171,7 @@ class Simulator:
                 "created_time": graph_time(msg.created_at),
             }
         )
+        self.webhooks.message(inbox, conv, msg)  # the echo of our own send
 
     def record_action(self, conv: SimConversation, action: str) -> None:
         self.actions.append(
@@ -232,6 +241,7 @@ class Simulator:
             self._attach(inbox, msg, attachment)
         self.world.add_message(conv, msg)
         conv.unread_count += 1
+        self.webhooks.message(inbox, conv, msg)
         return self.message_json(inbox, conv, msg)
 
     def _attach(self, inbox: Inbox, msg: SimMessage, attachment: dict[str, Any]) -> None:
@@ -263,7 +273,74 @@ class Simulator:
         target.reactions.append({"reaction": emoji, "users": [user]})
         moment = at or self.clock.now()
         conv.last_inbound_at = max(conv.last_inbound_at or moment, moment)
+        self.webhooks.reaction(inbox, conv, target, emoji)
         return {**self.message_json(inbox, conv, target), "reaction": emoji}
+
+    # -- what only webhooks tell (the Graph API shows the result, never the event) -----------
+
+    def _find(self, message_id: str) -> tuple[Inbox, SimConversation, SimMessage]:
+        found = self.world.messages.get(message_id)
+        if found is None:
+            raise KeyError(f"no such message: {message_id}")
+        conv, msg = found
+        return self._inbox(conv.inbox_key), conv, msg
+
+    def edit(self, message_id: str, text: str) -> dict[str, Any]:
+        """The sender edits a message: the API shows the new text, a webhook says so."""
+        inbox, conv, msg = self._find(message_id)
+        msg.text = text
+        count = self._edits.get(message_id, 0) + 1
+        self._edits[message_id] = count
+        self.webhooks.edit(inbox, conv, msg, count)
+        return self.message_json(inbox, conv, msg)
+
+    def unsend(self, message_id: str) -> dict[str, Any]:
+        """The customer unsends: the message is gone from the API; a webhook says so."""
+        inbox, conv, msg = self._find(message_id)
+        conv.messages.remove(msg)
+        del self.world.messages[message_id]
+        self.webhooks.unsend(inbox, conv, msg)
+        return {"id": message_id, "removed": True}
+
+    def unreact(self, account: str, customer_id: str) -> dict[str, Any]:
+        inbox = self._inbox(account)
+        conv = self._thread(inbox, customer_id, None)
+        for msg in reversed(conv.messages):
+            kept = [r for r in msg.reactions if conv.customer.id not in str(r.get("users"))]
+            if len(kept) != len(msg.reactions):
+                msg.reactions = kept
+                self.webhooks.reaction(inbox, conv, msg, None)
+                return {"id": msg.id, "unreacted": True}
+        raise KeyError("no reaction of that customer to take back")
+
+    def customer_reads(self, account: str, customer_id: str) -> dict[str, Any]:
+        """The customer opens the thread: read (and delivery) receipts for our messages."""
+        inbox = self._inbox(account)
+        conv = self._thread(inbox, customer_id, None)
+        own = [m for m in conv.messages if not m.from_customer]
+        if own:
+            self.webhooks.delivery(inbox, conv, own[-1])
+        self.webhooks.read(inbox, conv)
+        return {"conversation_id": conv.id, "read": True}
+
+    def reply_elsewhere(
+        self, account: str, customer_id: str, text: str, *, app_id: str = PAGE_INBOX_APP
+    ) -> dict[str, Any]:
+        """A reply sent from the phone app or Business Suite (not through this app)."""
+        inbox = self._inbox(account)
+        conv = self._thread(inbox, customer_id, None)
+        msg = SimMessage(self.world.ids.message_id(inbox.platform), self.clock.now(), False, text)
+        self.world.add_message(conv, msg)
+        self.webhooks.message(inbox, conv, msg, app_id=app_id)
+        return self.message_json(inbox, conv, msg)
+
+    def hand_over(self, account: str, customer_id: str, app_id: str) -> dict[str, Any]:
+        """Another app takes the thread (handover protocol); its events go to standby."""
+        inbox = self._inbox(account)
+        conv = self._thread(inbox, customer_id, None)
+        self.webhooks.handover(inbox, conv, app_id)
+        self.handed_over[conv.customer.id] = app_id
+        return {"conversation_id": conv.id, "owner": app_id}
 
     def message_json(self, inbox: Inbox, conv: SimConversation, msg: SimMessage) -> dict[str, Any]:
         return {

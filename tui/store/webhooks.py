@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui.domain.models import InboxMessage
 from tui.store.base import StoreBase
-from tui.store.rows import to_ms
+from tui.store.rows import MESSAGE_COLUMNS, from_ms, message_from_row, opt_from_ms, to_ms
 
 PENDING = "pending"
 DONE = "done"
@@ -243,14 +244,18 @@ class WebhookMixin(StoreBase):
             > 0
         )
 
-    async def receipts(self, account_id: str, conversation_id: str) -> tuple[int | None, ...]:
-        """``(seen_at, delivered_at)`` in epoch milliseconds, and the thread's other owner."""
+    async def receipts(
+        self, account_id: str, conversation_id: str
+    ) -> tuple[datetime | None, datetime | None]:
+        """``(seen_at, delivered_at)``: how far the customer has read and received."""
         row = await self._one(
             "SELECT seen_at, delivered_at FROM conversations WHERE account_id = ? "
             "AND remote_id = ?",
             (account_id, conversation_id),
         )
-        return (None, None) if row is None else (row[0], row[1])
+        if row is None:
+            return (None, None)
+        return (opt_from_ms(row[0]), opt_from_ms(row[1]))
 
     async def set_thread_owner(self, account_id: str, conversation_id: str, owner: str) -> bool:
         """Another app owns the thread (``owner`` is its app id), or ``""``: it is ours."""
@@ -287,3 +292,17 @@ class WebhookMixin(StoreBase):
             "ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
             (account_id, "wh:" + name, str(at_ms)),
         )
+
+    async def message_time(self, account_id: str, remote_id: str) -> datetime | None:
+        value = await self._scalar(
+            "SELECT created_at FROM messages WHERE account_id = ? AND remote_id = ?",
+            (account_id, remote_id),
+        )
+        return None if value is None else from_ms(int(value))
+
+    async def stored_message(self, account_id: str, remote_id: str) -> InboxMessage | None:
+        row = await self._one(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.account_id = ? AND m.remote_id = ?",
+            (account_id, remote_id),
+        )
+        return None if row is None else message_from_row(row)

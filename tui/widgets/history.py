@@ -113,6 +113,8 @@ def entry_lines(
     head.append(safe(badge, style="$text-secondary", max_chars=16, single_line=True))
     if message is not None and message.kind in _KIND_LABEL:
         head += [" · ", Content.styled(_KIND_LABEL[message.kind], "italic $text-muted")]
+    if message is not None and message.edited and not message.removed:
+        head += [" · ", Content.styled("edited", "italic $text-muted")]
     if item is not None:
         words, colour = _delivery(item)
         head += [" · ", safe(words, style=colour, max_chars=400, single_line=True)]
@@ -129,6 +131,8 @@ def entry_lines(
     if text:
         body += safe(private(text), max_chars=MAX_TEXT_CHARS).wrap(inner)
     if message is not None:
+        if message.removed:
+            body.append(Content.styled("[removed by the sender]", "italic $text-muted"))
         if message.unsupported:
             body.append(Content.styled("[a message the platform cannot show here]", "italic"))
         for attachment in message.attachments:
@@ -300,6 +304,25 @@ class History(ScrollView, can_focus=True):
         if follow:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
+    def show_receipts(self, seen: datetime | None, delivered: datetime | None) -> None:
+        """Mark our messages the customer has received or seen (webhook receipts)."""
+        touched = False
+        for entry in self.entries:
+            message = entry.message
+            if message is None or not message.from_us:
+                continue
+            state = entry.delivery
+            if seen is not None and message.created_at <= seen:
+                state = "seen"
+            elif delivered is not None and message.created_at <= delivered:
+                state = "delivered"
+            if state != entry.delivery:
+                entry.delivery = state
+                entry.changed()
+                touched = True
+        if touched:
+            self._relayout()
+
     def failed_items(self) -> list[OutboxItem]:
         """Replies shown as failed, oldest first."""
         return [
@@ -317,9 +340,24 @@ class History(ScrollView, can_focus=True):
         added = 0
         for entry in new:
             if entry.key in self._keys:
+                known = self._keys[entry.key]
                 if entry.item is not None:
-                    self._keys[entry.key].item = entry.item
-                    self._keys[entry.key].changed()
+                    known.item = entry.item
+                    known.changed()
+                elif entry.message is not None and entry.message != known.message:
+                    # Edited, unsent or a reaction taken back (webhooks say so later).
+                    if entry.message.removed and entry.message.kind is MessageKind.REACTION:
+                        self._drop(entry.key)
+                    else:
+                        known.message = entry.message
+                        known.changed()
+                    added += 1
+                continue
+            if (
+                entry.message is not None
+                and entry.message.removed
+                and (entry.message.kind is MessageKind.REACTION)
+            ):
                 continue
             message = entry.message
             if message is not None and message.from_us:
