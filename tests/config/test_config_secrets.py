@@ -147,3 +147,18 @@ def test_saving_tightens_a_loose_secrets_file(tmp_path: Path) -> None:
     save_secret(path, "bakery", CANARY)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert remove_secret(tmp_path / "missing.toml", "bakery") is False
+
+
+def test_a_command_printing_100_mb_is_stopped_at_64_kib_and_says_so(tmp_path: Path) -> None:
+    import resource
+
+    # 100 MB on one line, then it would keep going: neither memory nor time may follow it.
+    code = "import sys\nfor _ in range(100): sys.stdout.buffer.write(b'A' * 1048576)\n"
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    with pytest.raises(SecretError, match=r"account 'bakery'.*printed more than 64 KiB") as err:
+        resolve_token(Acct(token_command=py(code)), tmp_path / "s.toml", timeout=60)
+    assert time.monotonic() - started < 10
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
+    assert grown_kib < 20 * 1024, f"memory grew by {grown_kib} KiB"
+    assert "AAAA" not in str(err.value)

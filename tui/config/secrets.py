@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import shlex
 import signal
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -31,6 +33,8 @@ __all__ = [
 ]
 
 DEFAULT_COMMAND_TIMEOUT = 10.0
+MAX_COMMAND_OUTPUT = 64 * 1024
+"""A token command printing more than this is stopped: tokens are a few hundred bytes."""
 SECRETS_TABLE = "secrets"
 _write_lock = threading.Lock()
 
@@ -195,11 +199,19 @@ def run_token_command(
             account_id=account_id,
         ) from None
     try:
-        output, _ = process.communicate(timeout=timeout)
+        output = _read_capped(process, timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
         raise SecretError(
             f"account '{account_id}': token command '{program}' timed out after {timeout:g} s",
+            account_id=account_id,
+        ) from None
+    except _TooMuchOutput:
+        _kill_group(process)
+        raise SecretError(
+            f"account '{account_id}': token command '{program}' printed more than "
+            f"{MAX_COMMAND_OUTPUT // 1024} KiB, so it was stopped (a token is a single short "
+            "line: check the command)",
             account_id=account_id,
         ) from None
     if process.returncode != 0:
@@ -226,6 +238,34 @@ def run_token_command(
         )
     register_secret(token)
     return token
+
+
+class _TooMuchOutput(Exception):
+    pass
+
+
+def _read_capped(process: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """The command's output, read until it ends, ``timeout`` passes or the cap is passed."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    chunks: list[bytes] = []
+    size = 0
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                raise subprocess.TimeoutExpired(process.args, timeout)
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_COMMAND_OUTPUT:
+                raise _TooMuchOutput
+            chunks.append(chunk)
+    process.stdout.close()
+    process.wait(max(0.0, deadline - time.monotonic()))
+    return b"".join(chunks)
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
