@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,3 +51,55 @@ async def webhook_receiver(store_file: Store) -> AsyncIterator[WebhookReceiver]:
         yield receiver
     finally:
         await receiver.stop()
+
+
+@dataclass
+class PushReceiver:
+    """A real HTTP server on loopback that records what apprise's ``json://`` pushes post."""
+
+    port: int
+    received: list[dict[str, Any]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+    delay: float = 0.0
+    """Seconds each answer waits (a slow push service)."""
+
+    def url(self, path: str = "hook", user: str = "") -> str:
+        auth = f"{user}@" if user else ""
+        return f"json://{auth}127.0.0.1:{self.port}/{path}"
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Until ``count`` pushes arrived (or ``timeout`` seconds: then what did)."""
+        with self.changed:
+            self.changed.wait_for(lambda: len(self.received) >= count, timeout)
+            return list(self.received)
+
+
+@pytest.fixture
+def push_receiver() -> Iterator[PushReceiver]:
+    receiver = PushReceiver(0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            time.sleep(receiver.delay)
+            self.send_response(200)
+            self.end_headers()
+            with receiver.changed:
+                receiver.received.append(body)
+                receiver.paths.append(self.path)
+                receiver.changed.notify_all()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()

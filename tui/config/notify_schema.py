@@ -11,8 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tui.config.checker import Checker
+from tui.config.push_urls import read_push_urls
 from tui.domain.models import MessageKind, Platform
-from tui.domain.rules import NotificationRule, NotificationSettings, RuleAction, Sink
+from tui.domain.rules import (
+    FAILING_MINUTES_RANGE,
+    NotificationRule,
+    NotificationSettings,
+    RuleAction,
+    Sink,
+)
 
 __all__ = ["QUIET_HOURS_RE", "read_notifications"]
 
@@ -74,6 +81,10 @@ def _rule(check: Checker, raw: object, index: int) -> NotificationRule:
         argv = check.strings(raw, "command", f"{key}.command")
     if Sink.COMMAND in sinks and not argv:
         broken.append("command: the command sink needs a command")
+    push = read_push_urls(check, raw, "push", f"{key}.push")
+    if push and Sink.PUSH not in sinks:
+        # Push URLs on a rule say where its alerts go: the sink is implied.
+        sinks.append(Sink.PUSH)
     for reason in broken:
         check.error(key, f"{reason}; rule disabled until fixed")
     return NotificationRule(
@@ -83,11 +94,21 @@ def _rule(check: Checker, raw: object, index: int) -> NotificationRule:
         action=action,
         sinks=tuple(sinks),
         command=argv,
+        push=push,
         **lists,
     )
 
 
-NOTIFICATION_KEYS = ("rules", "dnd", "dnd_until", "flood_seconds", "timezone", "vip")
+NOTIFICATION_KEYS = (
+    "rules",
+    "dnd",
+    "dnd_until",
+    "flood_seconds",
+    "timezone",
+    "vip",
+    "push",
+    "account_failing_minutes",
+)
 
 
 def read_notifications(check: Checker, data: Mapping[str, Any]) -> NotificationSettings:
@@ -117,6 +138,15 @@ def read_notifications(check: Checker, data: Mapping[str, Any]) -> NotificationS
             "notifications.flood_seconds", "a whole number >= 0", flood, defaults.flood_seconds
         )
         flood = defaults.flood_seconds
+    failing = raw.get("account_failing_minutes", defaults.account_failing_minutes)
+    low, high = FAILING_MINUTES_RANGE
+    if isinstance(failing, bool) or not isinstance(failing, int) or not low <= failing <= high:
+        check.error(
+            "notifications.account_failing_minutes",
+            f"expected a whole number of minutes from {low} to {high}; "
+            f"using {defaults.account_failing_minutes}",
+        )
+        failing = defaults.account_failing_minutes
     timezone = check.string(raw, "timezone", "notifications.timezone", None)
     if timezone is not None:
         try:
@@ -131,4 +161,6 @@ def read_notifications(check: Checker, data: Mapping[str, Any]) -> NotificationS
         flood_seconds=flood,
         timezone=timezone,
         vip=check.strings(raw, "vip", "notifications.vip"),
+        push=read_push_urls(check, raw, "push", "notifications.push"),
+        account_failing_minutes=failing,
     )

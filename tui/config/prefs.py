@@ -44,6 +44,8 @@ NOTIFICATION_KEYS: dict[str, tuple[type, ...]] = {
     "flood_seconds": (int,),
     "timezone": (str,),
     "vip": (list, tuple),
+    "push": (list, tuple),
+    "account_failing_minutes": (int,),
 }
 PRIVACY_KEYS = {f.name for f in fields(PrivacySettings)}
 
@@ -120,6 +122,8 @@ def rule_to_table(rule: NotificationRule) -> Table:
     table["sinks"] = [sink.value for sink in rule.sinks]
     if rule.command:
         table["command"] = list(rule.command)
+    if rule.push:
+        table["push"] = list(rule.push)
     return table
 
 

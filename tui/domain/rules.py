@@ -17,6 +17,14 @@ class Sink(StrEnum):
     BELL = "bell"
     DESKTOP = "desktop"
     COMMAND = "command"
+    PUSH = "push"
+    """Through apprise to the rule's ``push`` URLs, else ``[notifications] push``."""
+
+
+TERMINAL_SINKS = frozenset({Sink.TOAST, Sink.BELL, Sink.DESKTOP})
+"""Sinks each attached dashboard drives on its own terminal; the service drives the rest."""
+DEFAULT_FAILING_MINUTES = 30
+FAILING_MINUTES_RANGE = (1, 7 * 24 * 60)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,8 @@ class NotificationRule:
     sinks: tuple[Sink, ...] = (Sink.TOAST,)
     command: tuple[str, ...] = ()
     """argv for the ``command`` sink; run without a shell."""
+    push: tuple[str, ...] = ()
+    """Apprise URLs for the ``push`` sink; empty means ``[notifications] push``."""
 
 
 @dataclass(frozen=True)
@@ -67,3 +77,8 @@ class NotificationSettings:
     flood_seconds: int = 60
     timezone: str | None = None
     vip: tuple[str, ...] = field(default_factory=tuple)
+    push: tuple[str, ...] = ()
+    """Default apprise URLs: the ``push`` sink of a rule without its own, and the
+    default decision (no rule matched), and account trouble (dead token, long failure)."""
+    account_failing_minutes: int = DEFAULT_FAILING_MINUTES
+    """An account failing this long is announced once (log and push)."""

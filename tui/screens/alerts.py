@@ -1,4 +1,4 @@
-"""Turns new messages into alerts: the notification rules decide, the sinks deliver."""
+"""Drives this terminal's sinks (toast, bell, OSC 777 / 9) for alerts the service raised."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tui.domain.models import MessageKind
-from tui.services.events import MessagesArrived
-from tui.services.notifier import Alert, Notifier, contexts_for
+from tui.domain.rules import TERMINAL_SINKS, Sink
+from tui.services.events import AlertsRaised, RaisedAlert
+from tui.services.notifier import Alert
 from tui.services.runtime import Runtime
 from tui.services.sinks import SinkDriver, deliver
 
@@ -28,16 +28,18 @@ SCREEN_SHARE_BODY = "New message (hidden while screen sharing)"
 
 @dataclass(frozen=True)
 class DeliveredAlert:
-    """An alert that went out, with the rule that fired it (``None``: the default)."""
+    """An alert shown on this terminal, with the rule that fired it (``None``: the default)."""
 
-    alert: Alert
+    alert: RaisedAlert
     at: datetime
 
 
 class Alerts:
-    """Judges every live batch with the notifier and drives the sinks it asks for.
+    """Shows what the service's rules decided, on this terminal only.
 
-    Catch-up batches are judged too (so "why" can be asked about them) but never alert.
+    The rules, do-not-disturb, flood control, pushes and commands run in the service
+    (see :mod:`tui.services.alerting`); every attached dashboard gets the same
+    :class:`AlertsRaised` and rings its own terminal.
     """
 
     def __init__(
@@ -50,31 +52,21 @@ class Alerts:
         self.screen = screen
         self.runtime = runtime
         self.clock = clock or runtime.engine.clock
-        if runtime.notifier is None:
-            runtime.notifier = Notifier(lambda: runtime.prefs.notifications, runtime.privacy)
-        self.notifier: Notifier = runtime.notifier
         self.driver = SinkDriver(toast=self._toast, bell=self._bell, write=self._write)
         self.delivered: deque[DeliveredAlert] = deque(maxlen=200)
         self.highlighted: set[tuple[str, str]] = set()
         """Conversations a highlight rule marked since start."""
 
-    async def on_messages(self, event: MessagesArrived) -> None:
-        inbound = [m for m in event.messages if not m.from_us and m.kind is not MessageKind.ECHO]
-        if not inbound:
-            return
+    def on_raised(self, event: AlertsRaised) -> None:
+        self.highlighted.update(event.highlighted)
         now = self.clock()
-        try:
-            contexts = await contexts_for(self.runtime.store, inbound, now, catch_up=event.catch_up)
-        except Exception as exc:  # the event loop must outlive one failed lookup
-            log.warning("alerts: cannot read conversations (%s)", type(exc).__name__)
-            return
-        batch = self.notifier.judge(inbound, contexts, now)
-        self.highlighted.update(batch.highlighted)
-        for alert in batch.alerts:
+        for raised in event.alerts:
+            shown = raised
             if getattr(self.screen.app, "screen_share", False):
-                alert = replace(alert, title=SCREEN_SHARE_TITLE, body=SCREEN_SHARE_BODY)
-            deliver(alert, self.driver)
-            self.delivered.append(DeliveredAlert(alert, now))
+                shown = replace(raised, title=SCREEN_SHARE_TITLE, body=SCREEN_SHARE_BODY)
+            sinks = tuple(Sink(s) for s in shown.sinks if s in {t.value for t in TERMINAL_SINKS})
+            deliver(Alert(shown.title, shown.body, sinks, rule_name=shown.rule_name), self.driver)
+            self.delivered.append(DeliveredAlert(raised, now))
 
     # --- sinks on this terminal ------------------------------------------------------
 

@@ -29,6 +29,7 @@ from tui.screens.alerts import Alerts
 from tui.screens.conversation import ConversationScreen
 from tui.services.events import (
     AccountStateChanged,
+    AlertsRaised,
     ConversationsChanged,
     Event,
     MessagesArrived,
@@ -193,8 +194,8 @@ class MainScreen(Screen[None]):
             return
         if isinstance(event, MessagesArrived | ConversationsChanged):
             self._total_unread = await runtime.store.total_unread(runtime.engine.clock())
-        if isinstance(event, MessagesArrived) and self.alerts is not None:
-            await self.alerts.on_messages(event)
+        if isinstance(event, AlertsRaised) and self.alerts is not None:
+            self.alerts.on_raised(event)
         if isinstance(event, AccountStateChanged | MessagesArrived | ConversationsChanged):
             self._refresh_header()
         if isinstance(event, AccountStateChanged):

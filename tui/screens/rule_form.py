@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on
@@ -197,7 +198,8 @@ class RuleForm(ModalScreen[NotificationRule | None]):
         if rule is None:
             self.query_one("#rule-errors", Static).update(safe("\n".join(errors)))
             return
-        self.dismiss(rule)
+        # The form does not show push URLs (they hold tokens): an edit keeps them.
+        self.dismiss(replace(rule, push=self.rule.push))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

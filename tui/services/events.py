@@ -35,7 +35,35 @@ class OutboxChanged:
     item: OutboxItem
 
 
-Event = MessagesArrived | ConversationsChanged | AccountStateChanged | OutboxChanged
+@dataclass(frozen=True)
+class RaisedAlert:
+    """One alert the service's rules decided on, as plain data any dashboard can show."""
+
+    title: str
+    body: str
+    """Already privacy-filtered: without "text in notifications" it names no text."""
+    sinks: tuple[str, ...]
+    """Sink names (``toast``, ``bell``, ``desktop``...); a dashboard drives the terminal ones."""
+    rule_name: str | None = None
+    """``None``: no rule matched and the default applied; ``summary`` for a flood."""
+    account_id: str = ""
+    conversation_id: str = ""
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class AlertsRaised:
+    """The service judged a live batch: alerts to show, conversations a rule highlighted.
+
+    Pushes and commands already ran in the service; each attached dashboard drives its
+    own terminal sinks (toast, bell, OSC 777 / 9) from this event.
+    """
+
+    alerts: tuple[RaisedAlert, ...]
+    highlighted: tuple[tuple[str, str], ...] = ()
+
+
+Event = MessagesArrived | ConversationsChanged | AccountStateChanged | OutboxChanged | AlertsRaised
 
 
 @dataclass

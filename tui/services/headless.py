@@ -69,6 +69,9 @@ async def _once(runtime: Runtime) -> int:
     await runtime.outbox.recover()
     reports = await runtime.engine.run_once()
     await runtime.outbox.drain()
+    if runtime.alerting is not None:
+        # A cron run notifies too: rules on the new messages, pushes for dead tokens.
+        await runtime.alerting.drain()
     failed = 0
     for report in reports:
         if report.error is not None:

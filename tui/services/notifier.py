@@ -65,6 +65,8 @@ class Alert:
     count: int = 1
     env: dict[str, str] = field(default_factory=dict)
     """What a command sink receives as ``LINKDECK_*`` variables."""
+    push: tuple[str, ...] = ()
+    """Apprise URLs for the ``push`` sink."""
 
 
 @dataclass
@@ -184,20 +186,32 @@ class Notifier:
             "LINKDECK_TEXT": message.text if privacy.notification_text else "",
         }
         return Alert(
-            title, body, decision.sinks, decision.command, message, decision.rule_name, 1, env
+            title,
+            body,
+            decision.sinks,
+            decision.command,
+            message,
+            decision.rule_name,
+            1,
+            env,
+            decision.push,
         )
 
     def _summary(self, due: list[tuple[InboxMessage, Decision]]) -> Alert:
         # One alert for the lot, on the union of the sinks the rules asked for.
         sinks: dict[Sink, None] = {}
+        push: dict[str, None] = {}
         command: tuple[str, ...] = ()
         for _, decision in due:
             sinks.update(dict.fromkeys(decision.sinks))
+            push.update(dict.fromkeys(decision.push))
             command = command or decision.command
         conversations = {(m.account_id, m.conversation_id) for m, _ in due}
         body = f"{len(due)} new messages in {len(conversations)} conversations"
         env = {"LINKDECK_COUNT": str(len(due)), "LINKDECK_TEXT": body}
-        return Alert("Linkdeck", body, tuple(sinks), command, None, "summary", len(due), env)
+        return Alert(
+            "Linkdeck", body, tuple(sinks), command, None, "summary", len(due), env, tuple(push)
+        )
 
 
 async def contexts_for(

@@ -138,6 +138,8 @@ class Decision:
     rule_name: str | None = None
     command: tuple[str, ...] = ()
     reason: str = ""
+    push: tuple[str, ...] = ()
+    """Apprise URLs for the ``push`` sink (empty when it is not among ``sinks``)."""
 
     @property
     def alerts(self) -> bool:
@@ -253,19 +255,26 @@ def explain(
     index_: int | None = None
     name: str | None = None
     command: tuple[str, ...] = ()
+    push: tuple[str, ...] = ()
     if chosen is None:
         action, sinks = RuleAction.NOTIFY, DEFAULT_SINKS
         why = "no rule matched, so the default applies (toast)"
+        if settings.push:
+            # Default push targets make the service useful with no rule written at all.
+            sinks, push = (*DEFAULT_SINKS, Sink.PUSH), settings.push
+            why = "no rule matched, so the default applies (toast, push)"
     else:
         index_, rule = chosen
         action, sinks, name, command = rule.action, rule.sinks, rule.name, rule.command
+        push = (rule.push or settings.push) if Sink.PUSH in sinks else ()
         why = f"rule {index_ + 1} “{rule.name}” fired: {action.value}"
     if action is not RuleAction.NOTIFY:
-        sinks = ()
+        sinks, push = (), ()
     elif dnd_active(settings, ctx.now):
-        sinks = ()
+        sinks, push = (), ()
         why += "; do-not-disturb is on, so nothing interrupts"
-    return Explanation(Decision(action, sinks, index_, name, command, why), tuple(checks))
+    decision = Decision(action, sinks, index_, name, command, why, push)
+    return Explanation(decision, tuple(checks))
 
 
 def _gate(message: InboxMessage, ctx: MessageContext) -> str:

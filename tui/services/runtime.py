@@ -19,7 +19,10 @@ from tui.adapters import make_adapter
 from tui.adapters.base import PlatformAdapter
 from tui.config import Prefs, PrefsFile, SecretError, resolve_token
 from tui.config.paths import database_path, ensure_private_dir, secrets_path_for
+from tui.config.prefs import AccountConfig
 from tui.domain import PrivacySettings
+from tui.domain.models import InstagramApi, Platform
+from tui.services.alerting import AlertService
 from tui.services.events import EventBus
 from tui.services.maintenance import history_task
 from tui.services.notifier import Notifier
@@ -65,6 +68,8 @@ class Runtime:
     on_close: list[Callable[[], None]] = field(default_factory=list)
     notifier: Notifier | None = None
     """The rule engine the dashboard's alerts use; it reads ``prefs`` at each message."""
+    alerting: AlertService | None = None
+    """Rules on every live batch, pushes, account trouble: runs among ``extra_tasks``."""
     _lock: IO[str] | None = None
 
     def privacy(self, account_id: str) -> PrivacySettings:
@@ -85,6 +90,13 @@ class Runtime:
             self._lock = None
         for callback in self.on_close:
             callback()
+
+
+def _link_arg(account: AccountConfig | None) -> str:
+    """What follows ``linkdeck link`` to sign this account in again."""
+    if account is None or account.platform is not Platform.INSTAGRAM:
+        return "messenger"
+    return "instagram-login" if account.api is InstagramApi.INSTAGRAM_LOGIN else "instagram"
 
 
 def lock_data_dir(data_dir: Path) -> IO[str]:
@@ -190,6 +202,15 @@ async def open_runtime(
             runtime.engine.accounts[account_config.id].paused = True
     runtime.outbox = Outbox(store, adapters, bus, privacy=runtime.privacy, clock=now)
     runtime.notifier = Notifier(lambda: runtime.prefs.notifications, runtime.privacy)
+    runtime.alerting = AlertService(
+        store,
+        bus,
+        runtime.notifier,
+        lambda: runtime.prefs.notifications,
+        clock=now,
+        link_arg=lambda account_id: _link_arg(runtime.prefs.account(account_id)),
+    )
+    runtime.extra_tasks.append(runtime.alerting.run)
     runtime.extra_tasks.append(
         history_task(store, lambda: [a.id for a in runtime.prefs.accounts], runtime.privacy)
     )
