@@ -105,15 +105,20 @@ class AlertService:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle every event until ``stop``; a failure on one never ends the loop."""
+        stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                try:
-                    event = await asyncio.wait_for(self.queue.get(), timeout=TICK_SECONDS)
-                except TimeoutError:
+                getting = asyncio.ensure_future(self.queue.get())
+                await asyncio.wait(
+                    (getting, stopping), timeout=TICK_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not getting.done():
+                    getting.cancel()
                     self._check_failing()
                     continue
-                await self._handle_safely(event)
+                await self._handle_safely(getting.result())
         finally:
+            stopping.cancel()
             self.bus.unsubscribe(self.queue)
 
     async def drain(self) -> None:
