@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,14 +24,21 @@ WEBHOOK_VERIFY = "test-verify-token-9a2e"
 
 
 @pytest.fixture(scope="session")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
-    """A real Synapse on loopback (SQLite, a temp folder), once per test session."""
-    server = SynapseServer(tmp_path_factory.mktemp("synapse"))
-    server.start()
+def synapse() -> Iterator[SynapseServer]:
+    """A real Synapse on loopback (SQLite, a temp folder), once per test session.
+
+    The folder is in memory (/dev/shm) when the machine has it: Synapse commits every
+    event, and on a disk the fsyncs, not the CPU, set the pace.
+    """
+    shm = Path("/dev/shm")
+    folder = Path(tempfile.mkdtemp(prefix="linkdeck-synapse-", dir=shm if shm.is_dir() else None))
+    server = SynapseServer(folder)
     try:
+        server.start()
         yield server
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

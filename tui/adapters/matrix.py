@@ -172,6 +172,8 @@ class MatrixAdapter:
     """One Matrix account; rooms become conversations, events become messages."""
 
     recent_limit = TIMELINE_LIMIT
+    private_receipts = True
+    """Read receipts can be private (``m.read.private``) when the user turns them off."""
 
     def __init__(self, account: Account, client: MatrixClient) -> None:
         self.account = account
@@ -226,6 +228,13 @@ class MatrixAdapter:
     def _sync_room(self, batch: SyncBatch, room_id: str, room: Mapping[str, Any]) -> None:
         info = self.rooms.setdefault(room_id, RoomInfo())
         before = info.to_json()
+        summary = room.get("summary")
+        heroes = summary.get("m.heroes") if isinstance(summary, Mapping) else None
+        if isinstance(heroes, list):
+            # With lazy-loaded members the heroes stand for the room's other people.
+            for hero in heroes:
+                if isinstance(hero, str) and hero not in info.members and hero != self.me:
+                    info.members.append(hero)
         state = room.get("state")
         for event in _events(state):
             apply_state(info, event, self.me)

@@ -30,7 +30,9 @@ MAX_ATTEMPTS = 5
 RECONCILE_SLACK = timedelta(minutes=15)
 """How far before the item's local time a matching reply may carry the platform's time:
 covers clock skew between this machine and Meta's servers."""
-SENDER_ACTIONS = {"mark_seen", "typing_on", "typing_off"}
+SENDER_ACTIONS = {"mark_seen", "typing_on", "typing_off", "mark_seen_private"}
+REPLY_TAG = "in_reply_to:"
+"""Outbox tag of a Matrix reply: the event id it answers follows."""
 
 
 class Outbox:
@@ -72,14 +74,19 @@ class Outbox:
         text: str,
         *,
         human_agent: bool = False,
+        in_reply_to: str | None = None,
     ) -> OutboxItem:
+        """Queue a text; ``in_reply_to`` (Matrix) makes it a reply to that event."""
+        tag = "HUMAN_AGENT" if human_agent else None
+        if in_reply_to:
+            tag = REPLY_TAG + in_reply_to
         item = await self.store.enqueue(
             account_id=account_id,
             conversation_id=conversation_id,
             recipient_id=recipient_id,
             action="text",
             text=text,
-            tag="HUMAN_AGENT" if human_agent else None,
+            tag=tag,
             at=self.clock(),
         )
         self.bus.publish(OutboxChanged(item))
@@ -94,7 +101,10 @@ class Outbox:
             raise ValueError(f"unknown sender action {action!r}")
         settings = self.privacy(account_id)
         if action == "mark_seen" and not settings.send_read_receipts:
-            return None
+            if not getattr(self.adapters.get(account_id), "private_receipts", False):
+                return None
+            # Matrix: the read position still syncs to the user's own devices, unseen by others.
+            action = "mark_seen_private"
         if action.startswith("typing") and not settings.send_typing:
             return None
         item = await self.store.enqueue(
@@ -174,6 +184,8 @@ class Outbox:
         allowed = (
             settings.send_read_receipts if item.action == "mark_seen" else settings.send_typing
         )
+        if item.action == "mark_seen_private":
+            allowed = True
         if not allowed:  # the toggle changed while the action waited
             await self._finish(item, OutboxState.FAILED, error="not sent: privacy setting is off")
             return OutboxState.FAILED
@@ -190,9 +202,20 @@ class Outbox:
 
     async def _do_send(self, adapter: PlatformAdapter, item: OutboxItem) -> OutboxState:
         try:
-            result = await adapter.send_text(
-                item.recipient_id, item.text, human_agent=item.tag == "HUMAN_AGENT"
-            )
+            if getattr(adapter, "private_receipts", False):
+                # Matrix: the idempotency key is the transaction id, so a retry lands once.
+                reply = (
+                    item.tag[len(REPLY_TAG) :]
+                    if item.tag and item.tag.startswith(REPLY_TAG)
+                    else None
+                )
+                result = await adapter.send_text(  # type: ignore[call-arg]
+                    item.recipient_id, item.text, txn_id=item.idempotency_key, in_reply_to=reply
+                )
+            else:
+                result = await adapter.send_text(
+                    item.recipient_id, item.text, human_agent=item.tag == "HUMAN_AGENT"
+                )
         except OutcomeUnknown as exc:
             await self._finish(item, OutboxState.UNKNOWN, error=_reason(exc))
             return OutboxState.UNKNOWN

@@ -235,10 +235,12 @@ class BatchMixin(StoreBase):
         self, db: aiosqlite.Connection, c: Conversation, platform: Platform, store_bodies: bool
     ) -> bool:
         customer = c.customer
+        # A Matrix account's rooms bridged to Instagram or Messenger live under that network.
+        own = c.platform if platform is Platform.MATRIX else platform
         params = (
             c.account_id,
             c.remote_id,
-            str(platform),
+            str(own),
             customer.platform_user_id,
             customer.name,
             customer.username,

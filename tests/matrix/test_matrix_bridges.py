@@ -1,0 +1,67 @@
+"""Rooms from a (fake) mautrix-meta bridge: recognised by their state, named by puppets."""
+
+from __future__ import annotations
+
+import time
+
+from tests.matrix.conftest import MatrixRig, unique
+from tests.matrixpeer import FakeBridge, Peer
+from tui.domain import Platform
+
+
+def join(mx: MatrixRig, room: str) -> None:
+    Peer(mx.server, mx.me.access_token, mx.me.user_id).join(room)
+
+
+async def test_bridged_rooms_show_under_their_network_with_the_puppets_name(
+    mx: MatrixRig, bridge: FakeBridge
+) -> None:
+    ana = bridge.puppet(unique("ig_"), "Ana Souza")
+    bo = bridge.puppet(unique("fb_"), "Bo Lind")
+    instagram = bridge.portal("instagram", ana, mx.me.user_id)
+    messenger = bridge.portal("facebook", bo, mx.me.user_id)
+    plain = mx.dm("Book club")
+    for room in (instagram, messenger):
+        join(mx, room)
+    bridge.send_as(ana, instagram, "hi from insta")
+    bridge.send_as(bo, messenger, "hi from messenger")
+    mx.bob.say(plain, "hi from matrix")
+
+    await mx.engine.run_once()
+
+    seen = {}
+    for room in (instagram, messenger, plain):
+        conversation = await mx.store.get_conversation(mx.account_id, room)
+        assert conversation is not None
+        seen[room] = (conversation.platform, conversation.customer.name)
+    assert seen[instagram] == (Platform.INSTAGRAM, "Ana Souza")
+    assert seen[messenger] == (Platform.MESSENGER, "Bo Lind")
+    assert seen[plain] == (Platform.MATRIX, "Book club")
+    [message] = await mx.messages(instagram)
+    assert (message.text, message.sender_name) == ("hi from insta", "Ana Souza")
+
+
+async def test_bridged_history_longer_than_the_timeline_is_backfilled_whole(
+    mx: MatrixRig, bridge: FakeBridge
+) -> None:
+    ana = bridge.puppet(unique("ig_"), "Ana Souza")
+    room = bridge.portal("instagram", ana, mx.me.user_id)
+    join(mx, room)
+    start = int(time.time() * 1000) - 3_600_000
+    sent = [bridge.send_as(ana, room, f"old {n}", ts=start + n * 1000) for n in range(130)]
+
+    await mx.engine.run_once()
+
+    stored = await mx.messages(room)
+    assert [m.remote_id for m in stored] == sent, "every message once, in order"
+    conversation = await mx.store.get_conversation(mx.account_id, room)
+    assert conversation is not None and conversation.snippet == "old 129"
+
+
+async def test_a_gap_in_a_live_sync_is_filled(mx: MatrixRig) -> None:
+    room = mx.dm()
+    await mx.engine.run_once()
+    # 80 messages between two syncs: more than one timeline holds (limited, prev_batch).
+    sent = [mx.bob.say(room, f"burst {n}") for n in range(80)]
+    await mx.engine.run_once()
+    assert [m.remote_id for m in await mx.messages(room)] == sent
