@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("tui.simulator.server", "run_simulate"),
     "link": ("tui.services.linking", "run_link"),
     "doctor": ("tui.services.doctor", "run_doctor"),
+    "service": ("tui.services.systemd", "run_service"),
 }
 
 
@@ -73,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     link.add_argument("platform", choices=("messenger", "instagram", "instagram-login"))
 
     add("doctor", "check config, secrets, tokens, reachability and the database")
+
+    service = add("service", "run the service under systemd; see whether it runs")
+    service_sub = service.add_subparsers(dest="service_command", metavar="ACTION", required=True)
+    install = service_sub.add_parser(
+        "install",
+        help="write a systemd user unit for this config and data folder",
+        parents=[shared],
+    )
+    install.add_argument("--force", action="store_true", help="replace a different unit")
+    service_sub.add_parser(
+        "status", help="whether a service runs, and each account's last error", parents=[shared]
+    )
     return parser
 
 
