@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tui.config.checker import Checker
 from tui.config.push_urls import read_push_urls
 from tui.domain.models import MessageKind, Platform
+from tui.domain.patterns import problem as pattern_problem
 from tui.domain.rules import (
     FAILING_MINUTES_RANGE,
     NotificationRule,
@@ -44,10 +45,10 @@ def _rule(check: Checker, raw: object, index: int) -> NotificationRule:
     # A broken rule must not act on the wrong messages: it stays listed but disabled.
     broken: list[str] = []
     for pattern in lists["patterns"]:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            broken.append(f"patterns: not a valid regular expression ({exc.msg})")
+        why = pattern_problem(pattern)
+        if why is not None:
+            # Refused at load, so a saved catastrophic pattern never runs on the next start.
+            broken.append(f"patterns: refused, it cannot run in bounded time or is invalid ({why})")
     quiet = check.string(raw, "quiet_hours", f"{key}.quiet_hours", None)
     if quiet is not None and not QUIET_HOURS_RE.match(quiet.replace(" ", "")):
         broken.append("quiet_hours: expected 'HH:MM-HH:MM'")

@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tui.config.notify_schema import QUIET_HOURS_RE
 from tui.domain.models import MessageKind, Platform
+from tui.domain.patterns import problem as pattern_problem
 from tui.domain.rules import NotificationRule, RuleAction, Sink
 from tui.widgets.safe import safe
 
@@ -54,10 +55,14 @@ def parse_rule_form(values: dict[str, object]) -> tuple[NotificationRule | None,
             errors.append(f"Senders: {value!r}: use contact, stranger, vip or person:<id>.")
     patterns = split_list(str(values.get("patterns", "")), ";;")
     for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            errors.append(f"Patterns: {pattern!r} is not a valid expression ({exc.msg}).")
+        why = pattern_problem(pattern)
+        if why is not None:
+            # RE2 refuses what it cannot match in linear time (back-references,
+            # look-arounds): a stranger's message must never stall the dashboard.
+            errors.append(
+                f"Patterns: {pattern!r} cannot be used ({why}); "
+                "only patterns that run in linear time are allowed."
+            )
     quiet = str(values.get("quiet_hours", "")).replace(" ", "") or None
     if quiet is not None and not QUIET_HOURS_RE.match(quiet):
         errors.append("Time window: write it as HH:MM-HH:MM, e.g. 22:00-07:00.")

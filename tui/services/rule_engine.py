@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tui.domain.models import InboxMessage, MessageKind
+from tui.domain.patterns import CompiledPattern, PatternError, compile_pattern
 from tui.domain.rules import NotificationRule, NotificationSettings, RuleAction, Sink
 
 __all__ = [
@@ -40,14 +40,15 @@ def fold(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
+def _compiled(pattern: str) -> CompiledPattern | None:
     # NFKD leaves ASCII (and so every escape) alone; only accented letters lose marks.
     bare = "".join(
         c for c in unicodedata.normalize("NFKD", pattern) if not unicodedata.combining(c)
     )
     try:
-        return re.compile(bare, re.IGNORECASE)
-    except re.error:
+        # RE2: linear in the text, so a stranger's message cannot stall the loop.
+        return compile_pattern(bare)
+    except PatternError:
         return None
 
 
