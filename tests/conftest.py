@@ -15,12 +15,39 @@ from typing import Any
 
 import pytest
 
+from tests.matrixpeer import BusyAccount
 from tests.synapse import SynapseServer
 from tui.store import Store
 from tui.webhooks.receiver import WebhookReceiver
 
 WEBHOOK_SECRET = "test-app-secret-5f1c"
 WEBHOOK_VERIFY = "test-verify-token-9a2e"
+
+
+_busy: list[BusyAccount] = []
+
+
+def busy_account() -> BusyAccount:
+    """The one busy Matrix account of this session, its build started on first call."""
+    if not _busy:
+        _busy.append(BusyAccount())
+    return _busy[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Start building the busy account as soon as a test that needs it is collected.
+    if any("busy_matrix" in getattr(item, "fixturenames", ()) for item in items):
+        busy_account()
+
+
+@pytest.fixture(scope="session")
+def busy_matrix() -> Iterator[BusyAccount]:
+    """A second homeserver with 50 bridged rooms and 2,000 messages for one user."""
+    busy = busy_account()
+    busy.wait()
+    yield busy
+    busy.stop()
+    _busy.clear()
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,14 @@ fake bridge is an application service registered with the test Synapse (see
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -171,3 +177,117 @@ class FakeBridge:
         )
         reply.raise_for_status()
         return str(reply.json()["event_id"])
+
+
+async def fill_account(
+    server: SynapseServer, user: MatrixUser, *, rooms: int = 50, per_room: int = 40
+) -> dict[str, list[str]]:
+    """A busy personal account: ``rooms`` bridged DMs (Instagram and Messenger by turns),
+    each with ``per_room`` messages from its puppet. Returns room id -> event ids.
+
+    Rooms are filled concurrently: Synapse persists events of different rooms in batches.
+    """
+    bridge = FakeBridge(server)
+    puppets = [
+        bridge.puppet(f"bulk{n}_{secrets.token_hex(3)}", f"Friend {n}") for n in range(rooms)
+    ]
+    bridge.close()
+    me = {"Authorization": f"Bearer {user.access_token}"}
+    api = server.url + "/_matrix/client/v3"
+    async with httpx.AsyncClient(
+        base_url=api,
+        headers={"Authorization": f"Bearer {server.as_token}"},
+        timeout=120,
+        limits=httpx.Limits(max_connections=16),
+    ) as http:
+
+        async def one(n: int) -> tuple[str, list[str]]:
+            protocol = "instagram" if n % 2 == 0 else "facebook"
+            puppet = puppets[n]
+            state_key = f"fi.mau.meta://{protocol}/{puppet}"
+            bridge_state = {
+                "bridgebot": f"@metabot:{SERVER_NAME}",
+                "protocol": PROTOCOLS[protocol],
+                "channel": {"id": puppet},
+            }
+            created = await http.post(
+                "/createRoom",
+                json={
+                    "preset": "private_chat",
+                    "is_direct": True,
+                    "invite": [puppet, user.user_id],
+                    "initial_state": [
+                        {"type": "m.bridge", "state_key": state_key, "content": bridge_state}
+                    ],
+                },
+            )
+            created.raise_for_status()
+            room = str(created.json()["room_id"])
+            (
+                await http.post(f"/join/{_q(room)}", params={"user_id": puppet}, json={})
+            ).raise_for_status()
+            (await http.post(f"/join/{_q(room)}", headers=me, json={})).raise_for_status()
+            ids = []
+            for m in range(per_room):
+                sent = await http.put(
+                    f"/rooms/{_q(room)}/send/m.room.message/f{n}-{m}-{secrets.token_hex(3)}",
+                    params={"user_id": puppet},
+                    json={"msgtype": "m.text", "body": f"room {n} message {m}"},
+                )
+                sent.raise_for_status()
+                ids.append(str(sent.json()["event_id"]))
+            return room, ids
+
+        done = await asyncio.gather(*(one(n) for n in range(rooms)))
+    return dict(done)
+
+
+class BusyAccount:
+    """A homeserver of its own holding one busy account, built in a background thread.
+
+    Filling 2,000 events costs Synapse some 30 s of CPU; on its own process (the second
+    core) the build overlaps with the tests that run before the one that needs it.
+    """
+
+    def __init__(self, *, rooms: int = 50, per_room: int = 40) -> None:
+        self.rooms_wanted = rooms
+        self.per_room = per_room
+        shm = Path("/dev/shm")
+        self.folder = Path(
+            tempfile.mkdtemp(prefix="linkdeck-busy-", dir=shm if shm.is_dir() else None)
+        )
+        self.server = SynapseServer(self.folder / "hs")
+        self.user: MatrixUser | None = None
+        self.rooms: dict[str, list[str]] = {}
+        self.build_seconds = 0.0
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._build, name="busy-matrix", daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        began = time.monotonic()
+        try:
+            self.server.start()
+            self.user = self.server.register("busy")
+            self.rooms = asyncio.run(
+                fill_account(
+                    self.server, self.user, rooms=self.rooms_wanted, per_room=self.per_room
+                )
+            )
+        except BaseException as exc:  # handed to the waiting test
+            self._error = exc
+        self.build_seconds = time.monotonic() - began
+
+    def wait(self, timeout: float = 600.0) -> MatrixUser:
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise RuntimeError("the busy Matrix account was not built in time")
+        if self._error is not None:
+            raise RuntimeError("building the busy Matrix account failed") from self._error
+        assert self.user is not None
+        return self.user
+
+    def stop(self) -> None:
+        self._thread.join(600)
+        self.server.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -103,6 +103,11 @@ def _config(folder: Path, port: int, shared_secret: str, appservice: Path) -> st
         "url_preview_enabled": False,
         "enable_registration": False,
         "presence": {"enabled": False},
+        # Bookkeeping no test reads: every event would pay for it.
+        "stats": {"enabled": False},
+        "user_directory": {"enabled": False},
+        "push": {"enabled": False},
+        "caches": {"global_factor": 2.0},
         "app_service_config_files": [str(appservice)],
         "max_upload_size": "1M",
         **limits,
