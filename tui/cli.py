@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--account", help="only this account id")
     export.add_argument("--since", help="only messages at or after this date (YYYY-MM-DD)")
     export.add_argument("--activity", action="store_true", help="export the activity log")
+    export.add_argument(
+        "--quarantine", action="store_true", help="export the records held back at sync time"
+    )
     export.add_argument("--kind", help="with --activity: only this kind (link, send, ...)")
     export.add_argument("--output", "-o", type=Path, help="write here instead of stdout")
 

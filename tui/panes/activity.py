@@ -28,6 +28,7 @@ KINDS = (
     "sync_error",
     "rate_limited",
     "preference",
+    "quarantine",
 )
 """Kinds the filter cycles through (any other kind still shows when no filter is set)."""
 PAGE = 500

@@ -75,10 +75,29 @@ def check_database(data_dir: Path, report: Report) -> None:
         return
     if result and result[0] == "ok":
         report.ok.append(f"database: {path} passes its integrity check")
+        _check_quarantine(path, report)
     else:
         report.problems.append(
             f"database {path} is damaged; move it aside (messages are re-fetched) "
             "and run `linkdeck sync --once`"
+        )
+
+
+def _check_quarantine(path: Path, report: Report) -> None:
+    """Records held back at sync time: say how many, the newest reason, and how to see them."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            (count,) = db.execute("SELECT COUNT(*) FROM quarantine").fetchone()
+            newest = db.execute(
+                "SELECT account_id, kind, reason FROM quarantine ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+    except sqlite3.Error:
+        return
+    if count and newest:
+        account, kind, reason = newest
+        report.warnings.append(
+            f"quarantine: {count} record(s) held back (newest: {kind} of account "
+            f"'{account}': {reason}); see them with `linkdeck export --quarantine`"
         )
 
 

@@ -20,12 +20,29 @@ from tui.domain.models import (
 from tui.store.base import SNIPPET_SQL, StoreBase
 from tui.store.rows import attachments_json, name_key, to_ms
 from tui.store.validate import (
+    OVERFLOW_KIND,
     conversation_problem,
     message_problem,
     not_plain_str,
     payload_of,
+    repair_conversation,
+    repair_message,
     safe_id,
 )
+
+# Each held-back record is kept once, however often a poll meets it again.
+INSERT_QUARANTINE_ONCE = (
+    "INSERT INTO quarantine (account_id, kind, remote_id, reason, payload, at) "
+    "SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE account_id = ? "
+    "AND kind = ? AND remote_id IS ? AND reason = ? AND (remote_id IS NOT NULL OR payload = ?))"
+)
+
+
+def quarantine_row(q: QuarantinedRecord) -> tuple[Any, ...]:
+    """Parameters of :data:`INSERT_QUARANTINE_ONCE` for one record."""
+    key = (q.account_id, q.kind, q.remote_id, q.reason, q.payload)
+    return (*key, to_ms(q.at), *key)
+
 
 _CHUNK = 500
 
@@ -123,6 +140,8 @@ class BatchResult:
     changed_conversations: list[str] = field(default_factory=list)
     """Remote ids of conversations created or changed."""
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    """Remote ids of records stored with markers (NUL, lone surrogate) or cut (oversize)."""
 
 
 def _message_row(m: InboxMessage, store_bodies: bool) -> tuple[Any, ...]:
@@ -192,16 +211,37 @@ class BatchMixin(StoreBase):
 
         good_conversations: list[Conversation] = []
         for conversation in conversations:
+            conversation, notes = repair_conversation(conversation)
+            if notes:
+                result.repaired.append(str(safe_id(conversation)))
             if problem := conversation_problem(conversation, account_id):
                 reject(conversation, "conversation", problem)
             else:
                 good_conversations.append(conversation)
         by_id: dict[str, InboxMessage] = {}
         for message in messages:
+            message, notes, overflow = repair_message(message)
             if problem := message_problem(message, account_id):
                 reject(message, "message", problem)
             else:
                 by_id[message.remote_id] = message  # the last copy in a batch wins
+                if notes:
+                    result.repaired.append(message.remote_id)
+                if overflow:
+                    result.quarantined.append(
+                        QuarantinedRecord(
+                            account_id=account_id,
+                            kind=OVERFLOW_KIND,
+                            reason=(
+                                f"conversation {message.conversation_id}: the text was too long "
+                                f"to store whole; these {len(overflow)} last characters are kept "
+                                "here"
+                            ),
+                            payload=overflow if store_bodies else "<withheld: bodies are off>",
+                            at=now,
+                            remote_id=message.remote_id,
+                        )
+                    )
         good = sorted(by_id.values(), key=lambda m: (to_ms(m.created_at), m.remote_id))
 
         async with self._transaction() as db:
@@ -220,13 +260,34 @@ class BatchMixin(StoreBase):
                     _UPSERT_CURSOR, [(account_id, k, v) for k, v in cursors.items()]
                 )
             if result.quarantined:
+                kept_before = db.total_changes
                 await db.executemany(
-                    "INSERT INTO quarantine (account_id, kind, remote_id, reason, payload, at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (q.account_id, q.kind, q.remote_id, q.reason, q.payload, to_ms(q.at))
-                        for q in result.quarantined
-                    ],
+                    INSERT_QUARANTINE_ONCE, [quarantine_row(q) for q in result.quarantined]
+                )
+                held = db.total_changes - kept_before
+                if held > 0:
+                    first = result.quarantined[0]
+                    await db.execute(
+                        "INSERT INTO activity (at, account_id, kind, summary, detail) "
+                        "VALUES (?, ?, 'quarantine', ?, ?)",
+                        (
+                            to_ms(now),
+                            account_id,
+                            f"Held back {held} record(s) that could not be stored whole",
+                            f"{first.kind} {first.remote_id or ''}: {first.reason}"[:1000],
+                        ),
+                    )
+            if result.repaired:
+                await db.execute(
+                    "INSERT INTO activity (at, account_id, kind, summary, detail) "
+                    "VALUES (?, ?, 'quarantine', ?, ?)",
+                    (
+                        to_ms(now),
+                        account_id,
+                        f"Stored {len(result.repaired)} record(s) with markers "
+                        "(NUL, lone surrogate or a cut oversize text)",
+                        ", ".join(result.repaired[:20])[:1000],
+                    ),
                 )
             result.changed_conversations = list(changed)
         return result

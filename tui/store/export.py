@@ -15,7 +15,9 @@ Message columns, in this order (JSON lines use the same keys):
   (absent keys left out); in CSV it is that JSON as text
 
 With ``--activity`` the activity log is exported instead: ``at`` (ISO-8601 UTC),
-``account``, ``kind``, ``summary``, ``detail``.
+``account``, ``kind``, ``summary``, ``detail``. With ``--quarantine``, the records held
+back at sync time (malformed, refused by the database, or the cut-off end of an oversize
+text): ``at``, ``account``, ``kind``, ``remote_id``, ``reason``, ``payload``.
 
 In CSV every cell is quoted, so a line break of any kind inside a value (``\r``, ``\n``,
 U+2028, ...) stays inside its record; a text cell that a spreadsheet would run as a formula
@@ -67,6 +69,7 @@ MESSAGE_COLUMNS = (
     "attachments",
 )
 ACTIVITY_COLUMNS = ("at", "account", "kind", "summary", "detail")
+QUARANTINE_COLUMNS = ("at", "account", "kind", "remote_id", "reason", "payload")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -156,7 +159,23 @@ async def _export(db_file: Path, args: argparse.Namespace, since: datetime | Non
     store = await Store.open(db_file)
     try:
         with _open_output(args.output) as out:
-            if args.activity:
+            if getattr(args, "quarantine", False):
+                writer = _Writer(out, args.format, QUARANTINE_COLUMNS)
+                for record in reversed(await store.quarantined(limit=1_000_000)):
+                    if args.account and record.account_id != args.account:
+                        continue
+                    if since is None or record.at >= since:
+                        writer.write(
+                            {
+                                "at": _iso(record.at),
+                                "account": record.account_id,
+                                "kind": record.kind,
+                                "remote_id": record.remote_id or "",
+                                "reason": record.reason,
+                                "payload": record.payload,
+                            }
+                        )
+            elif args.activity:
                 writer = _Writer(out, args.format, ACTIVITY_COLUMNS)
                 offset = 0
                 while True:

@@ -176,11 +176,19 @@ class OutboxMixin(StoreBase):
         if not rows:
             return
         async with self._transaction() as db:
+            # Once per record: the adapter meets the same malformed record on every poll.
             await db.executemany(
                 "INSERT INTO quarantine (account_id, kind, remote_id, reason, payload, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
+                "SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM quarantine "
+                "WHERE account_id = ? AND kind = ? AND remote_id IS ? AND reason = ? "
+                "AND (remote_id IS NOT NULL OR payload = ?))",
+                [(*row, *row[:5]) for row in rows],
             )
+
+    async def quarantine_count(self) -> int:
+        """How many records are held back in the quarantine."""
+        rows = await self._all("SELECT COUNT(*) FROM quarantine", ())
+        return int(rows[0][0]) if rows else 0
 
     async def quarantined(self, limit: int = 100) -> list[QuarantinedRecord]:
         """Records that could not be stored, newest first."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+import re
+from dataclasses import fields, is_dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from tui.domain.models import Attachment, Conversation, Identity, InboxMessage, MessageKind
+from tui.domain.safetext import marker_for
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 """Largest message body the store keeps (UTF-8 bytes)."""
@@ -156,3 +158,96 @@ def not_plain_str(value: object) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+# -- repair: store what can be stored safely, with visible markers --------------------------
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+OVERFLOW_KIND = "message-overflow"
+"""Quarantine kind of the part of an oversize body cut off before storing."""
+
+
+def _mark(match: re.Match[str]) -> str:
+    return marker_for(match.group())
+
+
+def repaired_str(value: object) -> tuple[object, bool]:
+    """``value`` with NULs and lone surrogates shown as markers (``⟨NUL⟩``, ``⟨U+D800⟩``)."""
+    if not isinstance(value, str) or (value.isascii() and "\x00" not in value):
+        return value, False
+    fixed = _UNSTORABLE.sub(_mark, value)
+    return fixed, fixed != value
+
+
+def cut_to_bytes(text: str, limit: int) -> tuple[str, str]:
+    """``text`` split where its UTF-8 form reaches ``limit`` bytes: (kept, rest)."""
+    kept = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+    return kept, text[len(kept) :]
+
+
+def overflow_marker(rest: str) -> str:
+    return f"…⟨+{len(rest)} chars set aside: linkdeck export --quarantine⟩"
+
+
+def repair_message(message: InboxMessage) -> tuple[InboxMessage, list[str], str]:
+    """The message with its text fields made storable, what was changed, and any overflow.
+
+    Ids are left alone: an id with a NUL is not a message the platform sent, and goes
+    to the quarantine as before.
+    """
+    if not isinstance(message, InboxMessage):
+        return message, [], ""
+    changes: dict[str, Any] = {}
+    notes: list[str] = []
+    for name in ("sender_name", "text", "reaction"):
+        fixed, changed = repaired_str(getattr(message, name))
+        if changed:
+            changes[name] = fixed
+            notes.append(f"{name}: NUL or lone surrogate shown as a marker")
+    if isinstance(message.attachments, tuple | list) and message.attachments:
+        attachments = []
+        for attachment in message.attachments:
+            if isinstance(attachment, Attachment):
+                fixes: dict[str, Any] = {}
+                for f in fields(attachment):
+                    fixed, changed = repaired_str(getattr(attachment, f.name))
+                    if changed:
+                        fixes[f.name] = fixed
+                if fixes:
+                    notes.append("attachment: NUL or lone surrogate shown as a marker")
+                    attachment = replace(attachment, **fixes)
+            attachments.append(attachment)
+        changes["attachments"] = tuple(attachments)
+    rest = ""
+    text = changes.get("text", message.text)
+    if isinstance(text, str) and len(text) * 4 > MAX_TEXT_BYTES:
+        limit = MAX_TEXT_BYTES - 200  # room for the marker
+        kept, rest = cut_to_bytes(text, limit)
+        if rest:
+            changes["text"] = kept + overflow_marker(rest)
+            notes.append(f"text: longer than {MAX_TEXT_BYTES} bytes, stored cut")
+    return (replace(message, **changes) if changes else message), notes, rest
+
+
+def repair_conversation(conversation: Conversation) -> tuple[Conversation, list[str]]:
+    """The conversation with its snippet and customer's names made storable."""
+    if not isinstance(conversation, Conversation):
+        return conversation, []
+    notes: list[str] = []
+    snippet: Any
+    snippet, changed = repaired_str(conversation.snippet)
+    if changed:
+        notes.append("snippet: NUL or lone surrogate shown as a marker")
+    customer = conversation.customer
+    if isinstance(customer, Identity):
+        fixes: dict[str, Any] = {}
+        for name in ("name", "username"):
+            fixed, bad = repaired_str(getattr(customer, name))
+            if bad:
+                fixes[name] = fixed
+                notes.append(f"customer.{name}: NUL or lone surrogate shown as a marker")
+        if fixes:
+            customer = replace(customer, **fixes)
+    if not notes:
+        return conversation, []
+    return replace(conversation, snippet=snippet, customer=customer), notes
