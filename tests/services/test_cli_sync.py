@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -99,3 +100,43 @@ def test_sync_without_accounts_says_how_to_link(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "linkdeck link" in result.stderr and "--demo" in result.stderr
+
+
+def test_every_hint_simulate_prints_is_safe_to_follow_as_printed(tmp_path: Path) -> None:
+    """Following the printed hints word for word never touches the user's real store."""
+    config_dir = tmp_path / "cfg"
+    real = tmp_path / "real-home"
+    env = {
+        **os.environ,
+        "HOME": str(real),
+        "XDG_DATA_HOME": str(real / "data"),
+        "XDG_CONFIG_HOME": str(real / "config"),
+    }
+    proc = subprocess.Popen(
+        [*LINKDECK, "simulate", "--port", "0", "--write-config", str(config_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    try:
+        line = ""
+        while not line.startswith("try: "):
+            line = proc.stdout.readline()
+            assert line, "simulate stopped before printing its hint"
+        outputs = []
+        for hint in line.removeprefix("try: ").split("&&"):
+            words = shlex.split(hint)
+            assert words[0] == "linkdeck", hint
+            done = subprocess.run(
+                [*LINKDECK, *words[1:]], capture_output=True, text=True, timeout=60, env=env
+            )
+            assert done.returncode == 0, (hint, done.stderr)
+            outputs.append(done.stdout)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(5)
+    assert not real.exists() or not any(real.rglob("*.db")), "a hint wrote to the real store"
+    assert any(config_dir.rglob("*.db")), "the hint's data folder sits beside the config"
+    assert len(outputs) == 2 and len(outputs[1].splitlines()) > 100, "export reads what sync stored"

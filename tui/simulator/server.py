@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import shlex
 import signal
 from collections.abc import AsyncIterator
 from http import HTTPStatus
@@ -180,7 +181,11 @@ async def _simulate(args: argparse.Namespace) -> int:
             config = sim.write_config(args.write_config, base_url)
             print(f"wrote {config}", flush=True)
             print(f"wrote {config.with_name('secrets.toml')} (mode 0600)", flush=True)
-            print(f"try: linkdeck sync --once --config {config}", flush=True)
+            # A hint is followed as printed: the data goes to a folder beside the
+            # simulated config, never into the user's real store.
+            data = shlex.quote(str(config.parent / "data"))
+            sync = f"linkdeck sync --once --config {shlex.quote(str(config))} --data-dir {data}"
+            print(f"try: {sync} && linkdeck export --data-dir {data}", flush=True)
         traffic = None
         if getattr(args, "traffic", False):
             traffic = asyncio.create_task(sim.traffic(stop=stop))
