@@ -42,6 +42,7 @@ from tui.themes import (
 )
 from tui.widgets.history import History
 from tui.widgets.safe import SCREEN_SHARE
+from tui.widgets.vim import VimDataTable, VimOptionList
 from tui.widgets.virtual_list import AsyncRowSource, RowSource, VirtualList
 
 __all__ = ["BINDING_OWNERS", "DashboardApp", "run_dashboard"]
@@ -68,6 +69,8 @@ BINDING_OWNERS: list[type[DOMNode]] = [
     PrivacyPane,
     RuleForm,
     ConfirmScreen,
+    VimDataTable,
+    VimOptionList,
 ]
 """Classes whose binding ids are valid in [keymap] even when none is on screen yet.
 

@@ -229,7 +229,7 @@ def test_activity_tab_filtered_by_account_and_kind(
     async def filtered(pilot: Pilot[None]) -> None:
         await settle("5", activity_rows(10))(pilot)
         await pilot.press("A", "A")  # demo-ig
-        await pilot.press("k", "k", "k", "k", "k", "k", "k", "k")  # sync_error
+        await pilot.press("K", "K", "K", "K", "K", "K", "K", "K")  # sync_error
         for _ in range(100):
             if activity_rows(1)(pilot.app):  # type: ignore[arg-type]
                 break

@@ -16,6 +16,7 @@ from tui.panes.base import RuntimePane
 from tui.services.events import AccountStateChanged, Event, OutboxChanged
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
+from tui.widgets.vim import VimDataTable
 
 KINDS = (
     "link",
@@ -55,7 +56,7 @@ class ActivityPane(RuntimePane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("A", "cycle_account", "Account filter", id="activity.account"),
-        Binding("k", "cycle_kind", "Kind filter", id="activity.kind"),
+        Binding("K", "cycle_kind", "Kind filter", id="activity.kind"),
         Binding("r", "reload", "Refresh", id="activity.refresh"),
     ]
     DEFAULT_CSS = """
@@ -77,7 +78,7 @@ class ActivityPane(RuntimePane):
             yield EmptyState(no_account_text(), id="activity-empty")
             return
         yield Static(id="activity-filter")
-        table: DataTable[Content] = DataTable(id="activity-table", cursor_type="row")
+        table: DataTable[Content] = VimDataTable(id="activity-table", cursor_type="row")
         # Fixed widths: DataTable cannot measure Content cells.
         for label, width in (("Time", 16), ("Account", 14), ("Kind", 17), ("What happened", 60)):
             table.add_column(label, width=width)
@@ -145,7 +146,7 @@ class ActivityPane(RuntimePane):
                 Content.styled(kind, "bold"),
                 Content.styled(
                     f" · {len(events)} {'entry' if len(events) == 1 else 'entries'}"
-                    " · A account  k kind  r refresh",
+                    " · A account  K kind  r refresh",
                     "$muted-text",
                 ),
             )

@@ -30,6 +30,7 @@ from tui.services.rule_engine import local_time
 from tui.services.runtime import Runtime
 from tui.widgets.empty_state import EmptyState
 from tui.widgets.safe import hidden
+from tui.widgets.vim import VimDataTable
 
 __all__ = ["FiltersPane", "describe_rule"]
 
@@ -97,11 +98,13 @@ class FiltersPane(RuntimePane):
             yield EmptyState("Link an account to set up notification filters.")
             return
         yield Static("", id="filters-state")
-        rules: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="rules-table")
+        rules: DataTable[Text] = VimDataTable(
+            cursor_type="row", zebra_stripes=True, id="rules-table"
+        )
         rules.add_columns("#", "On", "Rule", "Matches", "Action", "Sinks", "Catches")
         yield rules
         yield Static("Recent messages and the rule that catches each (w: why)", classes="section")
-        recent: DataTable[Text] = DataTable(cursor_type="row", id="recent-table")
+        recent: DataTable[Text] = VimDataTable(cursor_type="row", id="recent-table")
         recent.add_columns("Time", "Account", "From", "Text", "Caught by")
         yield recent
         yield Static("Select a message and press w to see why it did or did not notify.", id="why")

@@ -19,6 +19,7 @@ from tui.panes.base import RuntimePane
 from tui.services.maintenance import purge_bodies, purge_history
 from tui.services.runtime import Runtime
 from tui.widgets.empty_state import EmptyState
+from tui.widgets.vim import VimDataTable
 
 __all__ = ["DAY_STEPS", "TOGGLES", "PrivacyPane", "Toggle", "limit_for"]
 
@@ -136,7 +137,7 @@ class PrivacyPane(RuntimePane):
             yield EmptyState("Link an account to see and change what it may share.")
             return
         yield Static("", id="privacy-share")
-        table: DataTable[Text] = DataTable(cursor_type="row", id="privacy-table")
+        table: DataTable[Text] = VimDataTable(cursor_type="row", id="privacy-table")
         table.add_columns("Setting", "Value", "What it does")
         yield table
         yield Static("", id="privacy-help")

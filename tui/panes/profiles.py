@@ -29,6 +29,7 @@ from tui.services.accounts import (
 from tui.services.events import AccountStateChanged, Event
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
+from tui.widgets.vim import VimDataTable
 
 COLUMNS = {
     "Account": 12,
@@ -201,7 +202,7 @@ class ProfilesPane(RuntimePane):
         if self.runtime is None:
             yield EmptyState(no_account_text(), id="profiles-empty")
             return
-        table: DataTable[Content] = DataTable(id="profiles-table", cursor_type="row")
+        table: DataTable[Content] = VimDataTable(id="profiles-table", cursor_type="row")
         for label, width in COLUMNS.items():
             table.add_column(label, width=width)
         yield table

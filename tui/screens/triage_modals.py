@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from tui.domain.models import Conversation
 from tui.widgets.inbox_rows import BADGES
 from tui.widgets.safe import safe
+from tui.widgets.vim import VimOptionList
 
 __all__ = [
     "MAX_LABELS",
@@ -63,12 +64,14 @@ def snooze_choices(now: datetime) -> list[tuple[str, datetime]]:
     nine = now.replace(hour=9, minute=0, second=0, microsecond=0)
     tomorrow = nine + timedelta(days=1)
     monday = nine + timedelta(days=7 - now.weekday())
-    return [
+    choices = [
         ("1 hour", now + timedelta(hours=1)),
         ("This evening", evening),
         ("Tomorrow 9:00", tomorrow),
         ("Next week (Monday 9:00)", monday),
     ]
+    # Soonest first: just before six, "1 hour" wakes later than "This evening".
+    return sorted(choices, key=lambda choice: choice[1])
 
 
 def parse_labels(text: str) -> list[str]:
@@ -97,7 +100,7 @@ class SnoozeMenu(ModalScreen[datetime | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Snooze until…")
-            yield OptionList(
+            yield VimOptionList(
                 *(
                     Option(
                         Content.assemble(
@@ -189,7 +192,7 @@ class MergeSuggestions(ModalScreen[tuple[ConversationKey, ConversationKey] | Non
                 yield Label("No suggestions: no two accounts share a customer name.")
                 return
             yield Label("Same person? Enter links the pair; esc closes.")
-            yield OptionList(
+            yield VimOptionList(
                 *(
                     Option(Content.assemble(_side(a), ("  ⇄  ", "$accent"), _side(b)))
                     for a, b in self.pairs
