@@ -26,7 +26,9 @@ from tui.services.accounts import (
     expiry_warning,
     runtime_transport,
 )
+from tui.services.budget import WebhookHealth, freshness_text
 from tui.services.events import AccountStateChanged, Event
+from tui.services.sync import AccountSync
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.vim import VimDataTable
@@ -65,6 +67,8 @@ class ProfileRow:
     counts: tuple[int, int]
     problem: str | None = None
     """Why the account is not running at all (its token could not be read)."""
+    budget: str | None = None
+    """How fresh polling keeps this account and how much of its budget is left."""
 
 
 def platform_text(config: AccountConfig) -> str:
@@ -135,6 +139,19 @@ def permissions_text(row: ProfileRow, *, short: bool = False) -> Content:
     )
 
 
+def budget_line(sync: AccountSync, health: WebhookHealth) -> str | None:
+    """``Polling: new messages within about 6 min at this budget; 1,420 of 2,000 calls
+    left today`` for accounts whose calls Meta budgets."""
+    planner = sync.planner
+    if planner is None:
+        return None
+    now = sync.clock().timestamp()
+    healthy = health.healthy(sync.account.id, now)
+    fresh = freshness_text(planner.freshness(sync.poll_cost, webhooks_healthy=healthy, now=now))
+    left, allowance = planner.left(now), planner.allowance
+    return f"Polling: {fresh}; {left:,.0f} of {allowance:,.0f} calls left (24 h)"
+
+
 def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
     """The details pane of one account: its reasons in full, each missing permission named."""
     config = row.config
@@ -166,6 +183,8 @@ def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
     lines.append(
         Content(f"Last sync: {when}   Stored: {conversations} conversations, {messages} messages")
     )
+    if row.budget:
+        lines.append(Content(row.budget))
     lines.append(
         Content.styled(
             "a link  v verify  p pause/resume  R re-authenticate  d unlink", "$muted-text"
@@ -237,6 +256,7 @@ class ProfilesPane(RuntimePane):
                     await self.manager.token_facts(config.id),
                     await runtime.store.counts(config.id),
                     problems.get(config.id) if sync is None else None,
+                    budget_line(sync, runtime.webhook_health) if sync else None,
                 )
             )
         return rows

@@ -23,6 +23,7 @@ from tui.config.prefs import AccountConfig
 from tui.domain import PrivacySettings
 from tui.domain.models import InstagramApi, Platform
 from tui.services.alerting import AlertService
+from tui.services.budget import ThrottledTransport, WebhookHealth, plan_accounts
 from tui.services.events import EventBus
 from tui.services.maintenance import history_task
 from tui.services.notifier import Notifier
@@ -66,6 +67,8 @@ class Runtime:
     )
     """More work to run beside the engine until the stop event (the demo's traffic)."""
     on_close: list[Callable[[], None]] = field(default_factory=list)
+    webhook_health: WebhookHealth = field(default_factory=WebhookHealth)
+    """Whether webhooks bring messages; the budget planner polls slowly while they do."""
     notifier: Notifier | None = None
     """The rule engine the dashboard's alerts use; it reads ``prefs`` at each message."""
     alerting: AlertService | None = None
@@ -176,8 +179,12 @@ async def open_runtime(
         except SecretError as exc:
             problems.append(str(exc))
             continue
+        own = transport
+        if own is None and account_config.graph_url is None:
+            # Meta's own hosts: at most 2 calls per second per account (rate-limiting.md).
+            own = ThrottledTransport(httpx.AsyncHTTPTransport())
         adapters[account_config.id] = make_adapter(
-            account_config.to_account(), token, transport=transport
+            account_config.to_account(), token, transport=own
         )
     bus = EventBus()
     runtime = Runtime(
@@ -196,6 +203,14 @@ async def open_runtime(
     now = clock or (lambda: datetime.now(UTC))
     runtime.engine = SyncEngine(
         store, adapters, bus, privacy=runtime.privacy, poll_seconds=prefs.poll_seconds, clock=now
+    )
+    hooks = prefs.webhooks
+    plan_accounts(
+        runtime.engine.accounts,
+        share=hooks.budget_share,
+        engaged_users=hooks.engaged_users,
+        health=runtime.webhook_health,
+        meta_hosted=lambda a: (c := prefs.account(a)) is not None and c.graph_url is None,
     )
     for account_config in prefs.accounts:
         if account_config.paused and account_config.id in runtime.engine.accounts:

@@ -26,6 +26,7 @@ from tui.domain import (
     PrivacySettings,
 )
 from tui.domain.clock import utc_now
+from tui.services.budget import BudgetPlanner, WebhookHealth
 from tui.services.events import (
     AccountStateChanged,
     ConversationsChanged,
@@ -41,6 +42,8 @@ WATERMARK = "conversations"
 PAUSE_USAGE = 95.0
 DEFAULT_REGAIN = timedelta(minutes=5)
 BACKFILL_PAGES_PER_CYCLE = 4
+GAP_AGE = 120.0
+"""A message older than this that only polling found means webhooks missed it."""
 BACKFILL_PAUSE = 0.25
 """Seconds between backfill rounds: history arrives quickly, live polls still get turns."""
 
@@ -103,6 +106,11 @@ class AccountSync:
         self.paused = False
         self.wake = asyncio.Event()
         self._outage = False
+        self.planner: BudgetPlanner | None = None
+        """Meta's rolling 24-hour budget (``None``: not planned, e.g. a test proxy)."""
+        self.health: WebhookHealth | None = None
+        self.poll_cost = 1.0
+        """Calls a poll costs, on average (the planner spaces polls by it)."""
 
     # -- state --------------------------------------------------------------------------
 
@@ -337,6 +345,7 @@ class AccountSync:
             self._set_state(AccountState.RATE_LIMITED, f"usage at {pct:.0f}%", until)
             return max(1.0, (until - self.clock()).total_seconds())
         more = False
+        before = self.adapter.client.request_count
         try:
             more = await self.backfill_step()
         except AdapterError as exc:
@@ -344,7 +353,27 @@ class AccountSync:
         self._outage = False
         self._set_state(AccountState.SYNCING if more else AccountState.CONNECTED)
         delay = self.pacer.after_success(had_news=bool(report.new_messages), usage_pct=pct)
-        return BACKFILL_PAUSE if more else delay
+        spent = report.requests + self.adapter.client.request_count - before
+        return self.planned(BACKFILL_PAUSE if more else delay, report, spent)
+
+    def planned(self, delay: float, report: PollReport, spent: int) -> float:
+        """The next poll's delay: the pacer's, or the budget planner's for Meta accounts."""
+        planner = self.planner
+        if planner is None:
+            return delay
+        now = self.clock().timestamp()
+        planner.record(now, spent)
+        planner.learn(self.adapter.client.usage, now)
+        self.poll_cost = 0.8 * self.poll_cost + 0.2 * max(1, report.requests)
+        healthy = self.health is not None and self.health.healthy(self.account.id, now)
+        if healthy and not report.catch_up:
+            late = self.clock() - timedelta(seconds=GAP_AGE)
+            if any(m.created_at < late for m in report.new_messages):
+                # Polling found messages webhooks never brought: trust polling for a while.
+                self.health.gap_found(self.account.id, now)  # type: ignore[union-attr]
+                healthy = False
+        # As fast as the budget allows (the pacer's idle slowdown would only waste it).
+        return planner.interval(self.poll_cost, webhooks_healthy=healthy, now=now)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

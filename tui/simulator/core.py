@@ -13,7 +13,7 @@ from tui.simulator.clock import SimClock
 from tui.simulator.faults import FaultBook
 from tui.simulator.handler import LoggedRequest
 from tui.simulator.protocol import SimRequest, SimResponse, graph_time
-from tui.simulator.ratelimit import RateLimiter
+from tui.simulator.ratelimit import RateConfig, RateLimiter
 from tui.simulator.tokens import TokenRegistry, seed_tokens
 from tui.simulator.webhooks import WebhookEmitter
 from tui.simulator.world import (
@@ -47,6 +47,7 @@ class Simulator:
         clock: SimClock | None = None,
         conversations_per_account: int = 12,
         messages_per_conversation: int = 8,
+        rate: RateConfig | None = None,
     ) -> None:
         self.seed = seed
         self.clock = clock or SimClock.fixed()
@@ -54,7 +55,7 @@ class Simulator:
             seed, self.clock.now(), conversations_per_account, messages_per_conversation
         )
         self.tokens = TokenRegistry(self.clock)
-        self.limits = RateLimiter(self.clock)
+        self.limits = RateLimiter(self.clock, rate)
         self.faults = FaultBook()
         self.requests: list[LoggedRequest] = []
         """The request log, secrets redacted."""

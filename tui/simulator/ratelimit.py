@@ -12,6 +12,11 @@ from tui.simulator.clock import SimClock
 from tui.simulator.protocol import GraphError
 
 HOUR = 3600.0
+DAY = 86400.0
+CALLS_PER_ENGAGED_USER = 200
+"""Messenger API: calls within 24 hours = 200 x engaged users (rate-limiting.md)."""
+DEMO_ENGAGED_USERS = 50
+"""People the demo Page "can message": 10,000 calls per account per rolling day."""
 BUC_MESSAGES = {
     "messenger": (
         80006,
@@ -45,6 +50,30 @@ class RateConfig:
     """Usage headers appear once an account (or the app) made this many calls."""
     high_volume: bool = False
     """The Page is over Meta's high-volume limit: listing conversations fails."""
+    engaged_users: int = 0
+    """When above 0, Meta's real budget: 200 x this many calls per account per rolling
+    24 hours (``hourly_budget`` is then unused). 0 keeps the hourly test budget."""
+
+    @classmethod
+    def meta(cls, engaged_users: int = DEMO_ENGAGED_USERS) -> RateConfig:
+        """The limits as Meta documents them: 2 calls/s to the Conversations API with no
+        free burst, and 200 x engaged users calls per account per rolling 24 hours.
+
+        Source: docs/graph-api/overview/rate-limiting.md ("Messenger API", "Messenger API
+        for Instagram"). Most tests freeze the simulator's clock, where a per-second rule
+        means "2 calls, ever"; they keep the generous defaults, on purpose.
+        """
+        return cls(conversations_burst=2, engaged_users=engaged_users, headers_after=1)
+
+    @property
+    def window(self) -> float:
+        return DAY if self.engaged_users > 0 else HOUR
+
+    @property
+    def account_budget(self) -> int:
+        if self.engaged_users > 0:
+            return CALLS_PER_ENGAGED_USER * self.engaged_users
+        return self.hourly_budget
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply settings from ``POST /_sim/config``; unknown names are refused."""
@@ -87,8 +116,8 @@ class RateLimiter:
         self._accounts: dict[str, _Account] = {}
         self._app_calls: deque[float] = deque()
 
-    def _trim(self, calls: deque[float], now: float) -> None:
-        while calls and calls[0] <= now - HOUR:
+    def _trim(self, calls: deque[float], now: float, window: float = HOUR) -> None:
+        while calls and calls[0] <= now - window:
             calls.popleft()
 
     def app_call(self) -> dict[str, str]:
@@ -127,7 +156,8 @@ class RateLimiter:
         """
         cfg, now = self.config, self.clock.timestamp()
         account = self._accounts.setdefault(owner_id, _Account(kind))
-        self._trim(account.calls, now)
+        window, budget = cfg.window, cfg.account_budget
+        self._trim(account.calls, now, window)
         account.calls.append(now)  # throttled calls count too, as on Meta
         if api == "send":
             rate, burst = cfg.send_per_second, cfg.send_burst
@@ -135,10 +165,10 @@ class RateLimiter:
             rate, burst = cfg.conversations_per_second, cfg.conversations_burst
         bucket = account.buckets.setdefault(api, _Bucket(float(burst), now))
         wait = bucket.take(now, rate, burst)
-        over_hour = len(account.calls) > cfg.hourly_budget
+        over_hour = len(account.calls) > budget
         if over_hour:
-            wait = max(wait, account.calls[0] + HOUR - now)
-        pct = _percent(len(account.calls), cfg.hourly_budget)
+            wait = max(wait, account.calls[-budget - 1] + window - now)
+        pct = _percent(len(account.calls), budget)
         if wait > 0:
             pct = max(pct, 100)
         headers: dict[str, str] = {}
