@@ -180,7 +180,8 @@ async def open_runtime(
             problems.append(str(exc))
             continue
         own = transport
-        if own is None and account_config.graph_url is None:
+        meta = str(account_config.platform) in ("messenger", "instagram")
+        if own is None and meta and account_config.graph_url is None:
             # Meta's own hosts: at most 2 calls per second per account (rate-limiting.md).
             own = ThrottledTransport(httpx.AsyncHTTPTransport())
         adapters[account_config.id] = make_adapter(
