@@ -260,6 +260,32 @@ class DashboardApp(App[None]):
     def action_toggle_screen_share(self) -> None:
         self.screen_share = not self.screen_share
 
+    async def action_quit(self) -> None:
+        """Quit; a reply being written is kept as a draft, and the line left behind says so."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ConversationScreen):
+                try:
+                    await screen.keep_draft()
+                except Exception as exc:  # quitting must never fail on the way out
+                    self.log.error(f"draft not saved: {type(exc).__name__}")
+        self.exit(message=await self._drafts_notice())
+
+    async def _drafts_notice(self) -> str | None:
+        if self.runtime is None:
+            return None
+        try:
+            kept = await self.runtime.store.draft_count()
+        except Exception:
+            return None
+        if not kept:
+            return None
+        if kept == 1:
+            return "Draft kept: 1 unsent reply is saved; it is back when you open its conversation."
+        return (
+            f"Drafts kept: {kept} unsent replies are saved; each is back when you open "
+            "its conversation."
+        )
+
     def watch_screen_share(self, on: bool) -> None:
         """Flip what every renderer reads, then redraw everything on every screen at once."""
         SCREEN_SHARE.on = on

@@ -106,3 +106,16 @@ def test_search_results(
 
     app = snap_rig.app(theme=theme)
     assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize(("theme", "size"), [(DARK, WIDE), (LIGHT, NARROW)], ids=["dark", "light"])
+def test_a_row_with_a_draft(
+    snap_compare: Any, snap_rig: Rig, theme: str, size: tuple[int, int]
+) -> None:
+    async def keep() -> None:
+        store = snap_rig.runtime.store
+        await store.save_draft(snap_rig.fb, "t_hostile", "Thanks, we will", snap_rig.now)
+
+    asyncio.run(keep())
+    app = snap_rig.app(theme=theme)
+    assert snap_compare(app, terminal_size=size, run_before=pressing())

@@ -190,6 +190,8 @@ class Conversation:
     """Time of the customer's last message or reaction: opens the reply window."""
     message_count: int = 0
     triage: TriageState = field(default_factory=TriageState)
+    draft: bool = False
+    """An unsent reply is kept for this conversation."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -13,10 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from tui.domain import Conversation, InboxMessage, OutboxItem, OutboxState
 from tui.domain.window import ReplyWindow, WindowState, reply_window
+from tui.services import drafts
 from tui.services.events import ConversationsChanged, Event, MessagesArrived, OutboxChanged
 from tui.services.runtime import Runtime
 from tui.store.views import InboxView
@@ -26,6 +29,8 @@ from tui.widgets.safe import private, safe
 
 __all__ = ["ConfirmRetry", "ConversationScreen"]
 
+DRAFT_DEBOUNCE = 0.5
+"""Seconds of no typing before the draft is written (a crash loses at most this much)."""
 TYPING_EVERY = timedelta(seconds=5)
 """At most one typing indicator per this long while the user types."""
 _OPEN_STATES = (OutboxState.QUEUED, OutboxState.SENDING, OutboxState.FAILED, OutboxState.UNKNOWN)
@@ -127,6 +132,10 @@ class ConversationScreen(Screen[None]):
         self._last_typing: datetime | None = None
         self.owner_app = ""
         """Another app's id when it owns the thread (handover protocol), else empty."""
+        self._draft_timer: Timer | None = None
+        self._draft_lock = asyncio.Lock()
+        self._draft_saved: tuple[str, str, str] | None = None
+        """(account, conversation, text) last written, so an unchanged draft is not rewritten."""
 
     # --- building -------------------------------------------------------------------
 
@@ -170,6 +179,7 @@ class ConversationScreen(Screen[None]):
         self._show_title()
         await self.history.load_first_page()
         self._choose_target()
+        await self._restore_draft()
         keys = {(c.account_id, c.remote_id) for c in self.targets}
         for item in await self.runtime.store.outbox_items(_OPEN_STATES):
             if item.action == "text" and (item.account_id, item.conversation_id) in keys:
@@ -394,7 +404,11 @@ class ConversationScreen(Screen[None]):
         )
         self.history.show_outbox(item)
         self.history.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
+        self._stop_draft_timer()
         self.composer.clear()
+        async with self._draft_lock:
+            await drafts.clear_draft(self.runtime, target.account_id, target.remote_id)
+            self._draft_saved = (target.account_id, target.remote_id, "")
         self._last_typing = None
 
     @on(Composer.Typing)
@@ -417,8 +431,54 @@ class ConversationScreen(Screen[None]):
         """Move to the composer (``r`` while reading the history)."""
         self.composer.area.focus()
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
+        await self.keep_draft()
         self.dismiss(None)
+
+    # --- drafts ---------------------------------------------------------------------
+
+    async def _restore_draft(self) -> None:
+        target = self.target
+        if target is None or self.composer.text:
+            return
+        text = await self.runtime.store.get_draft(target.account_id, target.remote_id)
+        if text:
+            self._draft_saved = (target.account_id, target.remote_id, text)
+            self.composer.restore(text)
+
+    @on(Composer.Edited)
+    def _edited(self, message: Composer.Edited) -> None:
+        message.stop()
+        if not self.ready:
+            return
+        self._stop_draft_timer()
+        self._draft_timer = self.set_timer(DRAFT_DEBOUNCE, self._draft_due)
+
+    def _stop_draft_timer(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+
+    def _draft_due(self) -> None:
+        self._draft_timer = None
+        self.run_worker(self.keep_draft(), group="draft", exit_on_error=False)
+
+    async def keep_draft(self) -> bool:
+        """Write the composer's text as the target's draft now; whether one is kept.
+
+        The text is read under the lock, so the last of several queued writes wins.
+        """
+        self._stop_draft_timer()
+        target = self.target
+        if target is None or not self.ready:
+            return False
+        async with self._draft_lock:
+            text = self.composer.text
+            key = (target.account_id, target.remote_id, text)
+            if key != self._draft_saved:
+                await drafts.save_draft(self.runtime, target.account_id, target.remote_id, text)
+                self._draft_saved = key
+        return bool(text.strip())
 
     def action_human_agent(self) -> None:
         if self.window().state is not WindowState.HUMAN_AGENT:
@@ -427,14 +487,21 @@ class ConversationScreen(Screen[None]):
         self.human_agent = not self.human_agent
         self._update_composer()
 
-    def action_next_target(self) -> None:
+    async def action_next_target(self) -> None:
         if len(self.targets) < 2:
             return
+        previous = self.target
+        if previous is not None and self.ready:
+            # The draft follows the reply to its new target.
+            async with self._draft_lock:
+                await drafts.clear_draft(self.runtime, previous.account_id, previous.remote_id)
+                self._draft_saved = None
         self.target_index = (self.target_index + 1) % len(self.targets)
         self.picked = True
         self.human_agent = False
         self._last_typing = None
         self._update_composer()
+        await self.keep_draft()
 
     def action_retry(self) -> None:
         failed = self.history.failed_items()

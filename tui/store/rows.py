@@ -33,7 +33,10 @@ MESSAGE_COLUMNS = (
 CONVERSATION_COLUMNS = (
     "c.account_id, c.remote_id, c.platform, c.customer_id, c.customer_name, "
     "c.customer_username, c.person_id, c.updated_at, c.snippet, c.unread_count, "
-    "c.last_inbound_at, c.message_count, c.status, c.snoozed_until, c.pinned, c.muted, c.labels"
+    "c.last_inbound_at, c.message_count, c.status, c.snoozed_until, c.pinned, c.muted, c.labels, "
+    # One primary-key lookup per row read (a page), never a scan.
+    "EXISTS (SELECT 1 FROM drafts d WHERE d.account_id = c.account_id "
+    "AND d.conversation_id = c.remote_id) AS has_draft"
 )
 
 
@@ -143,6 +146,7 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
             muted=bool(row["muted"]),
             labels=labels,
         ),
+        draft=bool(row["has_draft"]) if "has_draft" in row.keys() else False,  # noqa: SIM118
     )
 
 

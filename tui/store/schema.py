@@ -153,6 +153,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE conversations ADD COLUMN delivered_at INTEGER;
     ALTER TABLE conversations ADD COLUMN owner_app TEXT NOT NULL DEFAULT '';
     """,
+    # 3: drafts, one per conversation: a half-written reply survives Esc, quit and a crash.
+    """
+    CREATE TABLE drafts (
+        account_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, conversation_id),
+        FOREIGN KEY (account_id, conversation_id)
+            REFERENCES conversations (account_id, remote_id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,6 +10,7 @@ import aiosqlite
 
 from tui.store.base import StoreCorrupt, StoreError
 from tui.store.batch import BatchMixin
+from tui.store.drafts import DraftsMixin
 from tui.store.grouped import GroupedMixin
 from tui.store.inbox import InboxMixin
 from tui.store.maintenance import MaintenanceMixin
@@ -51,7 +52,9 @@ def _prepare_file(path: Path) -> None:
             os.chmod(side, 0o600)
 
 
-class Store(BatchMixin, GroupedMixin, InboxMixin, MaintenanceMixin, OutboxMixin, WebhookMixin):
+class Store(
+    BatchMixin, DraftsMixin, GroupedMixin, InboxMixin, MaintenanceMixin, OutboxMixin, WebhookMixin
+):
     """Everything Linkdeck keeps on disk. Open one per process; close it on exit."""
 
     @classmethod

@@ -152,6 +152,10 @@ class Composer(Vertical):
     class Typing(Message):
         """The user changed the text (for typing indicators)."""
 
+    @dataclass
+    class Edited(Message):
+        """The text changed, emptied included (drafts are saved from this)."""
+
     def compose(self) -> ComposeResult:
         yield ComposerArea(
             id="composer-input", soft_wrap=True, show_line_numbers=False, compact=True
@@ -173,6 +177,12 @@ class Composer(Vertical):
     def clear(self) -> None:
         self.area.load_text("")
 
+    def restore(self, text: str) -> None:
+        """Put a kept draft back, the cursor after its last character."""
+        area = self.area
+        area.load_text(text)
+        area.move_cursor(area.document.end)
+
     @on(ComposerArea.Submitted)
     def _submitted(self, message: ComposerArea.Submitted) -> None:
         message.stop()
@@ -182,6 +192,7 @@ class Composer(Vertical):
     def _changed(self, message: TextArea.Changed) -> None:
         message.stop()
         self.refresh_meter()
+        self.post_message(self.Edited())
         if self.text:
             self.post_message(self.Typing())
 

@@ -50,6 +50,8 @@ PLATFORM_TITLES = {Platform.MESSENGER: "Messenger", Platform.INSTAGRAM: "Instagr
 MAX_REMEMBERED_ROWS = 20_000
 PIN_MARK = "★"
 MERGE_MARK = "+"
+DRAFT_MARK = "draft:"
+"""Before the snippet of a conversation with an unsent reply kept."""
 
 
 def person_key(person_id: int) -> tuple[str, int]:
@@ -131,6 +133,7 @@ def _line(
     width: int,
     muted: bool,
     name_style: str,
+    draft: bool = False,
 ) -> Content:
     w = _widths(width)
     window_text, window_style = window_label(last_inbound, now)
@@ -140,7 +143,10 @@ def _line(
     tags = Content.assemble(
         *(safe(f"#{label} ", style="$accent", max_chars=24, single_line=True) for label in labels)
     ).truncate(room // 2)
-    text = Content.assemble(tags, safe(private(snippet), max_chars=room * 2 + 8, single_line=True))
+    mark = Content.styled(f"{DRAFT_MARK} ", "bold $text-warning") if draft else Content("")
+    text = Content.assemble(
+        mark, tags, safe(private(snippet), max_chars=room * 2 + 8, single_line=True)
+    )
     line = Content.assemble(
         flag,
         (badge, BADGE_STYLES.get(badge, "bold $accent")),
@@ -194,6 +200,7 @@ class ConversationRow:
             width=width,
             muted=c.triage.muted,
             name_style="bold" if c.unread_count else "",
+            draft=c.draft,
         )
 
 
