@@ -45,6 +45,8 @@ class WebhookHealth:
 
     receiving: bool = False
     """The receiver is up and subscribed (the service sets this)."""
+    address: tuple[str, int] | None = None
+    """Where the receiver listens (for doctor and the tests)."""
     gaps: dict[str, float] = field(default_factory=dict)
     """Account -> when (clock seconds) polling last found messages webhooks never brought."""
 

@@ -10,8 +10,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from tui.services.budget import plan_accounts
 from tui.services.runtime import LOCK_NAME, Runtime, open_runtime
 from tui.simulator import SimClock, Simulator
+from tui.simulator.ratelimit import DEMO_ENGAGED_USERS
 
 SCRATCH_PREFIX = "linkdeck-demo-"
 ABANDONED_AFTER = 120.0
@@ -41,8 +43,38 @@ async def open_demo_runtime(
         await sim.traffic(mean_interval=traffic_interval, stop=stop)
 
     runtime.extra_tasks.append(traffic)
+    use_webhooks(runtime, sim)
     runtime.on_close.append(lambda: shutil.rmtree(scratch, ignore_errors=True))
     return runtime, sim
+
+
+def use_webhooks(runtime: Runtime, sim: Simulator) -> None:
+    """The demo's real time is Meta's: the simulator's signed webhooks to a real receiver on
+    loopback; polling plans inside the budget of a Page with 50 engaged people."""
+    from tui.webhooks.service import webhook_task  # aiohttp loads only when used
+
+    def subscribe(host: str, port: int) -> None:
+        path = runtime.prefs.webhooks.path
+        sim.webhooks.configure({"url": f"http://{host}:{port}{path}"})
+
+    runtime.extra_tasks.append(
+        webhook_task(
+            runtime,
+            "demo-verify-token",
+            sim.world.app_secret,
+            host="127.0.0.1",
+            port=0,
+            on_listening=subscribe,
+        )
+    )
+    runtime.extra_tasks.append(sim.webhooks.run)
+    plan_accounts(
+        runtime.engine.accounts,
+        share=runtime.prefs.webhooks.budget_share,
+        engaged_users=DEMO_ENGAGED_USERS,
+        health=runtime.webhook_health,
+        meta_hosted=lambda _account: True,
+    )
 
 
 def sweep_abandoned(root: Path | None = None) -> int:

@@ -20,6 +20,7 @@ from tui.adapters.base import PlatformAdapter
 from tui.config import Prefs, PrefsFile, SecretError, resolve_token
 from tui.config.paths import database_path, ensure_private_dir, secrets_path_for
 from tui.config.prefs import AccountConfig
+from tui.config.webhooks import resolve_webhook_secrets
 from tui.domain import PrivacySettings
 from tui.domain.models import InstagramApi, Platform
 from tui.services.alerting import AlertService
@@ -227,7 +228,24 @@ async def open_runtime(
         link_arg=lambda account_id: _link_arg(runtime.prefs.account(account_id)),
     )
     runtime.extra_tasks.append(runtime.alerting.run)
+    if hooks.enabled:
+        _start_webhooks(runtime, secrets, environ)
     runtime.extra_tasks.append(
         history_task(store, lambda: [a.id for a in runtime.prefs.accounts], runtime.privacy)
     )
     return runtime
+
+
+def _start_webhooks(runtime: Runtime, secrets: Path, environ: dict[str, str] | None) -> None:
+    """``[webhooks] enabled = true``: the receiver and processor run beside the engine."""
+    from tui.webhooks.service import webhook_task  # aiohttp loads only when used
+
+    hooks = runtime.prefs.webhooks
+    try:
+        verify, secret = resolve_webhook_secrets(hooks, secrets, environ=environ)
+    except SecretError as exc:
+        runtime.problems.append(f"Webhooks off: {exc}")
+        return
+    runtime.extra_tasks.append(
+        webhook_task(runtime, verify, secret, host=hooks.host, port=hooks.port)
+    )

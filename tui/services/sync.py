@@ -354,9 +354,11 @@ class AccountSync:
         self._set_state(AccountState.SYNCING if more else AccountState.CONNECTED)
         delay = self.pacer.after_success(had_news=bool(report.new_messages), usage_pct=pct)
         spent = report.requests + self.adapter.client.request_count - before
-        return self.planned(BACKFILL_PAUSE if more else delay, report, spent)
+        return self.planned(BACKFILL_PAUSE if more else delay, report, spent, backfilling=more)
 
-    def planned(self, delay: float, report: PollReport, spent: int) -> float:
+    def planned(
+        self, delay: float, report: PollReport, spent: int, *, backfilling: bool = False
+    ) -> float:
         """The next poll's delay: the pacer's, or the budget planner's for Meta accounts."""
         planner = self.planner
         if planner is None:
@@ -372,7 +374,9 @@ class AccountSync:
                 # Polling found messages webhooks never brought: trust polling for a while.
                 self.health.gap_found(self.account.id, now)  # type: ignore[union-attr]
                 healthy = False
-        # As fast as the budget allows (the pacer's idle slowdown would only waste it).
+        # As fast as the budget allows (the pacer's idle slowdown would only waste it);
+        # history still to fetch is fetched at the budget's pace, webhooks or not.
+        healthy = healthy and not backfilling
         return planner.interval(self.poll_cost, webhooks_healthy=healthy, now=now)
 
     async def run(self, stop: asyncio.Event) -> None:

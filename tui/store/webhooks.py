@@ -115,14 +115,19 @@ class WebhookMixin(StoreBase):
 
     # -- what the events change ----------------------------------------------------------
 
-    async def conversation_of_customer(self, account_id: str, customer_id: str) -> str | None:
-        """The conversation this account has with ``customer_id`` (a PSID or IGSID)."""
-        value = await self._scalar(
-            "SELECT remote_id FROM conversations WHERE account_id = ? AND customer_id = ? "
-            "ORDER BY updated_at DESC LIMIT 1",
+    async def conversation_of_customer(
+        self, account_id: str, customer_id: str
+    ) -> tuple[str, str] | None:
+        """The conversation this account has with ``customer_id`` (a PSID or IGSID), and
+        the customer's name as stored (``""`` when unknown)."""
+        row = await self._one(
+            "SELECT remote_id, customer_name, customer_username FROM conversations "
+            "WHERE account_id = ? AND customer_id = ? ORDER BY updated_at DESC LIMIT 1",
             (account_id, customer_id),
         )
-        return None if value is None else str(value)
+        if row is None:
+            return None
+        return str(row[0]), str(row[1] or row[2] or "")
 
     async def conversation_of_message(self, account_id: str, remote_id: str) -> str | None:
         value = await self._scalar(

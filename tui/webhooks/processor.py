@@ -93,6 +93,7 @@ class WebhookProcessor:
         self.last_applied: dict[str, datetime] = {}
         """Per account: when an event for it was last applied (webhook health)."""
         self._conversations: dict[tuple[str, str], str] = {}
+        self._names: dict[tuple[str, str], str] = {}
 
     def notify(self, _count: int = 0) -> None:
         """The receiver stored new events."""
@@ -202,10 +203,12 @@ class WebhookProcessor:
         if found is None:
             found = await self._look_up(adapter, customer_id)
             report.api_calls += 1
-        self._conversations[key] = found
-        return found
+        conversation, name = found
+        self._conversations[key] = conversation
+        self._names[key] = name
+        return conversation
 
-    async def _look_up(self, adapter: PlatformAdapter, customer_id: str) -> str:
+    async def _look_up(self, adapter: PlatformAdapter, customer_id: str) -> tuple[str, str]:
         """One Conversations API call: the thread with this person (``user_id``)."""
         graph = getattr(adapter, "conversations_path", None)
         params_of = getattr(adapter, "conversations_params", None)
@@ -236,7 +239,8 @@ class WebhookProcessor:
             conversations=[conversation],
             store_bodies=self.privacy(adapter.account.id).store_bodies,
         )
-        return conversation.remote_id
+        customer = conversation.customer
+        return conversation.remote_id, customer.name or customer.username
 
     def _message(
         self, adapter: PlatformAdapter, action: NewMessage, conversation: str
@@ -247,6 +251,10 @@ class WebhookProcessor:
             remote_id=action.mid,
             conversation_id=conversation,
             sender_id=adapter.account.owner_id if route.from_us else route.customer_id,
+            # Webhooks carry no names: the customer's, as stored, when contacts sync is on.
+            sender_name=""
+            if route.from_us or not self.privacy(adapter.account.id).sync_contacts
+            else self._names.get((adapter.account.id, route.customer_id), ""),
             created_at=route.at,
             text=action.text,
             kind=action.kind,

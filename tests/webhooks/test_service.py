@@ -1,0 +1,87 @@
+"""The receiver runs inside the service: from config, and in the demo on the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import httpx
+
+from tui.services.demo import open_demo_runtime
+from tui.services.runtime import open_runtime
+from tui.simulator import SimClock, Simulator
+from tui.simulator.world import PAGE_KEY
+
+
+async def test_the_demo_receives_customer_messages_by_webhook() -> None:
+    runtime, sim = await open_demo_runtime(traffic_interval=3600)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(extra(stop)) for extra in runtime.extra_tasks]
+    try:
+        async with asyncio.timeout(30):
+            while not sim.webhooks.subscribed:
+                await asyncio.sleep(0.05)
+        assert runtime.webhook_health.receiving
+        sent = sim.inbound(PAGE_KEY, None, "hello from a webhook")
+        # No poll runs here: only the webhook path can bring it.
+        async with asyncio.timeout(30):
+            while await runtime.store.message_time(PAGE_KEY, sent["id"]) is None:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await runtime.close()
+
+
+async def test_webhooks_from_config_answer_the_challenge(tmp_path: Path) -> None:
+    sim = Simulator(3, clock=SimClock.fixed())
+    config = sim.write_config(tmp_path / "cfg", "http://sim.test")
+    config.write_text(
+        config.read_text()
+        + '\n[webhooks]\nenabled = true\nport = 0\npath = "/hook"\n'
+        + 'verify_token_env = "V_TOKEN"\napp_secret_env = "A_SECRET"\n'
+    )
+    runtime = await open_runtime(
+        config,
+        tmp_path / "data",
+        transport=sim.transport(),
+        environ={"V_TOKEN": "let-me-in", "A_SECRET": "s3cret"},
+    )
+    assert not [p for p in runtime.problems if "Webhooks" in p]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(extra(stop)) for extra in runtime.extra_tasks]
+    try:
+        async with asyncio.timeout(30):
+            while runtime.webhook_health.address is None:
+                await asyncio.sleep(0.05)
+        host, port = runtime.webhook_health.address
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(
+                f"http://{host}:{port}/hook",
+                params={
+                    "hub.mode": "subscribe",
+                    "hub.verify_token": "let-me-in",
+                    "hub.challenge": "42",
+                },
+            )
+        assert (answer.status_code, answer.text) == (200, "42")
+    finally:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await runtime.close()
+
+
+async def test_missing_webhook_secrets_are_a_problem_not_a_crash(tmp_path: Path) -> None:
+    sim = Simulator(3, clock=SimClock.fixed())
+    config = sim.write_config(tmp_path / "cfg", "http://sim.test")
+    config.write_text(config.read_text() + "\n[webhooks]\nenabled = true\n")
+    runtime = await open_runtime(config, tmp_path / "data", transport=sim.transport(), environ={})
+    try:
+        assert any(p.startswith("Webhooks off:") for p in runtime.problems)
+    finally:
+        await runtime.close()
