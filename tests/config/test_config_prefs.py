@@ -123,7 +123,7 @@ backfill_days = "lots"
     assert by_key["ui.theme"].startswith("expected a string, found an integer")
     assert by_key["ui.poll_seconds"].startswith("expected a number of seconds, found a string")
     assert by_key["notifications.dnd"].startswith("expected a boolean")
-    assert "whole number >= 0" in by_key["notifications.flood_seconds"]
+    assert "whole number from 0 to 86400" in by_key["notifications.flood_seconds"]
     assert by_key["privacy.bakery.send_typing"].startswith("expected a boolean")
     assert "'all'" in by_key["privacy.bakery.backfill_days"]
     # Each problem points at its line, like a compiler would.
@@ -222,7 +222,7 @@ action = "highlight"
     assert fine.sinks == (Sink.TOAST,)
     assert fine.action is RuleAction.HIGHLIGHT
     text = "\n".join(messages(problems))
-    assert "notifications.rules[0]: patterns: not a valid regular expression" in text
+    assert "notifications.rules[0]: patterns: refused" in text
     assert "rule disabled until fixed" in text
     assert "notifications.rules[2].sinks: unknown sink" in text
 
