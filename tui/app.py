@@ -27,11 +27,13 @@ from tui.panes.profiles import ProfilesPane
 from tui.screens.conversation import ConfirmRetry, ConversationScreen
 from tui.screens.help import HelpScreen, collect_bindings
 from tui.screens.link_wizard import LinkWizard
+from tui.screens.log_view import LogScreen
 from tui.screens.main import TAB_TITLES, MainScreen, StatusSource
 from tui.screens.rule_form import ConfirmScreen, RuleForm
 from tui.screens.search import SearchScreen
 from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
 from tui.screens.unlink import UnlinkScreen
+from tui.services.recent_log import install_recent_log
 from tui.services.runtime import Runtime
 from tui.terminal_guard import stop_signals_exit_cleanly
 from tui.themes import (
@@ -92,6 +94,7 @@ class DashboardApp(App[None]):
             "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
         ),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+        Binding("ctrl+l", "show_log", "Log", show=False, id="app.log"),
     ]
 
     def __init__(
@@ -166,6 +169,7 @@ class DashboardApp(App[None]):
         }
 
     def on_mount(self) -> None:
+        install_recent_log()  # before any worker can fail: ctrl+l shows what they logged
         self.keymap_problems = self._unknown_keymap_ids() + self._keymap_clashes()
         self.problems += self.keymap_problems
         self.set_keymap(self.keymap)
@@ -244,12 +248,22 @@ class DashboardApp(App[None]):
             return
         self.push_screen(HelpScreen(collect_bindings(self, self.binding_owners(), self.keymap)))
 
+    def action_show_log(self) -> None:
+        """The dashboard's own recent log records (redacted)."""
+        if not isinstance(self.screen, LogScreen):
+            self.push_screen(LogScreen())
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for number, (tab, title) in enumerate(TAB_TITLES.items(), start=1):
             yield SystemCommand(
                 f"Go to {title}", f"Show the {title} tab (key {number})", self._go_to(tab)
             )
         yield SystemCommand("Keys and help", "List every key binding and its id", self.action_help)
+        yield SystemCommand(
+            "Show the log",
+            "Recent log records, tokens redacted (key ctrl+l)",
+            self.action_show_log,
+        )
         yield SystemCommand(
             "Screen share on/off",
             "Hide every message body and name on screen at once",
@@ -364,6 +378,7 @@ async def _dashboard(args: argparse.Namespace) -> int:
     app.problems += [str(p) for p in problems]
     if runtime is not None:
         app.problems += [p for p in runtime.problems if p not in app.problems]
+    install_recent_log()  # the dashboard's log, shown with ctrl+l
     loop = asyncio.get_running_loop()
     try:
         with stop_signals_exit_cleanly(lambda: loop.call_soon_threadsafe(app.exit)):

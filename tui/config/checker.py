@@ -148,6 +148,39 @@ class Checker:
         self.wrong(key, "a boolean (true or false)", value, default)
         return default
 
+    def number(
+        self,
+        data: Mapping[str, Any],
+        name: str,
+        key: str,
+        default: Any,
+        allowed: tuple[float, float],
+        *,
+        whole: bool = True,
+        unit: str = "",
+    ) -> Any:
+        """A number inside ``allowed`` (inclusive); outside it, the default and a problem.
+
+        Every number in config.toml has a range: a value near 2**63 or 10**12 would pass a
+        type check and then overflow a timer or a date deep inside a worker.
+        """
+        value = data.get(name)
+        if value is None:
+            return default
+        low, high = allowed
+        what = f"a whole number from {low:g} to {high:g}" if whole else f"{low:g} to {high:g}"
+        what += f" {unit}" if unit else ""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.wrong(key, what, value, default)
+            return default
+        if whole and not isinstance(value, int):
+            self.wrong(key, what, value, default)
+            return default
+        if not low <= value <= high:  # also false for nan
+            self.error(key, f"out of range: expected {what}; using {default!r}")
+            return default
+        return value
+
     def strings(self, data: Mapping[str, Any], name: str, key: str) -> tuple[str, ...]:
         value = data.get(name)
         if value is None:

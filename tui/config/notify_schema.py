@@ -22,7 +22,10 @@ from tui.domain.rules import (
     Sink,
 )
 
-__all__ = ["QUIET_HOURS_RE", "read_notifications"]
+__all__ = ["FLOOD_SECONDS_RANGE", "QUIET_HOURS_RE", "read_notifications"]
+
+FLOOD_SECONDS_RANGE = (0, 86_400)
+"""notifications.flood_seconds: from off to one day."""
 
 QUIET_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 RULE_LISTS = ("platforms", "accounts", "kinds", "senders", "keywords", "patterns")
@@ -133,12 +136,14 @@ def read_notifications(check: Checker, data: Mapping[str, Any]) -> NotificationS
             check.error("notifications.dnd_until", "expected a date and time; ignored")
     elif until is not None:
         check.wrong("notifications.dnd_until", "a date and time", until, None)
-    flood = raw.get("flood_seconds", defaults.flood_seconds)
-    if isinstance(flood, bool) or not isinstance(flood, int) or flood < 0:
-        check.wrong(
-            "notifications.flood_seconds", "a whole number >= 0", flood, defaults.flood_seconds
-        )
-        flood = defaults.flood_seconds
+    flood = check.number(
+        raw,
+        "flood_seconds",
+        "notifications.flood_seconds",
+        defaults.flood_seconds,
+        FLOOD_SECONDS_RANGE,
+        unit="seconds",
+    )
     failing = raw.get("account_failing_minutes", defaults.account_failing_minutes)
     low, high = FAILING_MINUTES_RANGE
     if isinstance(failing, bool) or not isinstance(failing, int) or not low <= failing <= high:

@@ -216,18 +216,27 @@ def _matrix_keys(check: Checker, raw: Mapping[str, Any], key: str) -> dict[str, 
     return {"user_id": user_id, "homeserver": homeserver, "device_id": device_id}
 
 
+DAYS_RANGE = {"backfill_days": (0, 3_650), "history_days": (1, 36_500)}
+"""Allowed days per privacy key: ten years of backfill, a century of history."""
+
+
 def _days(check: Checker, raw: Mapping[str, Any], name: str, key: str) -> int | None:
     default: int | None = getattr(PrivacySettings(), name)
     value = raw.get(name)
     word = BACKFILL_ALL if name == "backfill_days" else HISTORY_FOREVER
-    minimum = 0 if name == "backfill_days" else 1
+    low, high = DAYS_RANGE[name]
     if value is None:
         return default
     if value == word:
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
         return value
-    check.wrong(key, f"a whole number >= {minimum} or {word!r}", value, default)
+    if isinstance(value, int) and not isinstance(value, bool):
+        check.error(
+            key, f"out of range: expected {low} to {high} days or {word!r}; using {default!r}"
+        )
+        return default
+    check.wrong(key, f"a whole number from {low} to {high} or {word!r}", value, default)
     return default
 
 

@@ -112,8 +112,8 @@ def read_webhooks(check: Checker, data: Mapping[str, Any]) -> WebhookSettings:
         check.error("webhooks.budget_share", "expected above 0, at most 1; using 0.5")
         share = DEFAULT_BUDGET_SHARE
     engaged = value("engaged_users", (int,), "a number of people")
-    if engaged < 0:
-        check.error("webhooks.engaged_users", "expected 0 or more; using 0")
+    if not 0 <= engaged <= 1_000_000_000:
+        check.error("webhooks.engaged_users", "out of range: expected 0 to 1000000000; using 0")
         engaged = 0
     max_body = value("max_body_bytes", (int,), "a number of bytes")
     if not 1024 <= max_body <= 50_000_000:

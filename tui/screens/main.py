@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Protocol
 
@@ -36,6 +37,7 @@ from tui.services.events import (
 )
 from tui.services.notifier import dnd_active, save_dnd
 from tui.services.runtime import Runtime
+from tui.services.supervise import supervised
 from tui.widgets.empty_state import EmptyState, demo_waiting_text, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.status_line import StatusLine
@@ -50,6 +52,9 @@ TAB_TITLES = {
     "privacy": "Privacy",
     "activity": "Activity",
 }
+
+
+log = logging.getLogger(__name__)
 
 
 class StatusSource(Protocol):
@@ -161,10 +166,19 @@ class MainScreen(Screen[None]):
         """The sync engine, the outbox and any extra task (demo traffic) until unmount."""
         runtime = self.runtime
         assert runtime is not None
+        # A task that dies on an error is restarted and the user is told: never a
+        # dashboard that looks alive while nothing syncs.
+        named = [
+            ("the sync engine", runtime.engine.run),
+            ("the outbox", runtime.outbox.run),
+            *(
+                (getattr(extra, "__name__", "a background task"), extra)
+                for extra in runtime.extra_tasks
+            ),
+        ]
         tasks = [
-            asyncio.create_task(runtime.engine.run(self.stop)),
-            asyncio.create_task(runtime.outbox.run(self.stop)),
-            *(asyncio.create_task(extra(self.stop)) for extra in runtime.extra_tasks),
+            asyncio.create_task(supervised(name, run, self.stop, on_failure=self._task_failed))
+            for name, run in named
         ]
         try:
             await self.stop.wait()
@@ -175,16 +189,35 @@ class MainScreen(Screen[None]):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 
+    def _task_failed(self, name: str, exc: BaseException, failures: int) -> None:
+        what = sanitize(name, max_chars=60, single_line=True)
+        self.notify(
+            f"{what} stopped on an internal error ({type(exc).__name__}) and was restarted "
+            f"({failures} so far). ctrl+l shows the log.",
+            title="Internal error",
+            severity="error",
+            timeout=20,
+            markup=False,
+        )
+
     @work(group="events", exit_on_error=False)
     async def consume_events(self) -> None:
         """Every event of the engine and outbox: header, alerts, then each pane."""
         runtime = self.runtime
         assert runtime is not None
         queue = runtime.bus.subscribe()
+        failures = 0
         try:
             while not self.stop.is_set():
                 event = await queue.get()
-                await self.dispatch_event(event)
+                try:
+                    await self.dispatch_event(event)
+                except Exception as exc:
+                    # One bad event must not end live updates for the rest of the session.
+                    failures += 1
+                    log.exception("handling %s failed", type(event).__name__)
+                    if failures == 1 or failures % 100 == 0:
+                        self._task_failed("Live updates", exc, failures)
         finally:
             runtime.bus.unsubscribe(queue)
 

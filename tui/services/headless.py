@@ -12,6 +12,7 @@ import sys
 from tui.config import install_excepthook, install_log_redaction
 from tui.config.paths import default_config_path, default_data_dir
 from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
+from tui.services.supervise import supervised
 
 log = logging.getLogger("linkdeck.sync")
 ACCOUNT_CARE_SECONDS = 6 * 3600
@@ -93,12 +94,17 @@ async def _forever(runtime: Runtime) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [
-        asyncio.create_task(runtime.engine.run(stop)),
-        asyncio.create_task(runtime.outbox.run(stop)),
-        asyncio.create_task(_account_care(runtime, stop)),
-        *(asyncio.create_task(extra(stop)) for extra in runtime.extra_tasks),
+    # A task that dies is logged and restarted (with backoff), never silently gone.
+    named = [
+        ("the sync engine", runtime.engine.run),
+        ("the outbox", runtime.outbox.run),
+        ("account care", lambda stop: _account_care(runtime, stop)),
+        *(
+            (getattr(extra, "__name__", "a background task"), extra)
+            for extra in runtime.extra_tasks
+        ),
     ]
+    tasks = [asyncio.create_task(supervised(name, run, stop)) for name, run in named]
     await stop.wait()
     log.info("stopping")
     _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
