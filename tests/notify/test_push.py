@@ -14,6 +14,7 @@ from tests.conftest import PushReceiver
 from tui.config import install_log_redaction
 from tui.config.prefs import load_prefs
 from tui.config.redact import uninstall_log_redaction
+from tui.domain.models import Platform
 from tui.domain.rules import Sink
 from tui.services.push import PushSender
 from tui.services.runtime import Runtime
@@ -166,3 +167,27 @@ def test_a_bad_push_url_is_a_problem_naming_its_key(tmp_path: Path) -> None:
     assert "entry 3" in bad[1]
     assert not any("tok3nValue55" in t for t in text), "a problem never echoes the URL"
     assert any("notifications.rules[0].push" in t and "pover://…" in t for t in text)
+
+
+async def test_a_page_token_ending_within_a_week_is_pushed_once(
+    service: tuple[Simulator, Runtime], push_receiver: PushReceiver
+) -> None:
+    from datetime import timedelta
+
+    from tui.services.accounts import EXPIRES_KEY, AccountManager
+
+    sim, runtime = service
+    configure(runtime, f'\n[notifications]\npush = ["{push_receiver.url()}"]\n')
+    ends = sim.clock.now() + timedelta(days=3, hours=2)
+    await runtime.store.apply_batch(
+        "demo-page", platform=Platform.MESSENGER, cursors={EXPIRES_KEY: ends.isoformat()}
+    )
+    manager = AccountManager(runtime, transport=sim.transport(), clock=sim.clock.now)
+    await manager.maintain()
+    await manager.maintain()  # the next care pass: nothing new to say
+    assert runtime.alerting is not None
+    await runtime.alerting.wait()
+    [push] = push_receiver.wait_for(1)
+    assert push["title"] == "Linkdeck: demo-page token expires in 3 days"
+    assert "linkdeck link messenger" in push["message"]
+    assert [n.kind for n in runtime.alerting.notices] == ["expiring"]

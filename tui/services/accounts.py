@@ -394,6 +394,17 @@ class AccountManager:
                 await self.refresh_if_due(account_id)
             with contextlib.suppress(AdapterError):
                 await self.verify(account_id)
+            await self._warn_expiry(account_id)
+
+    async def _warn_expiry(self, account_id: str) -> None:
+        """A token ending within a week (and not refreshed above) is announced once."""
+        alerting = self.runtime.alerting
+        if alerting is None:
+            return
+        facts = await self.token_facts(account_id)
+        warning = expiry_warning(facts.expires_at, self.clock())
+        if warning and facts.expires_at is not None and facts.expires_at > self.clock():
+            alerting.token_expiring(account_id, facts.expires_at, warning)
 
 
 def _reason(verification: Verification) -> str:

@@ -45,7 +45,8 @@ class AccountNotice:
 
     account_id: str
     kind: str
-    """``reauth`` (token expired or revoked) or ``failing`` (errors for too long)."""
+    """``reauth`` (token expired or revoked), ``failing`` (errors for too long) or
+    ``expiring`` (the token ends soon)."""
     title: str
     body: str
     at: datetime
@@ -102,6 +103,7 @@ class AlertService:
         self._announced: dict[str, str] = {}
         """Account -> the kind of trouble already announced (once until it recovers)."""
         self._last: dict[str, AccountStatus] = {}
+        self._expiry_announced: set[tuple[str, datetime]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Handle every event until ``stop``; a failure on one never ends the loop."""
@@ -191,6 +193,7 @@ class AlertService:
         if status.state is AccountState.NEEDS_REAUTH:
             self._failing_since.pop(account, None)
             if self._announced.get(account) != "reauth":
+                self._announced[account] = "reauth"
                 self._announce_reauth(status)
             return
         if status.state is AccountState.ERROR:
@@ -212,6 +215,7 @@ class AlertService:
             detail = _clean(status.detail if status else "") or "unknown error"
             name = _clean(account, 60)
             failed_for = int((now - since).total_seconds() // 60)
+            self._announced[account] = "failing"
             self._announce(
                 AccountNotice(
                     account,
@@ -239,8 +243,27 @@ class AlertService:
             )
         )
 
+    def token_expiring(self, account_id: str, expires_at: datetime, warning: str) -> None:
+        """Announce once per token that it ends soon (``warning``: "token expires in 3 days")."""
+        if (account_id, expires_at) in self._expiry_announced:
+            return
+        self._expiry_announced.add((account_id, expires_at))
+        name = _clean(account_id, 60)
+        what = _clean(warning, 60)
+        when = expires_at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        platform = _clean(self.link_arg(account_id), 20)
+        self._announce(
+            AccountNotice(
+                account_id,
+                "expiring",
+                f"Linkdeck: {name} {what}",
+                f"{name}: {what} ({when}); sync stops then. Sign in again before: press R "
+                f"on it in the dashboard's Profiles tab, or run 'linkdeck link {platform}'.",
+                self.clock(),
+            )
+        )
+
     def _announce(self, notice: AccountNotice) -> None:
-        self._announced[notice.account_id] = notice.kind
         self.notices.append(notice)
         log.warning("%s", notice.body)
         urls = self.settings().push
