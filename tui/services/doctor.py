@@ -10,16 +10,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
 from tui.adapters import make_adapter
+from tui.adapters.base import PlatformAdapter
 from tui.adapters.errors import AdapterError, RateLimited, Transient
 from tui.config import SecretError, check_secrets_file, load_prefs, resolve_token
 from tui.config.paths import database_path, default_config_path, default_data_dir, secrets_path_for
 from tui.domain.clock import utc_now
 from tui.services.accounts import EXPIRES_KEY, expiry_warning
+
+if TYPE_CHECKING:
+    from tui.webhooks.subscription import Subscription
 
 
 @dataclass
@@ -139,6 +143,7 @@ async def diagnose(
         adapter = make_adapter(config.to_account(), token, transport=transport, deadline=15.0)
         try:
             verification = await adapter.verify()
+            hooks = await _subscription(adapter, prefs.webhooks.app_id)
         except (Transient, RateLimited) as exc:
             report.problems.append(
                 f"{name}: cannot reach its API ({exc}); check the network or graph_url"
@@ -169,8 +174,20 @@ async def diagnose(
             report.warnings.append(f"{name}: {warning}; re-authenticate before then")
         if not verification.missing and not verification.error:
             report.ok.append(f"{name}: token valid, permissions complete, API reachable")
+        if hooks is not None:
+            report.ok += hooks.ok
+            report.warnings += hooks.warnings
     check_database(data_dir, report)
     return report
+
+
+async def _subscription(adapter: PlatformAdapter, app_id: str) -> Subscription | None:
+    """The Page's (or Instagram account's) webhook subscription, for Meta accounts."""
+    if str(adapter.account.platform) not in ("messenger", "instagram"):
+        return None
+    from tui.webhooks.subscription import check_subscription  # aiohttp-free, loaded late
+
+    return await check_subscription(adapter, app_id)
 
 
 def _link_arg(platform: str, api: object) -> str:

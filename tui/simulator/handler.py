@@ -138,6 +138,8 @@ def route(ctx: Ctx) -> Any:
             return device.device_login_status(ctx)
     if method == "GET" and len(parts) == 2 and parts[0] == "me" and parts[1] in _ME_EDGES:
         return _ME_EDGES[parts[1]](ctx)
+    if len(parts) == 2 and parts[1] == "subscribed_apps" and method in ("GET", "POST"):
+        return subscribed_apps(ctx, parts[0])
     if len(parts) == 2 and parts[1] == "conversations" and method == "GET":
         return graph.list_conversations(ctx, parts[0])
     if len(parts) == 2 and parts[1] == "messages" and method == "POST":
@@ -150,6 +152,36 @@ def route(ctx: Ctx) -> Any:
     if len(parts) == 1:
         return _node(ctx, parts[0])
     raise unknown_path(ctx.path)
+
+
+def subscribed_apps(ctx: Ctx, target: str) -> Any:
+    """``GET|POST /{page-id}/subscribed_apps`` (and ``/me`` on Instagram Login): which
+    apps receive the account's webhooks and for which fields (what ``/_sim/webhooks``
+    subscribed). POST subscribes ``subscribed_fields`` and answers ``{"success": true}``."""
+    token = ctx.require_token()
+    inboxes = ctx.inboxes(token)
+    owners = {i.owner_id for i in inboxes} | {i.page_id for i in inboxes if i.page_id}
+    if target != "me" and target not in owners:
+        raise missing_object(target, ctx.req.method)
+    emitter = ctx.sim.webhooks
+    if ctx.req.method == "POST":
+        fields = (ctx.param("subscribed_fields") or "").split(",")
+        emitter.subscribed_fields = [f for f in fields if f]
+        return {"success": True}
+    if not emitter.subscribed_fields:
+        return {"data": []}
+    world = ctx.sim.world
+    return {
+        "data": [
+            {
+                "category": "Business",
+                "link": "https://linkdeck.example/",
+                "name": "Linkdeck",
+                "id": world.app_id,
+                "subscribed_fields": list(emitter.subscribed_fields),
+            }
+        ]
+    }
 
 
 def _node(ctx: Ctx, object_id: str) -> Any:

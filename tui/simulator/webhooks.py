@@ -93,6 +93,8 @@ class WebhookEmitter:
     stats: EmitterStats = field(default_factory=EmitterStats)
     queue: deque[Pending] = field(default_factory=deque)
     rng: random.Random = field(default_factory=lambda: random.Random(5))
+    subscribed_fields: list[str] = field(default_factory=list)
+    """What ``subscribed_apps`` reports; set when a callback URL is subscribed."""
     kick: asyncio.Event = field(default_factory=asyncio.Event)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -105,6 +107,7 @@ class WebhookEmitter:
         s = self.settings
         if "url" in body:
             s.url = str(body["url"]) if body["url"] else None
+            self.subscribed_fields = list(body.get("fields", FIELDS)) if s.url else []
         s.secret = str(body.get("secret", s.secret or self.sim.world.app_secret))
         for key in ("batch",):
             if key in body:
