@@ -19,6 +19,13 @@ class WindowState(StrEnum):
     """Closed for ordinary replies; a human agent may still answer with the tag."""
     CLOSED = "closed"
     UNKNOWN = "unknown"
+    NONE = "none"
+    """No window applies: a personal chat reached through Matrix (a bridge or a room)."""
+
+
+def is_matrix_room(remote_id: str) -> bool:
+    """Whether a conversation id is a Matrix room id (``!opaque:server``); Meta's never are."""
+    return remote_id.startswith("!")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from tui.domain import Conversation, InboxMessage, OutboxItem, OutboxState
-from tui.domain.window import ReplyWindow, WindowState, reply_window
+from tui.domain.window import ReplyWindow, WindowState, is_matrix_room, reply_window
 from tui.services import drafts
 from tui.services.events import ConversationsChanged, Event, MessagesArrived, OutboxChanged
 from tui.services.runtime import Runtime
@@ -266,6 +266,8 @@ class ConversationScreen(Screen[None]):
             parts.append(Content.styled("  (merged timeline)", "$text-muted"))
         for conversation in self.targets:
             platform = PLATFORM_LABEL.get(str(conversation.platform), str(conversation.platform))
+            if conversation.platform != "matrix" and is_matrix_room(conversation.remote_id):
+                platform += " (personal, via Matrix)"
             parts += [
                 "  ",
                 Content.styled(platform, "$text-secondary"),
@@ -300,6 +302,8 @@ class ConversationScreen(Screen[None]):
         target = self.target
         if target is None:
             return ReplyWindow(WindowState.UNKNOWN)
+        if is_matrix_room(target.remote_id):
+            return ReplyWindow(WindowState.NONE)
         return reply_window(target.last_inbound_at, self.clock())
 
     def _update_composer(self) -> None:

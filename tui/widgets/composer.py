@@ -57,6 +57,8 @@ def _span(left: timedelta | None) -> str:
 def describe_window(window: ReplyWindow, human_agent: bool) -> tuple[str, str]:
     """Words and a colour variable for the reply window as the meter shows it."""
     left = _span(window.remaining)
+    if window.state is WindowState.NONE:
+        return "personal chat through Matrix: no reply window", "$text-muted"
     if window.state is WindowState.OPEN:
         return f"reply window open, {left} left", "$text-success"
     if window.state is WindowState.CLOSING:

@@ -26,7 +26,7 @@ __all__ = ["Entry", "History", "PageFetcher", "entry_lines"]
 PAGE_SIZE = 50
 MAX_TEXT_CHARS = 4000
 """Longest body drawn; longer ones end with a mark saying how much was left out."""
-PLATFORM_LABEL = {"messenger": "Messenger", "instagram": "Instagram"}
+PLATFORM_LABEL = {"messenger": "Messenger", "instagram": "Instagram", "matrix": "Matrix"}
 _KIND_LABEL = {
     MessageKind.STORY_REPLY: "replied to your story",
     MessageKind.STORY_MENTION: "mentioned you in their story",

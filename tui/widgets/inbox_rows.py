@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from textual.content import Content
 
 from tui.domain.models import Conversation, Platform
-from tui.domain.window import WindowState, reply_window
+from tui.domain.window import WindowState, is_matrix_room, reply_window
 from tui.store import InboxView, Store
 from tui.widgets.safe import private, safe
 from tui.widgets.virtual_list import Row
@@ -29,14 +29,17 @@ __all__ = [
     "window_label",
 ]
 
-BADGES = {Platform.MESSENGER: "FB", Platform.INSTAGRAM: "IG"}
-BADGE_STYLES = {"FB": "bold $primary", "IG": "bold $secondary"}
+BADGES = {Platform.MESSENGER: "FB", Platform.INSTAGRAM: "IG", Platform.MATRIX: "MX"}
+BADGE_STYLES = {"FB": "bold $primary", "IG": "bold $secondary", "MX": "bold $accent"}
+VIA_MATRIX = "via Matrix"
+"""Shown in the reply-window cell of a personal chat bridged through Matrix."""
 WINDOW_STYLES = {
     WindowState.OPEN: "$status-ok",
     WindowState.CLOSING: "$status-warn bold",
     WindowState.HUMAN_AGENT: "$status-busy",
     WindowState.CLOSED: "$muted-text",
     WindowState.UNKNOWN: "$muted-text",
+    WindowState.NONE: "$muted-text",
 }
 _PLATFORM_VALUES = frozenset(p.value for p in Platform)
 VIEW_TITLES: dict[str, str] = {
@@ -46,7 +49,11 @@ VIEW_TITLES: dict[str, str] = {
     "snoozed": "Snoozed",
     "done": "Done",
 }
-PLATFORM_TITLES = {Platform.MESSENGER: "Messenger", Platform.INSTAGRAM: "Instagram"}
+PLATFORM_TITLES = {
+    Platform.MESSENGER: "Messenger",
+    Platform.INSTAGRAM: "Instagram",
+    Platform.MATRIX: "Matrix",
+}
 MAX_REMEMBERED_ROWS = 20_000
 PIN_MARK = "★"
 MERGE_MARK = "+"
@@ -91,6 +98,7 @@ def window_label(last_inbound: datetime | None, now: datetime) -> tuple[str, str
         WindowState.HUMAN_AGENT: f"agent {left}",
         WindowState.CLOSED: "closed",
         WindowState.UNKNOWN: "",
+        WindowState.NONE: "",
     }[window.state]
     return text, WINDOW_STYLES[window.state]
 
@@ -134,9 +142,13 @@ def _line(
     muted: bool,
     name_style: str,
     draft: bool = False,
+    via_matrix: bool = False,
 ) -> Content:
     w = _widths(width)
     window_text, window_style = window_label(last_inbound, now)
+    if via_matrix:
+        # A personal chat through a Matrix bridge: no reply window, say where it comes from.
+        window_text, window_style = (VIA_MATRIX if w.window >= 10 else "via Mx"), "$muted-text"
     unread_text = "" if unread <= 0 else ("99+" if unread > 99 else str(unread))
     fixed = 3 + w.account + 1 + w.name + 1 + 3 + 1 + 1 + w.window + 1 + w.time + 1
     room = max(width - fixed, 0)
@@ -201,6 +213,7 @@ class ConversationRow:
             muted=c.triage.muted,
             name_style="bold" if c.unread_count else "",
             draft=c.draft,
+            via_matrix=c.platform is not Platform.MATRIX and is_matrix_room(c.remote_id),
         )
 
 
