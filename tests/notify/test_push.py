@@ -191,3 +191,19 @@ async def test_a_page_token_ending_within_a_week_is_pushed_once(
     assert push["title"] == "Linkdeck: demo-page token expires in 3 days"
     assert "linkdeck link messenger" in push["message"]
     assert [n.kind for n in runtime.alerting.notices] == ["expiring"]
+
+
+def test_a_push_sink_with_nowhere_to_go_is_a_warning(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[notifications.rules]]\nname = "Loud"\nsinks = ["toast", "push"]\n', encoding="utf-8"
+    )
+    _prefs, problems = load_prefs(config)
+    [problem] = problems
+    assert problem.key == "notifications.rules[0].sinks" and "push = [...]" in problem.message
+    config.write_text(
+        '[notifications]\npush = ["ntfy://topic"]\n\n'
+        '[[notifications.rules]]\nname = "Loud"\nsinks = ["toast", "push"]\n',
+        encoding="utf-8",
+    )
+    assert load_prefs(config)[1] == []

@@ -160,13 +160,22 @@ def read_notifications(check: Checker, data: Mapping[str, Any]) -> NotificationS
         except (ZoneInfoNotFoundError, ValueError):
             check.error("notifications.timezone", "unknown time zone; using the system's")
             timezone = None
+    rules = tuple(_rule(check, r, i) for i, r in enumerate(rules_raw))
+    push = read_push_urls(check, raw, "push", "notifications.push")
+    for index, rule in enumerate(rules):
+        if Sink.PUSH in rule.sinks and not rule.push and not push:
+            check.warn(
+                f"notifications.rules[{index}].sinks",
+                "the push sink has nowhere to go: add push = [...] apprise URLs to this "
+                "rule or to [notifications]",
+            )
     return NotificationSettings(
-        rules=tuple(_rule(check, r, i) for i, r in enumerate(rules_raw)),
+        rules=rules,
         dnd=check.boolean(raw, "dnd", "notifications.dnd", defaults.dnd),
         dnd_until=dnd_until,
         flood_seconds=flood,
         timezone=timezone,
         vip=check.strings(raw, "vip", "notifications.vip"),
-        push=read_push_urls(check, raw, "push", "notifications.push"),
+        push=push,
         account_failing_minutes=failing,
     )
