@@ -33,6 +33,7 @@ from tui.screens.rule_form import ConfirmScreen, RuleForm
 from tui.screens.search import SearchScreen
 from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
 from tui.screens.unlink import UnlinkScreen
+from tui.services.drafts import unstored_count
 from tui.services.recent_log import install_recent_log
 from tui.services.runtime import Runtime
 from tui.terminal_guard import stop_signals_exit_cleanly
@@ -290,15 +291,24 @@ class DashboardApp(App[None]):
         try:
             kept = await self.runtime.store.draft_count()
         except Exception:
-            return None
-        if not kept:
-            return None
+            kept = 0
+        lines: list[str] = []
         if kept == 1:
-            return "Draft kept: 1 unsent reply is saved; it is back when you open its conversation."
-        return (
-            f"Drafts kept: {kept} unsent replies are saved; each is back when you open "
-            "its conversation."
-        )
+            lines.append(
+                "Draft kept: 1 unsent reply is saved; it is back when you open its conversation."
+            )
+        elif kept:
+            lines.append(
+                f"Drafts kept: {kept} unsent replies are saved; each is back when you open "
+                "its conversation."
+            )
+        lost = unstored_count(self.runtime)
+        if lost:
+            lines.append(
+                f"Not kept: {lost} unsent {'reply' if lost == 1 else 'replies'} on accounts "
+                "set to store no message text (Privacy)."
+            )
+        return "\n".join(lines) or None
 
     def watch_screen_share(self, on: bool) -> None:
         """Flip what every renderer reads, then redraw everything on every screen at once."""

@@ -59,3 +59,13 @@ async def test_a_draft_survives_reopening_the_file(tmp_path: Path) -> None:
         assert await again.get_draft("bakery", "t1") == "across restarts"
     finally:
         await again.close()
+
+
+async def test_erasing_an_accounts_text_erases_its_drafts(store_file: Store) -> None:
+    await add(store_file, "bakery", "t1")
+    await add(store_file, "cafe", "t2")
+    await store_file.save_draft("bakery", "t1", "our secret recipe", NOW)
+    await store_file.save_draft("cafe", "t2", "see you", NOW)
+    await store_file.purge_bodies("bakery")
+    assert await store_file.get_draft("bakery", "t1") is None
+    assert await store_file.get_draft("cafe", "t2") == "see you"

@@ -107,6 +107,29 @@ async def test_quitting_without_a_draft_says_nothing(
     assert "Draft" not in capsys.readouterr().err
 
 
+async def test_an_account_storing_no_text_keeps_its_draft_in_memory_only(
+    rig: Rig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conversation = await rig.find("messenger", WindowState.OPEN)
+    rig.runtime.prefs_file.set_privacy(conversation.account_id, "store_bodies", False)
+    rig.runtime.reload_prefs()
+    app = rig.app(runtime=rig.runtime)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(pilot, rig.screen(**ids(conversation)))
+        await write(pilot, screen, "nothing on disk")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert await stored_draft(rig, conversation) is None
+        again = await open_screen(pilot, rig.screen(**ids(conversation)))
+        assert again.composer.text == "nothing on disk", "kept for this session"
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: app._exit)
+    assert await stored_draft(rig, conversation) is None
+    err = capsys.readouterr().err
+    assert "Not kept: 1 unsent reply on accounts set to store no message text" in err
+    assert "Draft kept" not in err
+
+
 CHILD = textwrap.dedent(
     """
     import asyncio, sys

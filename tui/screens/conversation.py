@@ -445,7 +445,7 @@ class ConversationScreen(Screen[None]):
         target = self.target
         if target is None or self.composer.text:
             return
-        text = await self.runtime.store.get_draft(target.account_id, target.remote_id)
+        text = await drafts.get_draft(self.runtime, target.account_id, target.remote_id)
         if text:
             self._draft_saved = (target.account_id, target.remote_id, text)
             self.composer.restore(text)

@@ -73,6 +73,8 @@ class Runtime:
     notifier: Notifier | None = None
     """The rule engine the dashboard's alerts use; it reads ``prefs`` at each message."""
     alerting: AlertService | None = None
+    unstored_drafts: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Drafts of accounts whose privacy keeps no message text: this session only."""
     """Rules on every live batch, pushes, account trouble: runs among ``extra_tasks``."""
     _lock: IO[str] | None = None
 

@@ -47,6 +47,8 @@ class MaintenanceMixin(StoreBase):
                 "UPDATE conversations SET snippet = '' WHERE account_id = ?", (account_id,)
             )
             await db.execute("DELETE FROM quarantine WHERE account_id = ?", (account_id,))
+            # A draft is text too: the user's own, but still message text on this computer.
+            await db.execute("DELETE FROM drafts WHERE account_id = ?", (account_id,))
             await _rebuild_index_segments(db)
         return count
 
