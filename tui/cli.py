@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--traffic", action="store_true", help="customers write at random")
 
     link = add("link", "link an account with terminal prompts")
-    link.add_argument("platform", choices=("messenger", "instagram", "instagram-login"))
+    link.add_argument("platform", choices=("messenger", "instagram", "instagram-login", "matrix"))
 
     add("doctor", "check config, secrets, tokens, reachability and the database")
 

@@ -7,6 +7,7 @@ import time
 from tests.matrix.conftest import MatrixRig, unique
 from tests.matrixpeer import FakeBridge, Peer
 from tui.domain import Platform
+from tui.services.matrix_link import describe_bridges
 
 
 def join(mx: MatrixRig, room: str) -> None:
@@ -39,6 +40,11 @@ async def test_bridged_rooms_show_under_their_network_with_the_puppets_name(
     assert seen[plain] == (Platform.MATRIX, "Book club")
     [message] = await mx.messages(instagram)
     assert (message.text, message.sender_name) == ("hi from insta", "Ana Souza")
+    # The Profiles tab names the bridges found, from the same remembered room state.
+    bridges = describe_bridges(await mx.store.cursors(mx.account_id))
+    assert bridges == (
+        f"Facebook Messenger via {bridge.bot}: 1 room; Instagram via {bridge.bot}: 1 room"
+    )
 
 
 async def test_bridged_history_longer_than_the_timeline_is_backfilled_whole(

@@ -42,3 +42,26 @@ def test_no_reply_window_ever_refuses_a_matrix_send() -> None:
     window = ReplyWindow(WindowState.NONE)
     assert send_refusal("instagram", "hello", window, human_agent=False) is None
     assert "Matrix" in describe_window(window, False)[0]
+
+
+def test_profiles_show_the_homeserver_user_device_and_bridges() -> None:
+    from tui.config import AccountConfig
+    from tui.panes.profiles import ProfileRow, details_text
+    from tui.services.accounts import TokenFacts
+
+    config = AccountConfig(
+        id="me",
+        platform=Platform.MATRIX,
+        name="@ana:example.org",
+        user_id="@ana:example.org",
+        homeserver="https://matrix.example.org",
+        device_id="LINKDECK1",
+    )
+    row = ProfileRow(
+        config, None, None, TokenFacts(), (3, 40), bridges="Instagram via @bot:example.org: 2 rooms"
+    )
+    text = details_text(row, NOW, UTC).plain
+    assert "Homeserver: https://matrix.example.org" in text
+    assert "User: @ana:example.org" in text and "Device: LINKDECK1" in text
+    assert "Bridges: Instagram via @bot:example.org: 2 rooms" in text
+    assert "Page id" not in text

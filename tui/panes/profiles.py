@@ -28,6 +28,7 @@ from tui.services.accounts import (
 )
 from tui.services.budget import WebhookHealth, freshness_text
 from tui.services.events import AccountStateChanged, Event
+from tui.services.matrix_link import describe_bridges
 from tui.services.sync import AccountSync
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
@@ -45,7 +46,7 @@ COLUMNS = {
 }
 """Column -> width: DataTable cannot measure Content cells, and fixed widths keep rows steady."""
 _PLATFORM_SHORT = {"messenger": "FB Page", "page": "IG via Page", "instagram_login": "IG Login"}
-_PLATFORM = {"messenger": "Messenger", "instagram": "Instagram"}
+_PLATFORM = {"messenger": "Messenger", "instagram": "Instagram", "matrix": "Matrix"}
 _STATE_STYLE = {
     AccountState.CONNECTED: "$status-ok",
     AccountState.SYNCING: "$status-busy",
@@ -69,6 +70,8 @@ class ProfileRow:
     """Why the account is not running at all (its token could not be read)."""
     budget: str | None = None
     """How fresh polling keeps this account and how much of its budget is left."""
+    bridges: str | None = None
+    """Matrix: the bridges found in the account's rooms, and their portal counts."""
 
 
 def platform_text(config: AccountConfig) -> str:
@@ -166,6 +169,14 @@ def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
         Content(f"Page id: {config.page_id or '-'}   Instagram id: {config.ig_user_id or '-'}"),
         Content.assemble("State: ", state_text(row, tz)),
     ]
+    if config.platform.value == "matrix":
+        lines[1] = safe(
+            f"Homeserver: {config.homeserver or '-'}   User: {config.user_id or '-'}   "
+            f"Device: {config.device_id or '-'}",
+            max_chars=300,
+            single_line=True,
+        )
+        lines.insert(2, safe(f"Bridges: {row.bridges or '-'}", max_chars=300, single_line=True))
     if row.problem:
         lines.append(safe(row.problem, max_chars=300))
     if row.status is not None and row.status.state is AccountState.NEEDS_REAUTH:
@@ -257,6 +268,9 @@ class ProfilesPane(RuntimePane):
                     await runtime.store.counts(config.id),
                     problems.get(config.id) if sync is None else None,
                     budget_line(sync, runtime.webhook_health) if sync else None,
+                    describe_bridges(await runtime.store.cursors(config.id))
+                    if config.platform.value == "matrix"
+                    else None,
                 )
             )
         return rows
@@ -286,7 +300,11 @@ class ProfilesPane(RuntimePane):
         config = row.config
         last = row.status.last_success if row.status else None
         conversations, messages = row.counts
-        platform = _PLATFORM_SHORT[config.api.value if config.api else "messenger"]
+        platform = (
+            "Matrix"
+            if config.platform.value == "matrix"
+            else _PLATFORM_SHORT[config.api.value if config.api else "messenger"]
+        )
         name = f"@{config.name}" if config.api is not None and config.name else config.name
         return [
             safe(config.id, style="bold", max_chars=24, single_line=True),

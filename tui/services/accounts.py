@@ -218,6 +218,10 @@ class AccountManager:
         await self._stop_sync(account_id)
         adapter = runtime.adapters.pop(account_id, None)
         if adapter is not None:
+            logout = getattr(adapter, "logout", None)
+            if logout is not None:  # Matrix: end the device's session on the homeserver
+                with contextlib.suppress(Exception):
+                    await logout()
             with contextlib.suppress(Exception):
                 await adapter.client.aclose()
         with contextlib.suppress(KeyError):
