@@ -116,13 +116,16 @@ async def test_fb_long_lived_exchange(loop: Loop) -> None:
 
 async def test_instagram_exchange_and_refresh_rules(loop: Loop) -> None:
     world = loop.sim.world
+    exchange = {"grant_type": "ig_exchange_token", "access_token": world.tokens["ig_short"]}
+    # Instagram Login is its own app: the Facebook app's secret does not open it.
+    wrong = await loop.ig.get(
+        "/access_token", params={**exchange, "client_secret": world.app_secret}
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["message"] == "Error validating client secret."
+    assert world.ig_app_secret != world.app_secret and world.ig_app_id != world.app_id
     r = await loop.ig.get(
-        "/access_token",
-        params={
-            "grant_type": "ig_exchange_token",
-            "client_secret": world.app_secret,
-            "access_token": world.tokens["ig_short"],
-        },
+        "/access_token", params={**exchange, "client_secret": world.ig_app_secret}
     )
     assert r.status_code == 200
     long_lived = r.json()["access_token"]

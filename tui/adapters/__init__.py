@@ -66,12 +66,15 @@ def make_adapter(
     client: httpx.AsyncClient | None = None,
     deadline: float = 30.0,
     clock: Callable[[], datetime] = utc_now,
+    app_secret: str | None = None,
 ) -> PlatformAdapter:
     """The adapter for an account, with its own ``GraphClient`` on the right host.
 
     ``account.graph_url`` overrides Meta's host (the simulator, a proxy). ``clock`` is the
     adapter's idea of now (reply windows, rate-limit deadlines); the demo passes the
-    simulator's. Close the adapter's ``client`` when done with it.
+    simulator's. ``app_secret`` is the secret of the app the account's token belongs to
+    (the Instagram app for Instagram Login): every call then carries ``appsecret_proof``.
+    Close the adapter's ``client`` when done with it.
     """
     if account.platform is Platform.MATRIX:
         homeserver = account.homeserver or account.graph_url or ""
@@ -87,6 +90,7 @@ def make_adapter(
         transport=transport,
         deadline=deadline,
         clock=clock,
+        app_secret=app_secret,
     )
     if account.platform is Platform.INSTAGRAM:
         return InstagramAdapter(account, graph)

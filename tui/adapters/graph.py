@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 from collections.abc import AsyncGenerator, Callable, Mapping
@@ -59,6 +61,7 @@ class GraphClient:
         deadline: float = 30.0,
         max_bytes: int = 8 * 1024 * 1024,
         clock: Callable[[], datetime] = utc_now,
+        app_secret: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.version = version
@@ -70,6 +73,7 @@ class GraphClient:
         self.request_count = 0
         """Requests attempted so far (each page and each retry counts)."""
         self._token = token
+        self._app_secret = app_secret
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient(transport=transport, timeout=DEFAULT_TIMEOUT)
 
@@ -101,9 +105,16 @@ class GraphClient:
         *,
         versioned: bool = True,
         permission: str | None = None,
+        token_params: Mapping[str, str] | None = None,
     ) -> GraphResponse:
-        """GET a Graph path; raises an ``AdapterError`` subclass on any failure."""
-        return await self._request("GET", path, params=params, versioned=versioned, hint=permission)
+        """GET a Graph path; raises an ``AdapterError`` subclass on any failure.
+
+        ``token_params`` are the few token-bearing parameters Meta's pages put in the query
+        for one endpoint (``input_token`` of ``debug_token``); they are never logged.
+        """
+        return await self._request(
+            "GET", path, params=params, versioned=versioned, hint=permission, secret=token_params
+        )
 
     async def post(
         self,
@@ -156,17 +167,23 @@ class GraphClient:
         body: Mapping[str, Any] | None = None,
         versioned: bool = True,
         hint: str | None = None,
+        secret: Mapping[str, str] | None = None,
     ) -> GraphResponse:
         if params and _FORBIDDEN_PARAMS & set(params):
             raise InvalidRequest("tokens travel in the Authorization header, never in a URL")
         is_post = method == "POST"
+        token = self._token_value()
+        query: dict[str, str | int] = {**(params or {}), **(secret or {})}
+        if self._app_secret and "|" not in token:
+            # Apps with "Require App Secret" refuse calls without it (secure-requests.md).
+            query["appsecret_proof"] = appsecret_proof(token, self._app_secret)
         request = self._client.build_request(
             method,
             self.url(path, versioned=versioned),
-            params=dict(params) if params else None,
+            params=query or None,
             json=body,
             headers={
-                "Authorization": f"Bearer {self._token_value()}",
+                "Authorization": f"Bearer {token}",
                 "Accept": "application/json",
             },
         )
@@ -239,6 +256,11 @@ def _decode(raw: bytes) -> object:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+def appsecret_proof(token: str, app_secret: str) -> str:
+    """HMAC-SHA256 of the token keyed with the app secret, as hex."""
+    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
 def next_cursor(page: Mapping[str, Any]) -> str | None:

@@ -144,6 +144,7 @@ def account_to_table(account: AccountConfig) -> Table:
         "user_id": account.user_id,
         "homeserver": account.homeserver,
         "device_id": account.device_id,
+        "human_agent": True if account.human_agent else None,
     }
     for key, value in optional.items():
         _set_or_remove(table, key, value)

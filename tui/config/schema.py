@@ -26,7 +26,10 @@ BACKFILL_ALL = "all"
 HISTORY_FOREVER = "forever"
 PRIVACY_DAYS = ("backfill_days", "history_days")
 PRIVACY_BOOLS = tuple(f.name for f in fields(PrivacySettings) if f.name not in PRIVACY_DAYS)
-TOP_LEVEL = ("ui", "accounts", "privacy", "notifications", "keymap", "webhooks")
+TOP_LEVEL = ("ui", "accounts", "privacy", "notifications", "keymap", "webhooks", "apps")
+META_APPS = ("facebook", "instagram")
+"""Meta's two apps: the Facebook app (Messenger, Instagram via a Page) and the separate
+Instagram app that Instagram Login uses, each with its own id and secret."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,13 @@ class AccountConfig:
     """Matrix only: the homeserver's base URL (found through ``.well-known`` when linking)."""
     device_id: str | None = None
     """Matrix only: the device of the access token, kept so receipts and keys stay put."""
+    human_agent: bool = False
+    """The app's Human Agent feature is approved: the HUMAN_AGENT tag may be offered."""
+
+    @property
+    def app(self) -> str:
+        """Which Meta app signs this account's calls: ``instagram`` for Instagram Login."""
+        return "instagram" if self.api is InstagramApi.INSTAGRAM_LOGIN else "facebook"
 
     def to_account(self) -> Account:
         return Account(
@@ -83,6 +93,9 @@ class Prefs:
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id (``inbox.refresh``) -> key (``f5``)."""
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    app_ids: dict[str, str] = field(default_factory=dict)
+    """``facebook`` / ``instagram`` -> that app's id (``[apps.facebook] app_id``); the
+    secrets live in secrets.toml's ``[app_secrets]`` or the environment, never here."""
 
     def privacy_for(self, account_id: str) -> PrivacySettings:
         return self.privacy.get(account_id, PrivacySettings())
@@ -195,6 +208,7 @@ def _account(check: Checker, raw: object, index: int, seen: set[str]) -> Account
         name=check.string(raw, "name", f"{key}.name", ""),
         paused=check.boolean(raw, "paused", f"{key}.paused", False),
         **matrix,
+        human_agent=check.boolean(raw, "human_agent", f"{key}.human_agent", False),
     )
 
 
@@ -284,6 +298,35 @@ def _keymap(check: Checker, data: Mapping[str, Any]) -> dict[str, str]:
     return keymap
 
 
+def _apps(check: Checker, data: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    apps = check.table(data, "apps", "apps")
+    check.unknown("apps.", apps, META_APPS)
+    for name in META_APPS:
+        raw = apps.get(name)
+        if raw is None:
+            continue
+        if not isinstance(raw, Mapping):
+            check.wrong(f"apps.{name}", "a table", raw, None)
+            continue
+        for secret_key in ("app_secret", "secret", "client_secret"):
+            if secret_key in raw:
+                if isinstance(raw[secret_key], str):
+                    register_secret(raw[secret_key])
+                check.error(
+                    f"apps.{name}.{secret_key}",
+                    "app secrets do not belong in config.toml; ignored. Put it under "
+                    f"[app_secrets] {name} = ... in secrets.toml (mode 0600)",
+                )
+        check.unknown(
+            f"apps.{name}.", {k: v for k, v in raw.items() if "secret" not in k}, ("app_id",)
+        )
+        app_id = _identifier(check, raw, "app_id", f"apps.{name}.app_id")
+        if app_id:
+            found[name] = app_id
+    return found
+
+
 def build_prefs(data: Mapping[str, Any], file: Path) -> tuple[Prefs, list[Problem]]:
     """Validate plain TOML data (``doc.unwrap()``); every bad part falls back to its default."""
     check = Checker(file)
@@ -318,5 +361,6 @@ def build_prefs(data: Mapping[str, Any], file: Path) -> tuple[Prefs, list[Proble
         notifications=read_notifications(check, data),
         keymap=_keymap(check, data),
         webhooks=read_webhooks(check, data),
+        app_ids=_apps(check, data),
     )
     return prefs, check.problems

@@ -21,14 +21,18 @@ from tui.config.redact import register_secret
 from tui.config.toml_io import ConfigSyntaxError, TomlFile, folder_lock, read_toml, write_toml
 
 __all__ = [
+    "APP_SECRET_ENV",
     "DEFAULT_COMMAND_TIMEOUT",
     "SecretError",
     "TokenSource",
+    "app_secret_or_none",
     "check_secrets_file",
+    "read_app_secret",
     "read_secrets",
     "remove_secret",
     "resolve_token",
     "run_token_command",
+    "save_app_secret",
     "save_secret",
 ]
 
@@ -36,6 +40,9 @@ DEFAULT_COMMAND_TIMEOUT = 10.0
 MAX_COMMAND_OUTPUT = 64 * 1024
 """A token command printing more than this is stopped: tokens are a few hundred bytes."""
 SECRETS_TABLE = "secrets"
+APP_SECRETS_TABLE = "app_secrets"
+APP_SECRET_ENV = {"facebook": "LINKDECK_APP_SECRET", "instagram": "LINKDECK_IG_APP_SECRET"}
+"""The environment variable that overrides each Meta app's secret."""
 _write_lock = threading.Lock()
 
 
@@ -320,3 +327,61 @@ def remove_secret(secrets_path: Path, account_id: str) -> bool:
         del table[account_id]
         write_toml(secrets_path, toml, mode=0o600)
         return True
+
+
+def read_app_secret(
+    secrets_path: Path, app: str, *, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """A Meta app's secret (``facebook`` or ``instagram``): its environment variable, else
+    ``[app_secrets]`` in secrets.toml; ``None`` when neither has it.
+
+    Raises:
+        SecretError: secrets.toml exists but cannot be trusted or read.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(APP_SECRET_ENV.get(app, ""), "").strip()
+    if value:
+        register_secret(value)
+        return value
+    if not secrets_path.exists():
+        return None
+    advice = check_secrets_file(secrets_path)
+    if advice:
+        raise SecretError(advice)
+    table = _read_secrets_toml(secrets_path).doc.get(APP_SECRETS_TABLE)
+    if not isinstance(table, Mapping):
+        return None
+    secret = table.get(app)
+    if not isinstance(secret, str) or not secret.strip():
+        return None
+    register_secret(secret.strip())
+    return secret.strip()
+
+
+def save_app_secret(secrets_path: Path, app: str, secret: str) -> None:
+    """Store a Meta app's secret under ``[app_secrets]`` in secrets.toml (mode 0600)."""
+    secret = secret.strip()
+    if not secret:
+        raise SecretError(f"refusing to save an empty {app} app secret")
+    register_secret(secret)
+    with _write_lock, folder_lock(secrets_path):
+        toml = _read_secrets_toml(secrets_path)
+        table = toml.doc.get(APP_SECRETS_TABLE)
+        if table is None:
+            table = tomlkit.table()
+            toml.doc[APP_SECRETS_TABLE] = table
+        elif not isinstance(table, MutableMapping):
+            raise SecretError(f"{secrets_path}: [{APP_SECRETS_TABLE}] must be a table")
+        table[app] = secret
+        write_toml(secrets_path, toml, mode=0o600)
+
+
+def app_secret_or_none(
+    app: str, secrets_path: Path, *, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """:func:`read_app_secret`, with an untrusted secrets.toml counted as no secret (the
+    account's own token lookup reports that file's problem)."""
+    try:
+        return read_app_secret(secrets_path, app, environ=environ)
+    except SecretError:
+        return None

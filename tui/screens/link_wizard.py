@@ -107,7 +107,9 @@ class LinkWizard(ModalScreen[str | None]):
         super().__init__()
         self.manager = manager
         self.reauth = reauth
-        self.credentials = credentials or AppCredentials.from_env()
+        self.credentials = credentials or AppCredentials.load(
+            manager.runtime.prefs.app_ids, manager.secrets_path, os.environ
+        )
         self.step = "platform"
         self.signin: SignIn | None = None
         self.source = TokenSource("paste")

@@ -17,6 +17,7 @@ from tui.adapters.base import PlatformAdapter, Verification
 from tui.adapters.errors import AdapterError, TokenInvalid
 from tui.config import AccountConfig, SecretError, remove_secret, resolve_token, save_secret
 from tui.config.paths import secrets_path_for
+from tui.config.secrets import app_secret_or_none
 from tui.domain import (
     AccountState,
     AccountStatus,
@@ -162,7 +163,13 @@ class AccountManager:
         return TokenFacts(_parse(cursors.get(ISSUED_KEY)), _parse(cursors.get(EXPIRES_KEY)))
 
     def _adapter(self, config: AccountConfig, token: str) -> PlatformAdapter:
-        return make_adapter(config.to_account(), token, transport=self.transport, clock=self.clock)
+        return make_adapter(
+            config.to_account(),
+            token,
+            transport=self.transport,
+            clock=self.clock,
+            app_secret=app_secret_or_none(config.app, self.secrets_path),
+        )
 
     # -- link / unlink -------------------------------------------------------------------
 

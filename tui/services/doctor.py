@@ -19,6 +19,7 @@ from tui.adapters.base import PlatformAdapter
 from tui.adapters.errors import AdapterError, RateLimited, Transient
 from tui.config import SecretError, check_secrets_file, load_prefs, resolve_token
 from tui.config.paths import database_path, default_config_path, default_data_dir, secrets_path_for
+from tui.config.secrets import app_secret_or_none
 from tui.domain.clock import utc_now
 from tui.services.accounts import EXPIRES_KEY, expiry_warning
 
@@ -140,7 +141,13 @@ async def diagnose(
             else:
                 report.problems.append(f"{name}: token unreadable until secrets.toml is fixed")
             continue
-        adapter = make_adapter(config.to_account(), token, transport=transport, deadline=15.0)
+        adapter = make_adapter(
+            config.to_account(),
+            token,
+            transport=transport,
+            deadline=15.0,
+            app_secret=app_secret_or_none(config.app, secrets, environ=environ),
+        )
         try:
             verification = await adapter.verify()
             hooks = await _subscription(adapter, prefs.webhooks.app_id)

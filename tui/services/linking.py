@@ -16,7 +16,7 @@ import httpx
 
 from tui.adapters.base import Verification
 from tui.config import AccountConfig, Prefs, SecretError
-from tui.config.paths import default_config_path, default_data_dir
+from tui.config.paths import default_config_path, default_data_dir, secrets_path_for
 from tui.config.secrets import run_token_command
 from tui.domain import PrivacySettings
 from tui.services.accounts import AccountManager, LinkPlan, find_linked
@@ -160,7 +160,7 @@ async def link_in_terminal(
     signin = SignIn(
         platform,
         graph_url=default_graph_url(runtime.prefs, env),
-        credentials=AppCredentials.from_env(env),
+        credentials=AppCredentials.load(runtime.prefs.app_ids, secrets_path_for(config_path), env),
         transport=transport,
     )
     try:

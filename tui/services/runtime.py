@@ -20,6 +20,7 @@ from tui.adapters.base import PlatformAdapter
 from tui.config import Prefs, PrefsFile, SecretError, resolve_token
 from tui.config.paths import database_path, ensure_private_dir, secrets_path_for
 from tui.config.prefs import AccountConfig
+from tui.config.secrets import app_secret_or_none
 from tui.config.webhooks import resolve_webhook_secrets
 from tui.domain import PrivacySettings
 from tui.domain.models import InstagramApi, Platform
@@ -188,7 +189,10 @@ async def open_runtime(
             # Meta's own hosts: at most 2 calls per second per account (rate-limiting.md).
             own = ThrottledTransport(httpx.AsyncHTTPTransport())
         adapters[account_config.id] = make_adapter(
-            account_config.to_account(), token, transport=own
+            account_config.to_account(),
+            token,
+            transport=own,
+            app_secret=app_secret_or_none(account_config.app, secrets, environ=environ),
         )
     bus = EventBus()
     runtime = Runtime(

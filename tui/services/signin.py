@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 
 import httpx
 
@@ -17,6 +18,7 @@ from tui.adapters.base import Verification
 from tui.adapters.errors import AdapterError, InvalidRequest
 from tui.adapters.graph import GraphClient
 from tui.adapters.mapping import text_field
+from tui.config.secrets import app_secret_or_none
 from tui.domain import Account, InstagramApi, Platform
 from tui.domain.clock import utc_now
 
@@ -80,21 +82,48 @@ class DeviceCodeExpired(SignInError):
 
 @dataclass(frozen=True)
 class AppCredentials:
-    """The Meta app Linkdeck signs in as: needed for device login and token exchange."""
+    """The user's two Meta apps: the Facebook app (Messenger, Instagram via a Page) and the
+    separate Instagram app of Instagram Login, each with its own id and secret."""
 
     app_id: str | None = None
     client_token: str | None = field(default=None, repr=False)
     app_secret: str | None = field(default=None, repr=False)
+    ig_app_id: str | None = None
+    ig_app_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AppCredentials:
-        """``LINKDECK_APP_ID``, ``LINKDECK_CLIENT_TOKEN`` and ``LINKDECK_APP_SECRET``."""
+        """``LINKDECK_APP_ID``, ``LINKDECK_CLIENT_TOKEN``, ``LINKDECK_APP_SECRET``,
+        ``LINKDECK_IG_APP_ID`` and ``LINKDECK_IG_APP_SECRET``."""
         env = os.environ if environ is None else environ
         return cls(
             env.get("LINKDECK_APP_ID") or None,
             env.get("LINKDECK_CLIENT_TOKEN") or None,
             env.get("LINKDECK_APP_SECRET") or None,
+            env.get("LINKDECK_IG_APP_ID") or None,
+            env.get("LINKDECK_IG_APP_SECRET") or None,
         )
+
+    @classmethod
+    def load(
+        cls, app_ids: Mapping[str, str], secrets_path: Path, environ: Mapping[str, str]
+    ) -> AppCredentials:
+        """The environment first, then ``[apps]`` in config.toml and ``[app_secrets]`` in
+        secrets.toml."""
+        env = cls.from_env(environ)
+        return cls(
+            env.app_id or app_ids.get("facebook"),
+            env.client_token,
+            app_secret_or_none("facebook", secrets_path, environ=environ),
+            env.ig_app_id or app_ids.get("instagram"),
+            app_secret_or_none("instagram", secrets_path, environ=environ),
+        )
+
+    def secret_for(self, platform: LinkPlatform) -> str | None:
+        """The secret of the app whose tokens ``platform`` uses."""
+        if platform is LinkPlatform.INSTAGRAM_LOGIN:
+            return self.ig_app_secret
+        return self.app_secret
 
     @property
     def can_device_login(self) -> bool:
@@ -186,7 +215,13 @@ class SignIn:
     def _client(self, token: str) -> GraphClient:
         login = self.platform is LinkPlatform.INSTAGRAM_LOGIN
         base = self.graph_url or (INSTAGRAM_URL if login else FACEBOOK_URL)
-        client = GraphClient(base, token, transport=self.transport, clock=self.clock)
+        client = GraphClient(
+            base,
+            token,
+            transport=self.transport,
+            clock=self.clock,
+            app_secret=self.credentials.secret_for(self.platform),
+        )
         self._clients.append(client)
         return client
 
@@ -207,7 +242,11 @@ class SignIn:
                 return
         if isinstance(answer, dict) and isinstance(answer.get("app_id"), str):
             self.credentials = AppCredentials(
-                answer["app_id"], answer.get("client_token"), answer.get("app_secret")
+                answer["app_id"],
+                answer.get("client_token"),
+                answer.get("app_secret"),
+                answer.get("ig_app_id"),
+                answer.get("ig_app_secret"),
             )
             self.simulated = True
 
@@ -300,20 +339,26 @@ class SignIn:
         Without an app secret the token is kept as it is, and a note says so.
         """
         creds = self.credentials
-        if not creds.can_exchange and not (
-            self.platform is LinkPlatform.INSTAGRAM_LOGIN and creds.app_secret
-        ):
+        login = self.platform is LinkPlatform.INSTAGRAM_LOGIN
+        if (login and not creds.ig_app_secret) or (not login and not creds.can_exchange):
+            where = (
+                "the Instagram app's secret (LINKDECK_IG_APP_SECRET or [app_secrets] instagram)"
+                if login
+                else "the Facebook app's id and secret (LINKDECK_APP_ID, LINKDECK_APP_SECRET)"
+            )
             self.notes.append(
-                "no app secret (LINKDECK_APP_SECRET): the token was not exchanged for a "
-                "long-lived one; a short-lived token stops working within hours"
+                f"no {where}: the token was not exchanged for a long-lived one; a "
+                "short-lived token stops working within hours (the App Dashboard's own "
+                "tokens are long-lived already)"
             )
             return token, None
         client = self._client(token)
         try:
             if self.platform is LinkPlatform.INSTAGRAM_LOGIN:
+                # Instagram Login's own app secret, never the Facebook app's.
                 params: dict[str, str | int] = {
                     "grant_type": "ig_exchange_token",
-                    "client_secret": str(creds.app_secret),
+                    "client_secret": str(creds.ig_app_secret),
                 }
                 response = await client.get("access_token", params, versioned=False)
             else:

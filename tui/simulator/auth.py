@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from tui.simulator.context import Ctx
@@ -40,7 +42,8 @@ def accounts(ctx: Ctx) -> dict[str, Any]:
         raise GraphError(
             100, "(#100) Tried accessing nonexisting field (accounts) on node type (Page)"
         )
-    if "pages_show_list" not in token.scopes:
+    if "pages_show_list" not in token.scopes or ctx.sim.business_pages:
+        # Pages of a business portfolio granted one by one are not listed here.
         return {"data": []}
     default = ["access_token", "category", "category_list", "name", "id", "tasks"]
     specs = parse_fields(ctx.param("fields")) or [FieldSpec(n) for n in default]
@@ -54,12 +57,43 @@ def accounts(ctx: Ctx) -> dict[str, Any]:
     return {"data": [row], "paging": {"cursors": {"before": cursor, "after": cursor}}}
 
 
-def _check_client(ctx: Ctx, *, need_id: bool) -> None:
+def _check_client(ctx: Ctx, *, instagram: bool, need_id: bool) -> None:
+    """The app's own id and secret: Facebook's on Facebook exchanges, the Instagram app's
+    on Instagram ones (a lenient simulator accepts either secret)."""
     world = ctx.sim.world
-    if need_id and ctx.param("client_id") != world.app_id:
+    app_id, secret = (
+        (world.ig_app_id, world.ig_app_secret) if instagram else (world.app_id, world.app_secret)
+    )
+    if need_id and ctx.param("client_id") != app_id:
         raise GraphError(101, "Error validating application. Invalid application ID.")
-    if ctx.param("client_secret") != world.app_secret:
+    accepted = {secret} if ctx.sim.strict else {world.app_secret, world.ig_app_secret}
+    if ctx.param("client_secret") not in accepted:
         raise GraphError(1, "Error validating client secret.")
+
+
+PROOF_MISSING = "API calls from the server require an appsecret_proof argument"
+PROOF_INVALID = "Invalid appsecret_proof provided in the API argument"
+
+
+def check_proof(ctx: Ctx) -> None:
+    """``appsecret_proof``: HMAC-SHA256 of the token keyed with the issuing app's secret.
+
+    A wrong proof is always refused; a missing one only when the app has "Require App
+    Secret" on (strict mode). Client and app tokens (``id|secret``) carry none.
+    """
+    value = ctx.token_value()
+    if not value or "|" in value:
+        return
+    token = ctx.sim.tokens.get(value)
+    secret = ctx.sim.app_secret_for(token.app_id) if token is not None else None
+    proof = ctx.param("appsecret_proof")
+    if proof is None:
+        if ctx.sim.strict and ctx.sim.require_app_secret:
+            raise GraphError(100, PROOF_MISSING, type="GraphMethodException")
+        return
+    expected = hmac.new((secret or "").encode(), value.encode(), hashlib.sha256).hexdigest()
+    if secret is None or not hmac.compare_digest(proof, expected):
+        raise GraphError(100, PROOF_INVALID, type="GraphMethodException")
 
 
 def _grant(token_value: str, lifetime: int) -> dict[str, Any]:
@@ -71,11 +105,11 @@ def oauth_access_token(ctx: Ctx) -> dict[str, Any]:
     grant = ctx.param("grant_type")
     world, tokens = ctx.sim.world, ctx.sim.tokens
     if grant == "client_credentials":
-        _check_client(ctx, need_id=True)
+        _check_client(ctx, instagram=False, need_id=True)
         return {"access_token": world.tokens["app"], "token_type": "bearer"}
     if grant != "fb_exchange_token":
         raise invalid_param("Unsupported grant_type")
-    _check_client(ctx, need_id=True)
+    _check_client(ctx, instagram=False, need_id=True)
     short = tokens.check(ctx.param("fb_exchange_token"), ctx.host)
     if short.type != "USER":
         raise invalid_param("fb_exchange_token must be a user access token")
@@ -89,7 +123,7 @@ def ig_exchange(ctx: Ctx) -> dict[str, Any]:
     """``GET graph.instagram.com/access_token?grant_type=ig_exchange_token``."""
     if ctx.param("grant_type") != "ig_exchange_token":
         raise invalid_param("Unsupported grant_type")
-    _check_client(ctx, need_id=False)
+    _check_client(ctx, instagram=True, need_id=False)
     short = ctx.require_token()
     if short.long_lived:
         raise invalid_param("The access token is already a long-lived token")

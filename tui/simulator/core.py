@@ -44,6 +44,7 @@ class Simulator:
         self,
         seed: int = 7,
         *,
+        strict: bool = True,
         clock: SimClock | None = None,
         conversations_per_account: int = 12,
         messages_per_conversation: int = 8,
@@ -65,8 +66,20 @@ class Simulator:
         """Sender actions (typing, mark_seen) the accounts performed."""
         self.ig_page_extra_fields = False
         """Whether Instagram-via-Page threads accept Messenger's snippet/unread_count fields."""
+        self.strict = strict
+        """Refuse what Meta refuses: strangers' threads under Standard Access, HUMAN_AGENT
+        without the feature, calls without ``appsecret_proof`` when the app requires it,
+        one app's secret on the other app's exchange. Off only to try a lenient client."""
         self.standard_access = False
-        """Whether the app lacks Advanced Access: only role users can be messaged."""
+        """Whether the app lacks Advanced Access: only people with a role on the app can be
+        messaged and (strict) their threads alone can be read."""
+        self.human_agent_feature = True
+        """Whether the app's Human Agent feature is approved (the HUMAN_AGENT tag needs it)."""
+        self.require_app_secret = False
+        """The App Dashboard's "Require App Secret": every call must carry a proof."""
+        self.business_pages = False
+        """The Page is owned by a business portfolio: ``/me/accounts`` answers nothing and
+        only ``debug_token``'s granular scopes name it."""
         self.webhooks = WebhookEmitter(self)
         """Meta's webhook deliveries, once ``/_sim/webhooks`` subscribed a callback URL."""
         self.handed_over: dict[str, str] = {}
@@ -142,11 +155,41 @@ class Simulator:
             self.standard_access = bool(body["standard_access"])
         if "ig_page_extra_fields" in body:
             self.ig_page_extra_fields = bool(body["ig_page_extra_fields"])
+        for name in ("strict", "human_agent_feature", "require_app_secret", "business_pages"):
+            if name in body:
+                setattr(self, name, bool(body[name]))
         return {
             "rate": vars(self.limits.config),
             "ig_page_extra_fields": self.ig_page_extra_fields,
             "standard_access": self.standard_access,
+            "strict": self.strict,
+            "human_agent_feature": self.human_agent_feature,
+            "require_app_secret": self.require_app_secret,
+            "business_pages": self.business_pages,
         }
+
+    def app_secret_for(self, app_id: str) -> str | None:
+        """The secret of the app that issued a token (Facebook app or Instagram app)."""
+        world = self.world
+        return {world.app_id: world.app_secret, world.ig_app_id: world.ig_app_secret}.get(app_id)
+
+    def hides(self, conv: SimConversation) -> bool:
+        """Whether Standard Access keeps this thread from the app (strict mode only)."""
+        return self.strict and self.standard_access and not conv.customer.has_role
+
+    def page_token(self) -> str:
+        """The Page token a user token is handed today; a new one once the last died.
+
+        Meta derives Page tokens from the user's token: after a re-login the Page token
+        that was revoked with the old session is replaced, never handed out again.
+        """
+        current = self.tokens.get(self.world.tokens["page"])
+        if current is not None and self.tokens.problem(current) is None:
+            return current.value
+        assert current is not None
+        fresh = self.tokens.issue(current, self.world.ids.token("EAA"), lifetime=0, long_lived=True)
+        self.world.tokens["page"] = fresh.value
+        return fresh.value
 
     # -- sends ------------------------------------------------------------------------------
 
@@ -397,7 +440,12 @@ class Simulator:
         """Write ``config.toml`` (no tokens) and a 0600 ``secrets.toml``; return the config."""
         from tui.simulator.configfile import write_config
 
-        return write_config(directory, self.seeded_accounts(base_url))
+        world = self.world
+        apps = {
+            "facebook": (world.app_id, world.app_secret),
+            "instagram": (world.ig_app_id, world.ig_app_secret),
+        }
+        return write_config(directory, self.seeded_accounts(base_url), apps)
 
     async def traffic(
         self, *, mean_interval: float = 4.0, stop: asyncio.Event | None = None

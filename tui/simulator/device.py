@@ -151,7 +151,13 @@ def control(sim: Simulator, req: SimRequest) -> SimResponse:
     if req.method == "GET" and len(parts) == 2:
         # The simulator's own app, so that a wizard pointed at it can sign in.
         world = sim.world
-        app = {"app_id": world.app_id, "client_token": CLIENT_TOKEN, "app_secret": world.app_secret}
+        app = {
+            "app_id": world.app_id,
+            "client_token": CLIENT_TOKEN,
+            "app_secret": world.app_secret,
+            "ig_app_id": world.ig_app_id,
+            "ig_app_secret": world.ig_app_secret,
+        }
         return SimResponse(200, {"Content-Type": "application/json"}, json.dumps(app).encode())
     try:
         body = json.loads(req.body) if req.body else {}

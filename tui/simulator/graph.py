@@ -69,7 +69,8 @@ def list_conversations(ctx: Ctx, target: str) -> dict[str, Any]:
         )
     specs = _fields(ctx, DEFAULT_CONVERSATION)
     _check_conversation_fields(ctx, inbox, specs)
-    threads = list(inbox.conversations)
+    # Standard Access: threads of people without a role on the app are not there at all.
+    threads = [c for c in inbox.conversations if not ctx.sim.hides(c)]
     user_id = ctx.param("user_id")
     if user_id:
         threads = [c for c in threads if c.customer.id == user_id]
@@ -262,10 +263,10 @@ def find_visible(
     visible = {i.key for i in ctx.inboxes(token)}
     if object_id in world.conversations:
         conv = world.conversations[object_id]
-        if conv.inbox_key in visible:
+        if conv.inbox_key in visible and not ctx.sim.hides(conv):
             return world.inboxes[conv.inbox_key], conv, None
     if object_id in world.messages:
         conv, msg = world.messages[object_id]
-        if conv.inbox_key in visible:
+        if conv.inbox_key in visible and not ctx.sim.hides(conv):
             return world.inboxes[conv.inbox_key], conv, msg
     raise missing_object(object_id)

@@ -126,6 +126,7 @@ def route(ctx: Ctx) -> Any:
     """Pick the Graph route for a path; unknown shapes are Meta's 2500."""
     parts = [p for p in ctx.path.split("/") if p]
     method = ctx.req.method
+    auth.check_proof(ctx)
     table = _INSTAGRAM_ROUTES if ctx.on_instagram else _FACEBOOK_ROUTES
     if len(parts) == 1 and (method, parts[0]) in table:
         return table[(method, parts[0])](ctx)

@@ -77,11 +77,10 @@ def page_values(ctx: Ctx, token: Token) -> dict[str, Any]:
         "instagram_business_account": linked,
         "connected_instagram_account": linked,
     }
-    page_token = world.tokens["page"]
     if token.type == "PAGE":
         values["access_token"] = token.value
     elif token.type == "USER" and "pages_show_list" in token.scopes:
-        values["access_token"] = page_token
+        values["access_token"] = ctx.sim.page_token()
     return values
 
 

@@ -20,6 +20,8 @@ WINDOW_MESSENGER = (
     "here: https://developers.facebook.com/docs/messenger-platform/policy-overview"
 )
 WINDOW_INSTAGRAM = "This message is sent outside of allowed window."
+HUMAN_AGENT_REFUSED = "(#10) Application does not have permission for this action"
+"""What the HUMAN_AGENT tag earns without the approved feature (observed wording, [L])."""
 
 
 def _object(ctx: Ctx, name: str) -> dict[str, Any] | None:
@@ -76,6 +78,9 @@ def send(ctx: Ctx, target: str) -> dict[str, Any]:
     messaging_type = ctx.param("messaging_type")
     tag = ctx.param("tag")
     _check_type_and_tag(inbox, messaging_type, tag)
+    if tag == "HUMAN_AGENT" and ctx.sim.strict and not ctx.sim.human_agent_feature:
+        # The tag needs the Human Agent feature approved in App Review.
+        raise GraphError(10, HUMAN_AGENT_REFUSED)
     _check_window(ctx, inbox, conv, tag)
     text, attachment = _content(inbox, message)
     return _deliver(ctx, inbox, conv, text, attachment, messaging_type, tag)

@@ -69,6 +69,32 @@ class Token:
         return "graph.instagram.com" if self.type == "IG" else FACEBOOK_HOST
 
 
+PAGE_TARGETED = frozenset(
+    {"pages_show_list", "pages_messaging", "pages_manage_metadata", "pages_read_engagement"}
+)
+IG_TARGETED = frozenset({"instagram_basic", "instagram_manage_messages"})
+
+
+def granular_scopes(token: Token, page_ids: list[str], ig_ids: list[str]) -> list[dict[str, Any]]:
+    """``debug_token``'s ``granular_scopes``: which objects each permission was granted for.
+
+    A Page token names its Page; a user token names every Page (and Instagram account) the
+    person granted: the only list left when ``/me/accounts`` answers nothing (Pages owned
+    by a business portfolio).
+    """
+    rows: list[dict[str, Any]] = []
+    for scope in token.scopes:
+        targets: list[str] = []
+        if token.type == "PAGE" and token.profile_id and scope in PAGE_TARGETED | IG_TARGETED:
+            targets = [token.profile_id]
+        elif token.type == "USER" and scope in PAGE_TARGETED:
+            targets = list(page_ids)
+        elif token.type == "USER" and scope in IG_TARGETED:
+            targets = list(ig_ids)
+        rows.append({"scope": scope, "target_ids": targets} if targets else {"scope": scope})
+    return rows
+
+
 def _pacific(moment: datetime) -> str:
     # Meta words expiry in Pacific time; a fixed -8 h keeps the text stable for tests.
     return (moment - timedelta(hours=8)).strftime("%A, %d-%b-%y %H:%M:%S PST")
@@ -92,6 +118,10 @@ class TokenRegistry:
     def __init__(self, clock: SimClock) -> None:
         self.clock = clock
         self._tokens: dict[str, Token] = {}
+        self.page_ids: list[str] = []
+        """The Pages a user token's Page-scoped permissions are granted for."""
+        self.ig_ids: list[str] = []
+        """The Instagram accounts (via a Page) its Instagram permissions are granted for."""
 
     def add(self, token: Token) -> Token:
         self._tokens[token.value] = token
@@ -159,13 +189,7 @@ class TokenRegistry:
         if token.profile_id and token.type == "PAGE":
             info["profile_id"] = token.profile_id
         info["scopes"] = list(token.scopes)
-        targeted = {"pages_messaging", "pages_manage_metadata", "instagram_manage_messages"}
-        info["granular_scopes"] = [
-            {"scope": s, "target_ids": [token.profile_id]}
-            if s in targeted and token.profile_id
-            else {"scope": s}
-            for s in token.scopes
-        ]
+        info["granular_scopes"] = granular_scopes(token, self.page_ids, self.ig_ids)
         info["user_id"] = token.user_id
         problem = self.problem(token)
         if problem is not None:
@@ -200,6 +224,8 @@ def seed_tokens(registry: TokenRegistry, world: World, now: int) -> None:
     """Issue the seeded world's tokens and name them in ``world.tokens``."""
     ids = world.ids
     day = 86400
+    registry.page_ids = [world.page_id]
+    registry.ig_ids = [world.ig_page_id]
 
     def add(
         name: str,
@@ -214,7 +240,7 @@ def seed_tokens(registry: TokenRegistry, world: World, now: int) -> None:
         token = Token(
             value=value,
             type=kind,
-            app_id=world.app_id,
+            app_id=world.ig_app_id if instagram else world.app_id,
             user_id=world.ig_login_app_scoped_id if instagram else world.user_id,
             profile_id=world.ig_login_id
             if instagram

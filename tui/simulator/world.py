@@ -168,6 +168,10 @@ class World:
     inboxes: dict[str, Inbox] = field(default_factory=dict)
     conversations: dict[str, SimConversation] = field(default_factory=dict)
     messages: dict[str, tuple[SimConversation, SimMessage]] = field(default_factory=dict)
+    ig_app_id: str = ""
+    """Instagram Login's own app id ("Instagram app ID"), distinct from the Facebook app's."""
+    ig_app_secret: str = ""
+    """Instagram Login's own secret: it signs IG exchanges and IG ``appsecret_proof``s."""
     tokens: dict[str, str] = field(default_factory=dict)
     """Named seeded tokens: ``page``, ``user``, ``app``, ``ig_login``, ``user_short``, ..."""
 
@@ -237,6 +241,10 @@ def build_world(seed: int, now: datetime, conversations: int, messages: int) -> 
         ig_login_id=ids.digits(17, "1784"),
         ig_login_app_scoped_id=ids.digits(17, "2"),
     )
+    # A separate stream, so that adding the second app changed no other seeded id.
+    second = random.Random(seed * 7841 + 11)
+    world.ig_app_id = str(second.randint(10**15, 10**16 - 1))
+    world.ig_app_secret = "".join(second.choice("0123456789abcdef") for _ in range(32))
     world.inboxes[PAGE_KEY] = Inbox(
         PAGE_KEY, MESSENGER, None, world.page_id, texts.PAGE_NAME, "", world.page_id
     )
