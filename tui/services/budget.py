@@ -107,6 +107,10 @@ class BudgetPlanner:
         self.stamp = max(self.stamp, now)
         return self.tokens
 
+    def available(self, now: float) -> float:
+        """Calls that can be made right now without eating into the even spread."""
+        return max(0.0, self._refill(now))
+
     def _trim(self, now: float) -> None:
         while self.calls and self.calls[0] <= now - DAY:
             self.calls.popleft()

@@ -34,6 +34,7 @@ from tui.services.events import (
     MessagesArrived,
 )
 from tui.services.pacing import Pacer
+from tui.services.reconcile import reconcile_recent
 from tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ WATERMARK = "conversations"
 PAUSE_USAGE = 95.0
 DEFAULT_REGAIN = timedelta(minutes=5)
 BACKFILL_PAGES_PER_CYCLE = 4
+RECONCILE_EVERY = timedelta(hours=6)
+"""How often the recent window is re-read for unsends and edits (planned accounts)."""
 GAP_AGE = 120.0
 """A message older than this that only polling found means webhooks missed it."""
 BACKFILL_PAUSE = 0.25
@@ -110,6 +113,7 @@ class AccountSync:
         """Meta's rolling 24-hour budget (``None``: not planned, e.g. a test proxy)."""
         self.health: WebhookHealth | None = None
         self.poll_cost = 1.0
+        self._reconciled_at: datetime | None = None
         """Calls a poll costs, on average (the planner spaces polls by it)."""
 
     # -- state --------------------------------------------------------------------------
@@ -353,8 +357,38 @@ class AccountSync:
         self._outage = False
         self._set_state(AccountState.SYNCING if more else AccountState.CONNECTED)
         delay = self.pacer.after_success(had_news=bool(report.new_messages), usage_pct=pct)
+        if self.planner is not None and not more:
+            await self._reconcile()
         spent = report.requests + self.adapter.client.request_count - before
         return self.planned(BACKFILL_PAUSE if more else delay, report, spent, backfilling=more)
+
+    async def _reconcile(self) -> None:
+        """A few times a day: re-read the recent window for unsends and edits."""
+        now = self.clock()
+        planner = self.planner
+        last = self._reconciled_at
+        if planner is None or (last is not None and now - last < RECONCILE_EVERY):
+            return
+        # What the budget has spare right now, and at least the three busiest threads:
+        # new messages stay first, but the check never starves.
+        spare = max(3, int(planner.available(now.timestamp())) - 2)
+        self._reconciled_at = now
+        try:
+            changed = await reconcile_recent(
+                self.adapter,
+                self.store,
+                now,
+                store_bodies=self.privacy().store_bodies,
+                limit=min(25, spare),
+            )
+        except AdapterError as exc:
+            log.info("recent-window check of %s skipped: %s", self.account.id, exc)
+            return
+        if changed:
+            # Changed, not new: catch_up keeps them from alerting anyone.
+            self.bus.publish(MessagesArrived(self.account.id, tuple(changed), True))
+            ids = list(dict.fromkeys(m.conversation_id for m in changed))
+            self.bus.publish(ConversationsChanged(self.account.id, ids))
 
     def planned(
         self, delay: float, report: PollReport, spent: int, *, backfilling: bool = False

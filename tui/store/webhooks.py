@@ -311,3 +311,24 @@ class WebhookMixin(StoreBase):
             (account_id, remote_id),
         )
         return None if row is None else message_from_row(row)
+
+    async def recent_conversations(
+        self, account_id: str, since: datetime, limit: int = 25
+    ) -> list[str]:
+        """Conversations with activity since ``since``, newest first."""
+        rows = await self._all(
+            "SELECT remote_id FROM conversations WHERE account_id = ? AND updated_at >= ? "
+            "ORDER BY updated_at DESC LIMIT ?",
+            (account_id, to_ms(since), limit),
+        )
+        return [str(r[0]) for r in rows]
+
+    async def messages_between(
+        self, account_id: str, conversation_id: str, start: datetime, end: datetime
+    ) -> list[InboxMessage]:
+        rows = await self._all(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.account_id = ? "
+            "AND m.conversation_id = ? AND m.created_at >= ? AND m.created_at <= ?",
+            (account_id, conversation_id, to_ms(start), to_ms(end)),
+        )
+        return [message_from_row(r) for r in rows]

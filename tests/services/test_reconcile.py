@@ -1,0 +1,53 @@
+"""Without webhooks, unsends and edits are found by re-reading the recent window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.webhooks.harness import account_of
+from tui.adapters import make_adapter
+from tui.domain import PrivacySettings
+from tui.services.budget import BudgetPlanner
+from tui.services.events import EventBus
+from tui.services.sync import SyncEngine
+from tui.simulator.clock import SimClock
+from tui.simulator.core import Simulator
+from tui.simulator.world import IG_PAGE_KEY
+from tui.store import Store
+
+
+async def test_the_recent_window_catches_unsends_and_edits(tmp_path: Path) -> None:
+    sim = Simulator(9, clock=SimClock.fixed(), conversations_per_account=3)
+    raw = next(a for a in sim.seeded_accounts("http://sim.test") if a["id"] == IG_PAGE_KEY)
+    adapter = make_adapter(account_of(raw), raw["token"], transport=sim.transport())
+    store = await Store.open(tmp_path / "linkdeck.db")
+    try:
+        engine = SyncEngine(
+            store,
+            {IG_PAGE_KEY: adapter},
+            EventBus(),
+            privacy=lambda _a: PrivacySettings(),
+            clock=sim.clock.now,
+        )
+        sync = engine.accounts[IG_PAGE_KEY]
+        sync.planner = BudgetPlanner(configured_engaged=50)
+        while (await sync.step()) == 0.25:  # the first sync and its backfill
+            pass
+        oops = sim.inbound(IG_PAGE_KEY, None, "my password is hunter2")
+        typo = sim.inbound(IG_PAGE_KEY, oops["customer_id"], "see you at 5")
+        sim.clock.advance(60)
+        await sync.step()
+        assert await store.search("hunter2")
+        sim.clock.advance(20 * 60)
+        sim.unsend(oops["id"])
+        sim.edit(typo["id"], "see you at 6")
+        sim.clock.advance(6 * 3600)
+        await sync.step()
+        rows = await store.messages_page(IG_PAGE_KEY, oops["conversation_id"], None, 50)
+        by_id = {m.remote_id: m for m in rows}
+        assert by_id[oops["id"]].removed and by_id[oops["id"]].text == ""
+        assert await store.search("hunter2") == []
+        assert (by_id[typo["id"]].text, by_id[typo["id"]].edited) == ("see you at 6", True)
+    finally:
+        await adapter.client.aclose()
+        await store.close()
