@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import threading
@@ -139,3 +140,35 @@ def push_receiver() -> Iterator[PushReceiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found() -> Iterator[None]:
+    """Every test leaves the logging setup as it found it, so no test depends on order.
+
+    A test that raises the root logger's level (or adds a handler) and forgets to undo it
+    would make every later test see library chatter, e.g. httpx logging full URLs at INFO.
+    """
+    root = logging.getLogger()
+    level, handlers, filters = root.level, list(root.handlers), list(root.filters)
+    loggers = {
+        name: (item.level, list(item.handlers), item.propagate)
+        for name, item in logging.root.manager.loggerDict.items()
+        if isinstance(item, logging.Logger)
+    }
+    factory = logging.getLogRecordFactory()
+    yield
+    root.setLevel(level)
+    root.handlers[:] = [h for h in root.handlers if h in handlers or _is_capture(h)]
+    root.filters[:] = filters
+    for name, (item_level, item_handlers, propagate) in loggers.items():
+        item = logging.getLogger(name)
+        item.setLevel(item_level)
+        item.handlers[:] = [h for h in item.handlers if h in item_handlers or _is_capture(h)]
+        item.propagate = propagate
+    logging.setLogRecordFactory(factory)
+
+
+def _is_capture(handler: logging.Handler) -> bool:
+    # pytest's own capture handlers come and go with its fixtures; leave them to pytest.
+    return type(handler).__module__.startswith("_pytest")

@@ -79,7 +79,9 @@ def test_a_resolved_token_never_reaches_the_logs(
 
     token = resolve_token(Account(), Path(str(tmp_path)) / "secrets.toml")
     log = logging.getLogger("tui.adapters.graph")
-    caplog.set_level(logging.DEBUG)
+    # The root logger is already at DEBUG (``stream_logger``). Calling caplog.set_level
+    # here would make caplog restore that DEBUG after ``stream_logger`` restored the
+    # original level, leaving the root logger at DEBUG for every later test.
     log.debug("request with token %s", token)
     log.info("header %r", {"Authorization": f"Bearer {token}"})
     log.warning(f"f-string {token}")

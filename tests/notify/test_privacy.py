@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pilot import eventually
 from tui.config.paths import database_path
 from tui.domain.models import Conversation, Identity, Platform
 from tui.services.maintenance import (
@@ -158,11 +159,12 @@ async def test_history_days_purges_older_messages_on_demand_and_daily(rig: Rig) 
     stop = asyncio.Event()
     task = history_task(store, rig.account_ids, rig.runtime.privacy, clock=lambda: now)
     running = asyncio.create_task(task(stop))
-    for _ in range(100):
-        await asyncio.sleep(0.01)
+
+    async def trimmed() -> bool:
         left = [m async for m in store.iter_messages(account_id="demo-iglogin")]
-        if all(m.created_at >= now - timedelta(days=1) for m in left):
-            break
+        return all(m.created_at >= now - timedelta(days=1) for m in left)
+
+    await eventually(trimmed)
     stop.set()
     await asyncio.wait_for(running, 2)
     left = [m async for m in store.iter_messages(account_id="demo-iglogin")]

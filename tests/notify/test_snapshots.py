@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.pilot import wait_until
 from tui.app import DashboardApp
 from tui.services.runtime import Runtime
 
@@ -31,11 +32,8 @@ async def _close(runtime: Runtime) -> None:
 async def settle(pilot: Any) -> None:
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
-    for _ in range(50):
-        table = pilot.app.query_one("#recent-table")
-        if table.row_count:
-            break
-        await pilot.pause(0.02)
+    table = pilot.app.query_one("#recent-table")
+    await wait_until(pilot, lambda: bool(table.row_count))
     await pilot.pause()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from textual.notifications import Notification
 from textual.widgets import DataTable, Input, Static
 
-from tests.pilot import wait_until
+from tests.pilot import eventually, wait_until
 from tui.domain.rules import NotificationRule, RuleAction, Sink
 from tui.panes.filters import FiltersPane
 from tui.screens.main import MainScreen
@@ -219,12 +219,11 @@ async def test_privacy_tab_toggles_save_at_once(ui: UiRig) -> None:
             async for m in ui.runtime.store.iter_messages(account_id="demo-page"):
                 texts.add(m.text)
 
-        for _ in range(100):
+        async def only_empty() -> bool:
             await collect()
-            if texts == {""}:
-                break
-            await pilot.pause(0.02)
-        assert texts == {""}
+            return texts == {""}
+
+        await eventually(only_empty)
 
 
 async def test_highlight_rule_marks_the_conversation(ui: UiRig) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.pilot import wait_until
 from tests.profiles.conftest import Rig, make_rig
 from tui.app import DashboardApp
 from tui.domain import AccountState, AccountStatus, ActivityEvent, Platform
@@ -134,17 +135,10 @@ def settle(tab: str, ready: Callable[[DashboardApp], bool]) -> Callable[[Pilot[N
     async def run_before(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, DashboardApp)
-        for _ in range(100):
-            if app.focused is not None:
-                break
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: app.focused is not None)
         await pilot.pause(0.2)
         await pilot.press(tab)
-        for _ in range(500):
-            if ready(app):
-                break
-            await pilot.pause(0.02)
-        assert ready(app), "the tab never finished loading"
+        await wait_until(pilot, lambda: ready(app))
         await pilot.pause(0.2)
 
     return run_before
@@ -230,10 +224,7 @@ def test_activity_tab_filtered_by_account_and_kind(
         await settle("5", activity_rows(10))(pilot)
         await pilot.press("A", "A")  # demo-ig
         await pilot.press("K", "K", "K", "K", "K", "K", "K", "K")  # sync_error
-        for _ in range(100):
-            if activity_rows(1)(pilot.app):  # type: ignore[arg-type]
-                break
-            await pilot.pause(0.02)
+        await wait_until(pilot, lambda: activity_rows(1)(pilot.app))  # type: ignore[arg-type]
         await pilot.pause(0.1)
 
     try:

@@ -12,6 +12,7 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from tests.pilot import wait_until
 from tests.profiles.conftest import SIM_URL, Rig
 from tui.app import DashboardApp
 from tui.config.secrets import read_secrets
@@ -23,12 +24,8 @@ from tui.screens.unlink import UnlinkScreen
 from tui.simulator.tokens import Token
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the condition never came true")
+async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
+    await wait_until(pilot, condition)
 
 
 @pytest.fixture(autouse=True)

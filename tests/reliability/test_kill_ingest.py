@@ -44,7 +44,15 @@ def test_twenty_kills_during_ingest_keep_every_message_exactly_once(
             reply = rig.post("/_sim/inbound", body)
             if reply["account"] == "demo-page":
                 customers.append(reply["customer_id"])
-        time.sleep(rng.uniform(0.7, 1.6))
+        # Kill at a random moment once this run has started writing: on a loaded machine
+        # the process may take seconds just to start, so a fixed wall-clock delay would
+        # mostly kill it before it stored anything (and prove little).
+        deadline = time.monotonic() + 90
+        while message_count(database) <= before and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         kills += proc.returncode == -signal.SIGKILL

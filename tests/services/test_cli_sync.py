@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -64,6 +65,19 @@ def test_simulate_then_sync_once_then_export(simulator: tuple[str, Path], tmp_pa
     assert len({(r["account"], r["message_id"]) for r in rows}) == len(rows), "no duplicates"
 
 
+def _has_messages(database: Path) -> bool:
+    if not database.exists():
+        return False
+    try:
+        db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1)
+        try:
+            return db.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is not None
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
 def test_sync_stops_within_two_seconds_on_sigterm(
     simulator: tuple[str, Path], tmp_path: Path
 ) -> None:
@@ -75,7 +89,14 @@ def test_sync_stops_within_two_seconds_on_sigterm(
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    time.sleep(1.5)
+    # Signal it once it is syncing (its signal handlers are installed by then): a fixed
+    # sleep would, on a loaded machine, signal a process still importing its modules.
+    database = tmp_path / "d" / "linkdeck.db"
+    deadline = time.monotonic() + 60
+    while not _has_messages(database):
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the sync never stored anything"
+        time.sleep(0.05)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     proc.wait(5)

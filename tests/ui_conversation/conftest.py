@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from tests.pilot import wait_until
 from tui.app import DashboardApp
 from tui.domain import Conversation, WindowState, reply_window
 from tui.screens.conversation import ConversationScreen
@@ -78,19 +79,11 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
 async def open_screen(pilot: Pilot[None], screen: ConversationScreen) -> ConversationScreen:
     """Push ``screen`` and wait until its first page and reply target are loaded."""
     await pilot.app.push_screen(screen)
-    for _ in range(200):
-        if screen.ready:
-            break
-        await pilot.pause(0.01)
-    assert screen.ready, "the conversation screen never finished loading"
+    await wait_until(pilot, lambda: screen.ready)
     await pilot.pause()
     return screen
 
 
-async def settle(pilot: Pilot[None], check: Callable[[], bool], tries: int = 200) -> None:
+async def settle(pilot: Pilot[None], check: Callable[[], bool]) -> None:
     """Let the app run until ``check()`` holds (events travel through a worker)."""
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.01)
-    assert check()
+    await wait_until(pilot, check)

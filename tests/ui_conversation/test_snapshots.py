@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 import tui.app
+from tests.pilot import wait_until
 from tui.app import DashboardApp
 from tui.domain import WindowState, reply_window
 from tui.screens.conversation import ConversationScreen
@@ -43,10 +44,7 @@ class SnapApp(DashboardApp):
 
 async def show(pilot: Pilot[None], screen: ConversationScreen) -> None:
     await pilot.app.push_screen(screen)
-    for _ in range(300):
-        if screen.ready:
-            break
-        await pilot.pause(0.01)
+    await wait_until(pilot, lambda: screen.ready)
     await pilot.pause()
 
 

@@ -95,7 +95,7 @@ async def test_typing_searches_without_enter(rig: Rig) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, SearchScreen)
         await pilot.press(*"coupon")
-        await wait_until(pilot, lambda: len(results(screen)) == 1, timeout=5)
+        await wait_until(pilot, lambda: len(results(screen)) == 1)
         shown = lines(screen)[0]
         assert "[@click=app.quit]free" in shown and "coupon" in shown
         assert not any(ch in shown for ch in "\x1b\x07\u202e")
