@@ -15,6 +15,7 @@ from tui.adapters.errors import (
     PermissionMissing,
     RateLimited,
     RecipientUnavailable,
+    ThreadControlled,
     TokenInvalid,
     Transient,
     WindowClosed,
@@ -67,6 +68,12 @@ TABLE: list[tuple[int, int | None, int, type[AdapterError]]] = [
     (100, 33, 400, InvalidRequest),
     (100, 2534015, 400, InvalidRequest),
     (2500, None, 400, InvalidRequest),
+    # Code 1 is transient, except with these subcodes (reference §0.9, issue 17 item 4).
+    (1, 99, 400, PermissionMissing),
+    (1, 2018382, 400, InvalidRequest),
+    # Another app controls the thread (handover protocol).
+    (10, 2018300, 400, ThreadControlled),
+    (100, 2534037, 400, ThreadControlled),
     (1, None, 500, Transient),
     (2, None, 503, Transient),
     (1200, None, 400, Transient),
@@ -179,3 +186,46 @@ def test_hostile_platform_text_stays_out_of_the_summary() -> None:
     error = map_graph_error(400, envelope(100, None, hostile), {}, NOW)
     assert error.platform_message == hostile
     assert "\x1b" not in str(error) and "evil" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("code", "subcode"), [(1, 99), (1, 2018382), (10, 2018300), (200, 2018028)]
+)
+def test_errors_that_waiting_does_not_heal_are_not_retried(code: int, subcode: int) -> None:
+    error = map_graph_error(400, envelope(code, subcode), {}, NOW)
+    assert not error.retryable
+    assert not isinstance(error, Transient)
+    assert error.fix  # each says what the user can do
+
+
+def test_standard_access_names_the_access_level_to_apply_for() -> None:
+    error = map_graph_error(400, envelope(200, 2018028), {}, NOW)
+    assert isinstance(error, PermissionMissing)
+    assert error.access_level == "advanced"
+    assert "Advanced access" in error.fix or "advanced access" in error.fix
+    assert "App Review" in error.fix
+
+
+def test_each_token_subcode_has_its_own_fix() -> None:
+    fixes = {
+        subcode: map_graph_error(400, envelope(190, subcode), {}, NOW).fix
+        for subcode in (458, 459, 460, 463, 464, 467, 492)
+    }
+    assert len(set(fixes.values())) == len(fixes)
+    assert "facebook.com" in fixes[459] and "facebook.com" in fixes[464]
+    assert "role on the Page" in fixes[492]
+
+
+def test_user_title_message_and_trace_id_are_kept() -> None:
+    body = envelope(
+        10,
+        2018278,
+        "(#10) outside the window",
+        error_user_title="Message not sent",
+        error_user_msg="This person can't be reached right now.",
+        fbtrace_id="AxIIVeNpuf3y2jeXdufRcEX",
+    )
+    error = map_graph_error(400, body, {}, NOW)
+    assert error.headline == "Message not sent"
+    assert error.user_message == "This person can't be reached right now."
+    assert "AxIIVeNpuf3y2jeXdufRcEX" in error.detail()

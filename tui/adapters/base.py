@@ -52,6 +52,7 @@ class SendResult:
     """A message the platform accepted."""
 
     message_id: str
+    """The platform's id for it; ``""`` when the platform accepted it without naming one."""
     recipient_id: str
 
 

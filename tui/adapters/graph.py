@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import httpx
 
@@ -22,7 +22,7 @@ from tui.adapters.errors import (
     Transient,
     map_graph_error,
 )
-from tui.adapters.usage import Usage, parse_usage
+from tui.adapters.usage import Usage, UsageScope, parse_usage
 from tui.domain.clock import utc_now
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,9 @@ class GraphClient:
         """The latest usage report a response carried."""
         self.request_count = 0
         """Requests attempted so far (each page and each retry counts)."""
+        self.usage_scope: UsageScope | None = None
+        """The business objects and types this client's calls are charged to (set by the
+        adapter); usage reported for any other object never pauses it."""
         self._token = token
         self._app_secret = app_secret
         self._owns_client = client is None
@@ -135,11 +138,11 @@ class GraphClient:
         max_pages: int = 50,
         permission: str | None = None,
     ) -> AsyncGenerator[list[Any], None]:
-        """Yield each page's ``data`` list (items unchecked), following ``after`` cursors.
+        """Yield each page's ``data`` list (items unchecked), following ``next``.
 
-        The absolute ``next`` URL is never requested (it may embed a token); its cursor is
-        re-issued as ``after=``. Stops when ``next`` is absent, a cursor repeats, or after
-        ``max_pages`` pages.
+        The absolute ``next`` URL is never requested (it may embed a token): its cursor is
+        re-issued as ``after=``, or, on a time-paged edge, its ``until``/``since``. Stops when
+        ``next`` is absent, a cursor repeats, or after ``max_pages`` pages.
         """
         query: dict[str, str | int] = dict(params or {})
         seen: set[str] = set()
@@ -156,7 +159,7 @@ class GraphClient:
                 log.warning("pagination of %s stopped: the platform repeated a cursor", path)
                 return
             seen.add(cursor)
-            query["after"] = cursor
+            query = with_cursor(query, cursor)
 
     async def _request(
         self,
@@ -204,20 +207,16 @@ class GraphClient:
             raise self._lost(is_post, f"connection failed ({type(exc).__name__})") from None
 
         now = self.clock()
-        usage = parse_usage(headers, now)
+        usage = parse_usage(headers, now, self.usage_scope)
         if usage is not None:
             self.usage = usage
         decoded = _decode(raw)
         if status >= 400:
-            error = map_graph_error(status, decoded, headers, now, permission_hint=hint)
+            error = map_graph_error(
+                status, decoded, headers, now, permission_hint=hint, usage_scope=self.usage_scope
+            )
             if is_post and status >= 500:
-                raise OutcomeUnknown(
-                    str(error),
-                    code=error.code,
-                    subcode=error.subcode,
-                    platform_message=error.platform_message,
-                    http_status=status,
-                )
+                raise OutcomeUnknown(str(error), **error.platform_fields())
             raise error
         if not isinstance(decoded, dict):
             raise self._lost(is_post, "malformed response (not a JSON object)")
@@ -263,8 +262,20 @@ def appsecret_proof(token: str, app_secret: str) -> str:
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
+# The parameters of a ``next`` link that say where the next page starts ("Paginated
+# Results": cursor, time-based and offset paging). Nothing else of the link is re-sent.
+_TIME_PAGING = ("until", "since", "offset", "__paging_token")
+TIME_CURSOR = "?"
+"""Prefix of a cursor that is a time-paging query (``?until=...``) rather than ``after``."""
+
+
 def next_cursor(page: Mapping[str, Any]) -> str | None:
-    """The ``after`` cursor of a page that has a ``next`` link, else ``None``."""
+    """Where the page after this one starts, when it has a ``next`` link, else ``None``.
+
+    An ``after`` cursor as is; on a time-paged edge (``next`` carries ``until``/``since``
+    and no cursors) a ``?until=...`` query, which :func:`with_cursor` turns back into
+    parameters.
+    """
     paging = page.get("paging")
     if not isinstance(paging, dict) or not paging.get("next"):
         return None
@@ -274,7 +285,25 @@ def next_cursor(page: Mapping[str, Any]) -> str | None:
     # Some edges give only the link: take its cursor without ever requesting the link.
     nxt = paging["next"]
     if isinstance(nxt, str):
-        values = parse_qs(urlsplit(nxt).query).get("after")
+        query = parse_qs(urlsplit(nxt).query)
+        values = query.get("after")
         if values and values[0]:
             return values[0]
+        timed = {key: query[key][0] for key in _TIME_PAGING if query.get(key) and query[key][0]}
+        if timed:
+            return TIME_CURSOR + urlencode(timed)
     return None
+
+
+def with_cursor(params: Mapping[str, str | int], cursor: str) -> dict[str, str | int]:
+    """``params`` set to continue at ``cursor`` (see :func:`next_cursor`)."""
+    query: dict[str, str | int] = {
+        key: value for key, value in params.items() if key not in ("after", *_TIME_PAGING)
+    }
+    if cursor.startswith(TIME_CURSOR):
+        for key, value in parse_qsl(cursor[len(TIME_CURSOR) :]):
+            if key in _TIME_PAGING:
+                query[key] = value
+    else:
+        query["after"] = cursor
+    return query

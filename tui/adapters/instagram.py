@@ -9,6 +9,7 @@ from tui.adapters.errors import AdapterError, PermissionMissing
 from tui.adapters.graph import GraphClient
 from tui.adapters.mapping import safe_id, text_field
 from tui.adapters.meta import GraphAdapter
+from tui.adapters.usage import usage_scope
 from tui.domain import Account, InstagramApi, Platform
 
 IG_RECENT_DETAIL_LIMIT = 20
@@ -44,6 +45,9 @@ class InstagramAdapter(GraphAdapter):
             self.required_permissions = dict(self.PAGE_PERMISSIONS)
             self.send_permission = "instagram_manage_messages"
         self.read_permission = self.send_permission
+        # Instagram calls are charged to the Instagram account (and, via a Page, to that
+        # Page) as the "instagram" use case: a Messenger budget on the same Page is not ours.
+        client.usage_scope = usage_scope([account.ig_user_id, account.page_id], ("instagram",))
 
     def conversations_path(self) -> str:
         return "me/conversations" if self.via_login else super().conversations_path()

@@ -70,6 +70,54 @@ def _int(raw: Mapping[str, Any], key: str) -> int | None:
     return value
 
 
+def _bool(raw: Mapping[str, Any], key: str) -> bool | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise MalformedRecord(f"{key} is not a boolean")
+    return value
+
+
+def _buttons(raw: Mapping[str, Any], key: str) -> list[str]:
+    """The titles of a template's buttons (``buttons`` lists or a single ``cta``)."""
+    value = raw.get(key)
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+    return [
+        f"[{title}]" for item in items if isinstance(item, dict) and (title := _str(item, "title"))
+    ]
+
+
+def template_text(raw: Mapping[str, Any]) -> str:
+    """A template attachment's words as plain lines: title, subtitle, then its buttons.
+
+    Reads the Message node's ``generic_template{title,subtitle,cta}`` and the Send API's
+    ``payload{template_type, text, elements[{title, subtitle, buttons}], buttons}``.
+    """
+    lines: list[str] = []
+    blocks: list[Mapping[str, Any]] = []
+    template = _obj(raw, "generic_template")
+    if template is not None:
+        blocks.append(template)
+    payload = _obj(raw, "payload")
+    if payload is not None:
+        text = _str(payload, "text")
+        if text:
+            lines.append(text)
+        elements = payload.get("elements")
+        if isinstance(elements, list):
+            blocks.extend(item for item in elements if isinstance(item, dict))
+        buttons = _buttons(payload, "buttons")
+        if buttons:
+            lines.append(" ".join(buttons))
+    for block in blocks:
+        lines.extend(part for part in (_str(block, "title"), _str(block, "subtitle")) if part)
+        buttons = _buttons(block, "buttons") + _buttons(block, "cta")
+        if buttons:
+            lines.append(" ".join(buttons))
+    return "\n".join(lines)
+
+
 def _attachment(raw: Mapping[str, Any]) -> Attachment:
     mime = _str(raw, "mime_type") or None
     name = _str(raw, "name") or None
@@ -83,7 +131,8 @@ def _attachment(raw: Mapping[str, Any]) -> Attachment:
     template = _obj(raw, "generic_template")
     if template is not None:
         kind = kind or "template"
-        url = url or _str(template, "media_url") or None
+        cta = _obj(template, "cta")
+        url = url or _str(template, "media_url") or (_str(cta, "url") if cta else "") or None
     payload = _obj(raw, "payload")
     if payload is not None:
         url = url or _str(payload, "url") or None
@@ -114,7 +163,11 @@ def message_from_json(
     from_us = sender_id in owner_ids
     kind = MessageKind.ECHO if from_us else MessageKind.MESSAGE
 
-    attachments = [_attachment(item) for item in _data_list(raw, "attachments")]
+    records = _data_list(raw, "attachments")
+    attachments = [_attachment(item) for item in records]
+    if not text:
+        # A template (generic, button) carries its words in the attachment, not the text.
+        text = "\n".join(filter(None, (template_text(item) for item in records)))
     for share in _data_list(raw, "shares"):
         link = _str(share, "link") or None
         attachments.append(Attachment(kind="share", url=link, name=_str(share, "name") or None))
@@ -129,8 +182,17 @@ def message_from_json(
             if ref is not None:
                 if not from_us:
                     kind = story_kind
-                attachments.append(Attachment(kind="story", url=_str(ref, "link") or None))
+                attachments.append(
+                    Attachment(
+                        kind="story", url=_str(ref, "link") or None, ref=_str(ref, "id") or None
+                    )
+                )
                 break
+
+    # An inline (quoted) reply: {"mid": "...", "is_self_reply": false}.
+    quoted = _obj(raw, "reply_to")
+    reply_to = (_str(quoted, "mid") or _str(quoted, "id") or None) if quoted is not None else None
+    reply_to_self = bool(quoted is not None and _bool(quoted, "is_self_reply"))
 
     unsupported = raw.get("is_unsupported") is True
     return InboxMessage(
@@ -145,6 +207,8 @@ def message_from_json(
         sender_name=_str(sender, "name") or _str(sender, "username"),
         attachments=tuple(attachments),
         unsupported=unsupported,
+        reply_to=reply_to,
+        reply_to_self=reply_to_self,
     )
 
 
@@ -232,6 +296,7 @@ def conversation_from_json(
         snippet=_str(raw, "snippet"),
         unread_count=_int(raw, "unread_count") or 0,
         message_count=_int(raw, "message_count") or 0,
+        is_owner=_bool(raw, "is_owner"),
     )
 
 

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from tui.adapters.graph import GraphClient
 from tui.adapters.meta import GraphAdapter
+from tui.adapters.usage import usage_scope
 from tui.domain import Account, Platform
 
 MESSENGER_PERMISSIONS = {
@@ -29,3 +30,5 @@ class MessengerAdapter(GraphAdapter):
         self.required_permissions = dict(MESSENGER_PERMISSIONS)
         self.send_permission = "pages_messaging"
         self.read_permission = "pages_messaging"
+        # Messenger calls are charged to the Page, as "messenger" and "pages" use cases.
+        client.usage_scope = usage_scope([account.page_id], ("messenger", "pages"))

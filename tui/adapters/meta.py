@@ -14,11 +14,12 @@ from tui.adapters.errors import (
     AdapterError,
     InvalidRequest,
     OutcomeUnknown,
+    PartialListing,
     PermissionMissing,
     TokenInvalid,
     WindowClosed,
 )
-from tui.adapters.graph import GraphClient, next_cursor
+from tui.adapters.graph import GraphClient, next_cursor, with_cursor
 from tui.adapters.mapping import (
     MalformedRecord,
     conversation_from_json,
@@ -34,7 +35,13 @@ from tui.domain.window import HUMAN_AGENT_WINDOW
 
 log = logging.getLogger(__name__)
 
-MESSAGE_FIELDS = "id,created_time,from,to,message,attachments,story,shares,reactions,is_unsupported"
+WALK_RESTARTS = 3
+"""How often a conversation walk that failed part-way starts again below what it read."""
+MIN_PAGE = 5
+
+MESSAGE_FIELDS = (
+    "id,created_time,from,to,message,attachments,story,shares,reactions,is_unsupported,reply_to"
+)
 PAGE_SIZE = 25
 LOOKBACK_MAX_PAGES = 40
 """How far back the "was it delivered?" check reads (40 pages of 25 messages)."""
@@ -171,16 +178,65 @@ class GraphAdapter:
     async def changed_conversations(
         self, since: datetime | None, *, max_pages: int = 50
     ) -> list[ConversationChange]:
-        params = self.conversations_params()
-        params["fields"] = self.conversation_fields
-        params["limit"] = PAGE_SIZE
+        """Conversations updated at or after ``since``, newest first.
+
+        A page that fails after others were read (the cursor-depth limit of "Paginated
+        Results", an outage) does not throw the read pages away: the walk starts again
+        below the oldest conversation read, with ``until`` (time-based paging) and a smaller
+        page, up to ``WALK_RESTARTS`` times. If it still fails, ``PartialListing`` carries
+        what was read.
+        """
         changes: list[ConversationChange] = []
         seen: set[str] = set()
+        limit, until = PAGE_SIZE, None
+        pages_left = max_pages
+        for restart in range(WALK_RESTARTS + 1):
+            before = len(changes)
+            try:
+                done, pages_left = await self._walk(
+                    since, changes, seen, limit=limit, until=until, max_pages=pages_left
+                )
+            except AdapterError as exc:
+                if not changes or isinstance(exc, PartialListing):
+                    raise
+                if until is not None and len(changes) == before:
+                    # Nothing new since the last start (the edge ignored ``until``, or fails
+                    # at once): starting again would only repeat itself.
+                    raise PartialListing(exc, changes) from None
+                if restart == WALK_RESTARTS or pages_left <= 0:
+                    raise PartialListing(exc, changes) from None
+                log.info("conversation walk failed part-way (%s); going on below", exc)
+                until = changes[-1].updated_at
+                limit = max(MIN_PAGE, limit // 2)
+                continue
+            if done or pages_left <= 0:
+                break
+        return changes
+
+    async def _walk(
+        self,
+        since: datetime | None,
+        changes: list[ConversationChange],
+        seen: set[str],
+        *,
+        limit: int,
+        until: datetime | None,
+        max_pages: int,
+    ) -> tuple[bool, int]:
+        """Append a walk's conversations to ``changes``; returns (reached ``since`` or the
+        end, pages left)."""
+        params = self.conversations_params()
+        params["fields"] = self.conversation_fields
+        params["limit"] = limit
+        if until is not None:
+            # Inclusive of the second the last read conversation shares with others.
+            params["until"] = int(until.timestamp()) + 1
         pages = self.client.paginate(
             self.conversations_path(), params, max_pages=max_pages, permission=self.read_permission
         )
         async with aclosing(pages):
             async for page in pages:
+                max_pages -= 1
                 for raw in page:
                     if not isinstance(raw, dict):
                         self._problem("conversation", raw, "not an object")
@@ -197,7 +253,7 @@ class GraphAdapter:
                         continue
                     # Strictly older ends the walk: the boundary second may hold news.
                     if since is not None and conversation.updated_at < since:
-                        return changes
+                        return True, max_pages
                     if conversation.remote_id in seen:
                         continue
                     seen.add(conversation.remote_id)
@@ -206,7 +262,7 @@ class GraphAdapter:
                             conversation, conversation.updated_at, newest_message_id(raw)
                         )
                     )
-        return changes
+        return True, max_pages
 
     def _map_messages(
         self, conversation_id: str, records: Sequence[object]
@@ -261,7 +317,7 @@ class GraphAdapter:
         """A page of messages (after ``cursor`` if given) and the cursor past it, if any."""
         params: dict[str, str | int] = {"fields": MESSAGE_FIELDS, "limit": PAGE_SIZE}
         if cursor:
-            params["after"] = cursor
+            params = with_cursor(params, cursor)
         response = await self.client.get(
             f"{conversation_id}/messages", params, permission=self.read_permission
         )
@@ -420,18 +476,8 @@ class GraphAdapter:
             )
         except WindowClosed as exc:
             possible = False if human_agent else await self._human_agent_possible(recipient_id)
-            raise WindowClosed(
-                possible,
-                code=exc.code,
-                subcode=exc.subcode,
-                platform_message=exc.platform_message,
-                http_status=exc.http_status,
-            ) from None
-        message_id = response.data.get("message_id")
-        if not isinstance(message_id, str) or not message_id:
-            raise AdapterError("the platform accepted the send but gave no message id")
-        recipient = response.data.get("recipient_id")
-        return SendResult(message_id, recipient if isinstance(recipient, str) else recipient_id)
+            raise WindowClosed(possible, **exc.platform_fields()) from None
+        return send_result(response.data, recipient_id)
 
     async def _human_agent_possible(self, recipient_id: str) -> bool:
         """Whether the customer's last message is recent enough for a HUMAN_AGENT reply."""
@@ -457,6 +503,24 @@ class GraphAdapter:
 
     async def refresh_token(self) -> tuple[str, datetime | None] | None:
         return None
+
+
+def send_result(data: Mapping[str, Any], recipient_id: str) -> SendResult:
+    """Any success shape the Send API documents, as a result; a 2xx is never a failure.
+
+    ``{"recipient_id", "message_id"}``; ``{"message_id"}`` alone (a recipient addressed by
+    ``user_ref``); ``{"recipient": {"id", "message_id"}}``; ``{"recipient": {"id"},
+    "message_id"}``. Without any message id the send still happened: the id is ``""`` and
+    the next poll brings the message itself.
+    """
+    nested = data.get("recipient")
+    nested = nested if isinstance(nested, Mapping) else {}
+    message_id = data.get("message_id") or nested.get("message_id")
+    recipient = data.get("recipient_id") or nested.get("id")
+    return SendResult(
+        message_id if isinstance(message_id, str) else "",
+        recipient if isinstance(recipient, str) and recipient else recipient_id,
+    )
 
 
 def newest_message_id(raw: Mapping[str, Any]) -> str | None:

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 APP_USAGE = "x-app-usage"
 BUC_USAGE = "x-business-use-case-usage"
+
+
+@dataclass(frozen=True)
+class UsageScope:
+    """Which ``X-Business-Use-Case-Usage`` entries concern one account's calls.
+
+    The header reports every business object the app touched (up to 32), each with its
+    use-case types; only the entries for this account's own objects and types may pause it.
+    """
+
+    objects: frozenset[str]
+    """Business object ids the calls are charged to (the Page id, the Instagram account id)."""
+    types: frozenset[str] = frozenset()
+    """Use-case types that count (``messenger``, ``pages``, ``instagram``); empty: every type."""
+
+    def covers(self, object_id: str, entry: Mapping[str, Any]) -> bool:
+        if object_id not in self.objects:
+            return False
+        kind = entry.get("type")
+        return not self.types or not isinstance(kind, str) or kind in self.types
 
 
 @dataclass(frozen=True)
@@ -42,10 +62,14 @@ def _load(raw: str | None) -> Any:
         return None
 
 
-def parse_usage(headers: Mapping[str, str], now: datetime) -> Usage | None:
+def parse_usage(
+    headers: Mapping[str, str], now: datetime, scope: UsageScope | None = None
+) -> Usage | None:
     """Usage from a response's headers, or ``None`` when it reported none (or garbage).
 
     Headers appear only once enough calls were made, so absence does not mean zero usage.
+    With a ``scope``, business-use-case entries of other objects and types are ignored:
+    another Page's exhausted budget does not pause this one.
     """
     percents: list[int] = []
     regain_minutes = 0.0
@@ -54,11 +78,13 @@ def parse_usage(headers: Mapping[str, str], now: datetime) -> Usage | None:
         percents.extend(_percentages(app))
     buc = _load(headers.get(BUC_USAGE))
     if isinstance(buc, dict):
-        for entries in buc.values():
+        for object_id, entries in buc.items():
             if not isinstance(entries, list):
                 continue
             for entry in entries:
                 if not isinstance(entry, dict):
+                    continue
+                if scope is not None and not scope.covers(str(object_id), entry):
                     continue
                 percents.extend(_percentages(entry))
                 wait = entry.get("estimated_time_to_regain_access")
@@ -68,3 +94,9 @@ def parse_usage(headers: Mapping[str, str], now: datetime) -> Usage | None:
         return None
     regain_at = now + timedelta(minutes=regain_minutes) if regain_minutes else None
     return Usage(max(percents, default=0), regain_at)
+
+
+def usage_scope(objects: Collection[str | None], types: Collection[str]) -> UsageScope | None:
+    """A scope over the given ids (empty ones dropped), or ``None`` when none is known."""
+    known = frozenset(value for value in objects if value)
+    return UsageScope(known, frozenset(types)) if known else None

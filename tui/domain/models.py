@@ -136,6 +136,8 @@ class Attachment:
     name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    ref: str | None = None
+    """The platform's id of what is attached, when it gives one (a story's id)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,10 @@ class InboxMessage:
     """The sender changed the text after sending it (a ``message_edits`` webhook)."""
     removed: bool = False
     """The sender unsent it: the body is gone from the store, only this mark remains."""
+    reply_to: str | None = None
+    """The id of the message this one quotes (an inline reply), if any."""
+    reply_to_self: bool = False
+    """Whether the quoted message is the sender's own (``reply_to.is_self_reply``)."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,8 @@ class Conversation:
     triage: TriageState = field(default_factory=TriageState)
     draft: bool = False
     """An unsent reply is kept for this conversation."""
+    is_owner: bool | None = None
+    """Conversation Routing: whether this app owns the thread (``None``: not reported)."""
 
 
 @dataclass(frozen=True)

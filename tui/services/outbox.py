@@ -226,10 +226,11 @@ class Outbox:
             return state
         except AdapterError as exc:
             await self._finish(item, OutboxState.FAILED, error=_reason(exc))
-            await self._log_send(item, f"Reply failed: {_reason(exc)}")
+            await self._log_send(item, f"Reply failed: {_reason(exc)}", redact(exc.detail()))
             return OutboxState.FAILED
-        await self._finish(item, OutboxState.SENT, remote_id=result.message_id)
-        await self._store_echo(adapter, item, result.message_id)
+        await self._finish(item, OutboxState.SENT, remote_id=result.message_id or None)
+        if result.message_id:  # without an id, the next poll brings our message itself
+            await self._store_echo(adapter, item, result.message_id)
         await self._log_send(item, "Reply sent")
         return OutboxState.SENT
 
@@ -269,14 +270,15 @@ class Outbox:
         if updated:
             self.bus.publish(OutboxChanged(updated[0]))
 
-    async def _log_send(self, item: OutboxItem, summary: str) -> None:
+    async def _log_send(self, item: OutboxItem, summary: str, detail: str = "") -> None:
+        where = f"conversation {item.conversation_id}"
         await self.store.log_activity(
             ActivityEvent(
                 at=self.clock(),
                 kind="send",
                 summary=summary,
                 account_id=item.account_id,
-                detail=f"conversation {item.conversation_id}",
+                detail=f"{where}\n{detail}" if detail else where,
             )
         )
 
@@ -305,6 +307,8 @@ class Outbox:
 
 
 def _reason(exc: AdapterError) -> str:
-    """The platform's own words when it gave any, else the kind of failure."""
+    """The platform's own words when it gave any (its title for people first), else the kind
+    of failure."""
     # The platform's words are stored, logged and shown: a token quoted in them must not be.
-    return redact(getattr(exc, "platform_message", None) or str(exc) or type(exc).__name__)
+    said = getattr(exc, "user_title", "") or getattr(exc, "platform_message", None)
+    return redact(said or str(exc) or type(exc).__name__)

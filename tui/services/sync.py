@@ -13,10 +13,12 @@ from datetime import UTC, datetime, timedelta
 from tui.adapters.base import ConversationChange, PlatformAdapter
 from tui.adapters.errors import (
     AdapterError,
+    PartialListing,
     PermissionMissing,
     RateLimited,
     TokenInvalid,
 )
+from tui.config.redact import redact
 from tui.domain import (
     AccountState,
     AccountStatus,
@@ -172,7 +174,13 @@ class AccountSync:
         watermark = _parse(cursors.get(WATERMARK))
         report.catch_up = watermark is None or self._outage
         settings = self.privacy()
-        changes = await self.adapter.changed_conversations(watermark)
+        interrupted: AdapterError | None = None
+        try:
+            changes = await self.adapter.changed_conversations(watermark)
+        except PartialListing as exc:
+            # Keep what the pages before the failure listed; the watermark stays where it
+            # is, since older conversations above it were not read.
+            changes, interrupted = list(exc.changes), exc.cause
         newest = watermark
         changed_ids: list[str] = []
         for change in changes:
@@ -205,7 +213,7 @@ class AccountSync:
             changed_ids.append(conversation.remote_id)
             if newest is None or change.updated_at > newest:
                 newest = change.updated_at
-        if newest is not None and newest != watermark:
+        if interrupted is None and newest is not None and newest != watermark:
             await self.store.apply_batch(
                 self.account.id, platform=self.account.platform, cursors={WATERMARK: _iso(newest)}
             )
@@ -216,6 +224,8 @@ class AccountSync:
             self.bus.publish(
                 MessagesArrived(self.account.id, tuple(report.new_messages), report.catch_up)
             )
+        if interrupted is not None:
+            raise interrupted
 
     @staticmethod
     def _unchanged(
@@ -227,7 +237,11 @@ class AccountSync:
         conversation from that second is judged by its newest message id when the
         listing gave one, and by time alone otherwise.
         """
-        if watermark is None or change.updated_at > watermark:
+        if watermark is None:
+            # A walk that failed part-way stored some conversations already: the ones whose
+            # newest message is the one stored are not read again.
+            return head is not None and change.newest_message_id == head
+        if change.updated_at > watermark:
             return False
         if change.newest_message_id is not None:
             return change.newest_message_id == head
@@ -328,13 +342,13 @@ class AccountSync:
         if isinstance(exc, PermissionMissing):
             detail = f"permission missing: {exc.permission or 'unknown'}"
             if self._set_state(AccountState.ERROR, detail):
-                await self._log("sync_error", detail)
+                await self._log("sync_error", detail, redact(exc.detail()))
             return self.pacer.breaker_cooldown
         self._outage = True
         delay = self.pacer.after_failure()
-        detail = str(exc) or type(exc).__name__
+        detail = exc.headline or type(exc).__name__
         if self._set_state(AccountState.ERROR, detail, now + timedelta(seconds=delay)):
-            await self._log("sync_error", f"Sync failed: {detail}")
+            await self._log("sync_error", f"Sync failed: {detail}", redact(exc.detail()))
         return delay
 
     async def step(self) -> float | None:

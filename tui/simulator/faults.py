@@ -28,11 +28,27 @@ class FaultRule:
     error: dict[str, Any] | None = None
     body: str | None = None
     """A raw body to send instead (malformed JSON, an HTML error page)."""
+    headers: dict[str, str] | None = None
+    """Extra response headers sent with a raw body (a usage header to replay)."""
+    query: dict[str, str] | None = None
+    """Query parameters the request must carry (``"*"``: any value), e.g. ``{"after": "*"}``
+    to spoil every page but the first."""
     directive: FaultDirective | None = None
 
-    def matches(self, method: str, host: str, paths: tuple[str, ...]) -> bool:
+    def matches(
+        self,
+        method: str,
+        host: str,
+        paths: tuple[str, ...],
+        query: tuple[tuple[str, str], ...] = (),
+    ) -> bool:
         if self.method and self.method.upper() != method:
             return False
+        if self.query:
+            given = dict(query)
+            for key, value in self.query.items():
+                if key not in given or value not in ("*", given[key]):
+                    return False
         if self.host and self.host != host:
             return False
         if self.regex:
@@ -81,6 +97,18 @@ def rule_from_json(spec: dict[str, Any]) -> FaultRule:
     if error is not None and not isinstance(error, dict):
         raise ValueError("error must be an object")
     status = spec.get("status")
+    headers = spec.get("headers")
+    if headers is not None and not (
+        isinstance(headers, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
+    ):
+        raise ValueError("headers must map names to strings")
+    query = spec.get("query")
+    if query is not None and not (
+        isinstance(query, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in query.items())
+    ):
+        raise ValueError("query must map names to strings")
     return FaultRule(
         path=path,
         count=int(spec.get("count", 1)),
@@ -90,6 +118,8 @@ def rule_from_json(spec: dict[str, Any]) -> FaultRule:
         status=int(status) if status else (500 if error else None),
         error=error,
         body=spec.get("body"),
+        headers=headers,
+        query=query,
         directive=directive,
     )
 
@@ -106,9 +136,15 @@ class FaultBook:
     def clear(self) -> None:
         self.rules.clear()
 
-    def take(self, method: str, host: str, paths: tuple[str, ...]) -> FaultRule | None:
+    def take(
+        self,
+        method: str,
+        host: str,
+        paths: tuple[str, ...],
+        query: tuple[tuple[str, str], ...] = (),
+    ) -> FaultRule | None:
         for rule in self.rules:
-            if rule.matches(method, host, paths):
+            if rule.matches(method, host, paths, query):
                 if rule.count > 0:
                     rule.count -= 1
                     if rule.count == 0:

@@ -95,11 +95,12 @@ async def handle(sim: Simulator, req: SimRequest) -> SimResponse:
         version, path = split_version(req.path)
     except GraphError:
         path = req.path
-    rule = sim.faults.take(req.method, req.host, (req.path, path))
+    rule = sim.faults.take(req.method, req.host, (req.path, path), tuple(req.query))
     headers = base_headers(req, version, trace_id)
     directive = rule.directive if rule else None
     error_code: int | None = None
     if rule is not None and rule.body is not None:
+        headers.update(rule.headers or {})
         response = SimResponse(rule.status or 200, headers, rule.body.encode(), directive)
         sim.log(req, response, None, trace_id)
         return response

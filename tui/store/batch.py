@@ -76,25 +76,30 @@ RETURNING remote_id
 # stale poll or a late webhook never brings the old body back.
 _UPSERT_MESSAGE = """
 INSERT INTO messages (account_id, remote_id, conversation_id, sender_id, sender_name,
-                      created_at, text, kind, from_us, attachments, reaction, unsupported)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      created_at, text, kind, from_us, attachments, reaction, unsupported,
+                      reply_to, reply_to_self)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (account_id, remote_id) DO UPDATE SET
     sender_name = excluded.sender_name,
     text = excluded.text,
     kind = excluded.kind,
     attachments = excluded.attachments,
     reaction = excluded.reaction,
-    unsupported = excluded.unsupported
+    unsupported = excluded.unsupported,
+    reply_to = excluded.reply_to,
+    reply_to_self = excluded.reply_to_self
 WHERE removed = 0 AND edited = 0 AND (sender_name IS NOT excluded.sender_name
    OR text IS NOT excluded.text
    OR kind IS NOT excluded.kind
    OR attachments IS NOT excluded.attachments
    OR reaction IS NOT excluded.reaction
-   OR unsupported IS NOT excluded.unsupported)
+   OR unsupported IS NOT excluded.unsupported
+   OR reply_to IS NOT excluded.reply_to
+   OR reply_to_self IS NOT excluded.reply_to_self)
 """
 
 # The columns an edit may change, in _message_row order (see _content_of).
-_CONTENT = "sender_name, text, kind, attachments, reaction, unsupported"
+_CONTENT = "sender_name, text, kind, attachments, reaction, unsupported, reply_to, reply_to_self"
 
 _STUB_CONVERSATION = """
 INSERT INTO conversations (account_id, remote_id, platform, customer_id, customer_name,
@@ -158,11 +163,13 @@ def _message_row(m: InboxMessage, store_bodies: bool) -> tuple[Any, ...]:
         attachments_json(tuple(m.attachments)) if m.attachments else "[]",
         m.reaction,
         int(m.unsupported),
+        m.reply_to,
+        int(m.reply_to_self),
     )
 
 
 def _content_of(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (row[4], row[6], row[7], row[9], row[10], row[11])
+    return (row[4], row[6], row[7], row[9], row[10], row[11], row[12], row[13])
 
 
 def _is_inbound(m: InboxMessage) -> bool:

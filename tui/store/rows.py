@@ -28,7 +28,7 @@ _MS = timedelta(milliseconds=1)
 MESSAGE_COLUMNS = (
     "m.id, m.account_id, m.remote_id, m.conversation_id, m.sender_id, m.sender_name, "
     "m.created_at, m.text, m.kind, m.from_us, m.attachments, m.reaction, m.unsupported, "
-    "m.edited, m.removed"
+    "m.edited, m.removed, m.reply_to, m.reply_to_self"
 )
 CONVERSATION_COLUMNS = (
     "c.account_id, c.remote_id, c.platform, c.customer_id, c.customer_name, "
@@ -90,6 +90,7 @@ def attachments_from_json(text: str) -> tuple[Attachment, ...]:
                     name=item.get("name"),
                     mime_type=item.get("mime_type"),
                     size=item.get("size"),
+                    ref=item.get("ref") if isinstance(item.get("ref"), str) else None,
                 )
             )
     return tuple(result)
@@ -115,6 +116,8 @@ def message_from_row(row: sqlite3.Row) -> InboxMessage:
         unsupported=bool(row["unsupported"]),
         edited="edited" in row.keys() and bool(row["edited"]),  # noqa: SIM118 (sqlite3.Row)
         removed="removed" in row.keys() and bool(row["removed"]),  # noqa: SIM118
+        reply_to=row["reply_to"] if "reply_to" in row.keys() else None,  # noqa: SIM118
+        reply_to_self="reply_to_self" in row.keys() and bool(row["reply_to_self"]),  # noqa: SIM118
     )
 
 

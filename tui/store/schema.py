@@ -165,6 +165,12 @@ MIGRATIONS: tuple[str, ...] = (
             REFERENCES conversations (account_id, remote_id) ON DELETE CASCADE
     ) WITHOUT ROWID;
     """,
+    # 4: quoted replies (Meta's reply_to: the quoted message's id, and whether it is the
+    # sender's own message).
+    """
+    ALTER TABLE messages ADD COLUMN reply_to TEXT;
+    ALTER TABLE messages ADD COLUMN reply_to_self INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -58,6 +58,7 @@ def _plain_message(message: InboxMessage, account_id: str) -> bool:
         and isinstance(message.kind, str)
         and message.kind in _KINDS
         and message.reaction is None
+        and message.reply_to is None
         and not message.attachments
     )
 
@@ -85,6 +86,8 @@ def message_problem(message: object, account_id: str) -> str | None:
     if not isinstance(message.kind, str) or message.kind not in _KINDS:
         return f"kind {message.kind!r} is unknown"
     if message.reaction is not None and (problem := _check_str("reaction", message.reaction)):
+        return problem
+    if message.reply_to is not None and (problem := _check_str("reply_to", message.reply_to)):
         return problem
     if not isinstance(message.attachments, tuple | list):
         return "attachments is not a sequence"

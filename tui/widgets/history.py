@@ -85,6 +85,19 @@ def _delivery(item: OutboxItem) -> tuple[str, str]:
     return f"failed: {item.error or 'no reason given'} (ctrl+r: retry)", "bold $text-error"
 
 
+def _quote_line(message: InboxMessage, quoted: InboxMessage | None) -> Content:
+    """``│ replying to: <the quoted message's first line>``."""
+    whose = "their own message" if message.reply_to_self else "a message"
+    if quoted is None:
+        return Content.styled(f"│ replying to {whose} not loaded here", "italic $text-muted")
+    words = quoted.text.strip().splitlines()[0] if quoted.text.strip() else ""
+    shown = private(words) if words else f"[{quoted.kind}]"
+    return Content.assemble(
+        Content.styled("│ replying to: ", "italic $text-muted"),
+        safe(shown, style="italic $text-muted", max_chars=120, single_line=True),
+    )
+
+
 def entry_lines(
     entry: Entry,
     width: int,
@@ -92,8 +105,12 @@ def entry_lines(
     platform: str,
     name: str,
     tz: tzinfo | None = None,
+    quoted: InboxMessage | None = None,
 ) -> list[Content]:
-    """The lines one entry takes at ``width`` cells, a blank spacer line included."""
+    """The lines one entry takes at ``width`` cells, a blank spacer line included.
+
+    ``quoted`` is the message an inline reply quotes, when it is loaded.
+    """
     width = max(width, 8)
     message, item = entry.message, entry.item
     from_us = item is not None or (message is not None and message.from_us)
@@ -126,6 +143,8 @@ def entry_lines(
     inner = width - 2
     body: list[Content] = []
     text = message.text if message is not None else (item.text if item is not None else "")
+    if message is not None and message.reply_to:
+        body += _quote_line(message, quoted).wrap(inner)
     if message is not None and message.reaction:
         body.append(Content.assemble("reacted ", safe(message.reaction, max_chars=16)))
     if text:
@@ -391,6 +410,7 @@ class History(ScrollView, can_focus=True):
                     platform=self.platform_of(self._account_of(entry)),
                     name=self.name_of(entry.message) if entry.message is not None else "",
                     tz=self.tz,
+                    quoted=self._quoted(entry),
                 )
                 entry.width = width
         self._layout = [entry.lines or [] for entry in self.entries]
@@ -401,6 +421,13 @@ class History(ScrollView, can_focus=True):
             total += len(lines)
         self.virtual_size = Size(width, total)
         self.refresh()
+
+    def _quoted(self, entry: Entry) -> InboxMessage | None:
+        message = entry.message
+        if message is None or not message.reply_to:
+            return None
+        found = self._keys.get(("m", message.account_id, message.reply_to))
+        return found.message if found is not None else None
 
     @staticmethod
     def _account_of(entry: Entry) -> str:

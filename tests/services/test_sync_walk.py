@@ -1,0 +1,76 @@
+"""A conversation walk that fails on page N keeps pages 1..N-1 and never moves the
+watermark over what it did not store (Meta's cursor-limit error, "Paginated Results",
+``docs/graph-api/results.md``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.services.conftest import Rig
+from tui.adapters.errors import InvalidRequest
+from tui.services.runtime import open_runtime
+from tui.services.sync import WATERMARK
+from tui.simulator.faults import FaultRule
+from tui.simulator.testing import loopback_simulator
+
+CURSOR_LIMIT = {
+    "error": {
+        "message": "(#100) The After Cursor specified exceeds the max limit supported by "
+        "this endpoint",
+        "type": "OAuthException",
+        "code": 100,
+    }
+}
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    """The services rig with two pages of conversations per account."""
+    async with loopback_simulator(seed=11, conversations_per_account=40) as (sim, base_url):
+        config = sim.write_config(tmp_path / "config", base_url)
+        runtime = await open_runtime(config, tmp_path / "data", clock=sim.clock.now)
+        async with httpx.AsyncClient(base_url=base_url) as control:
+            yield Rig(sim, base_url, runtime, control)
+        await runtime.close()
+
+
+async def stored_conversations(rig: Rig) -> int:
+    db = rig.runtime.store
+    cursors = await db.cursors("demo-page")
+    return sum(1 for name in cursors if name.startswith("msg:"))
+
+
+async def test_a_failure_on_page_two_keeps_page_one_and_the_watermark_stays(rig: Rig) -> None:
+    page = rig.sim.world.inboxes["demo-page"]
+    total = len(page.conversations)
+    assert total > 25, "needs more than one page of conversations"
+    rig.sim.faults.add(
+        FaultRule(
+            path=f"/{page.owner_id}/conversations",
+            count=-1,
+            status=400,
+            body=json.dumps(CURSOR_LIMIT),
+            query={"after": "*"},
+        )
+    )
+    sync = rig.runtime.engine.accounts["demo-page"]
+    report = await sync.poll_once()
+    assert isinstance(report.error, InvalidRequest)
+    assert await stored_conversations(rig) == 25  # page one is kept
+    assert WATERMARK not in await rig.runtime.store.cursors("demo-page")
+
+    # The platform recovers: the next poll stores the rest, and does not read the
+    # conversations it already stored again.
+    rig.sim.faults.clear()
+    before = len(rig.sim.requests)
+    report = await sync.poll_once()
+    assert report.error is None
+    assert await stored_conversations(rig) == total
+    assert WATERMARK in await rig.runtime.store.cursors("demo-page")
+    reads = [e for e in rig.sim.requests[before:] if "conversations" not in e.path]
+    assert len(reads) <= total - 25 + 5  # about one read per conversation not yet stored
