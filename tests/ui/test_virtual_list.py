@@ -205,3 +205,36 @@ async def test_async_source_keeps_the_cursor_key_across_inserts() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.selected == ["m3"]
+
+
+class HeldIndexRows(SlowIndexRows):
+    """Finding a row waits until the test lets it (a busy store)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.found = asyncio.Event()
+
+    async def index_of(self, key: Hashable) -> int | None:  # type: ignore[override]
+        await self.found.wait()
+        return int(str(key)[1:]) + self.top
+
+
+async def test_a_key_pressed_while_the_row_is_being_found_is_not_undone() -> None:
+    # Issue 17 item 14: on a loaded machine a reload's re-find of the cursor's row finished
+    # after the user's "g" and moved the cursor back to the old row.
+    source = HeldIndexRows(5_000)
+    app = ListApp(source)
+    async with app.run_test(size=(40, 8)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        vlist = app.query_one(VirtualList)
+        await pilot.press("j", "j", "j")
+        assert vlist.cursor == 3
+        source.top = 10
+        vlist.source_changed()  # the re-find of "m3" is now pending
+        await pilot.press("g")
+        source.found.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert vlist.cursor == 0
+        assert vlist.cursor_key == "new0"

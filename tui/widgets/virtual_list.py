@@ -130,6 +130,8 @@ class VirtualList(ScrollView, can_focus=True):
         self._generation = 0
         self._count = source.count()
         self._cursor_key: Hashable | None = None
+        self._moves = 0
+        """Cursor moves made by the user (keys, clicks): a pending re-find must not undo one."""
         self.virtual_size = Size(0, self._count)
 
     @property
@@ -224,6 +226,7 @@ class VirtualList(ScrollView, can_focus=True):
         return max(0, min(cursor, self._count - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
+        self._moves += 1
         self._remember_cursor_key()
         self._scroll_to_cursor()
         self.refresh_line(old)
@@ -280,15 +283,19 @@ class VirtualList(ScrollView, can_focus=True):
             return
         found = self.source.index_of(key)
         if inspect.isawaitable(found):
-            self._follow_key(found, key, old_cursor)
+            self._follow_key(found, key, old_cursor, self._moves)
         else:
             self._move_after_change(old_cursor, old_cursor if found is None else found)
 
     @work(group="virtual-list-follow", exclusive=True, exit_on_error=False)
     async def _follow_key(
-        self, found: Awaitable[int | None], key: Hashable, old_cursor: int
+        self, found: Awaitable[int | None], key: Hashable, old_cursor: int, moves: int
     ) -> None:
         index = await found
+        if self._moves != moves:
+            # The user moved the cursor while the row was being found (on a busy machine
+            # this takes a while): their move wins over the remembered row.
+            return
         self._cursor_key = key
         self._move_after_change(old_cursor, old_cursor if index is None else index)
 
