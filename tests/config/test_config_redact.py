@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tui.config.redact import (
+    REDACTED,
     install_log_redaction,
     redact,
     redacting_excepthook,
@@ -148,3 +149,25 @@ def test_the_excepthook_prints_a_redacted_traceback() -> None:
     assert "ValueError: bad token [REDACTED]" in text
     assert "Traceback" in text
     assert CANARY not in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Inside an encoded callback URL: no word boundary before the name.
+        "GET https://x.test/cb?next=https%3A%2F%2Fgraph.facebook.com%2Fme%3Faccess_token"
+        "%3DEAAunregistered1%26fields%3Did",
+        # Encoded twice (a callback inside a callback).
+        "https://x.test/cb?state=1&redirect=https%253A%252F%252Fg.test%252Fme%253F"
+        "access_token%253DEAAunregistered2%2526x%253D1",
+        # A JSON body carried in an encoded parameter.
+        "cb%3Fdata%3D%7B%22access_token%22%3A%22EAAunregistered3%22%7D",
+        "https://x.test/cb?x=1%26client_secret%3Dunregistered4secret",
+    ],
+)
+def test_percent_encoded_tokens_never_registered_are_redacted(text: str) -> None:
+    out = redact(text)
+    assert "unregistered" not in out
+    assert REDACTED in out
+    # What follows the token survives: only the secret is hidden.
+    assert out.endswith(("%26fields%3Did", "%2526x%253D1", "%22%7D", REDACTED))

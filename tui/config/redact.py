@@ -35,10 +35,21 @@ MIN_SECRET_LENGTH = 8
 MIN_FRAGMENT = 12
 """A run of this many consecutive characters of a secret is redacted too (a truncated token)."""
 
-# Values that are secret by position, whether or not anyone registered them.
+# Values that are secret by position, whether or not anyone registered them. A name may
+# follow a percent-escape ("%3Faccess_token%3D...", inside an encoded callback URL, where
+# no word boundary precedes it), and "=" and "&" may be encoded once or more ("%3D",
+# "%253D"): the value ends at the first "&" in any of those spellings.
+_SECRET_NAMES = "access_token|input_token|fb_exchange_token|client_secret|appsecret_proof"
+_PCT = r"%(?:25)*"
 _QUERY_PARAM = re.compile(
-    r"(?i)\b(access_token|input_token|fb_exchange_token|client_secret|appsecret_proof)"
-    r"(=|%3D)([^&\s\"'#<>]+)"
+    r"(?i)(?:(?<=%[0-9a-f]{2})|(?<=%25[0-9a-f]{2})|\b)(" + _SECRET_NAMES + r")"
+    r"(=|" + _PCT + r"3D)((?:(?!" + _PCT + r"26)[^&\s\"'#<>])+)"
+)
+# The same names as JSON keys inside an encoded URL: %22access_token%22%3A%22...%22
+_ENCODED_JSON_FIELD = re.compile(
+    r"(?i)(" + _PCT + r"22(?:" + _SECRET_NAMES + r"|token)" + _PCT + r"22"
+    r"(?:" + _PCT + r"20|\+)*" + _PCT + r"3A(?:" + _PCT + r"20|\+)*" + _PCT + r"22)"
+    r"((?:(?!" + _PCT + r"22)[^&\s\"'#<>])+)"
 )
 _JSON_FIELD = re.compile(
     r"(?i)([\"'](?:access_token|input_token|client_secret|appsecret_proof|token)[\"']\s*:\s*)"
@@ -97,6 +108,7 @@ def redact(text: str) -> str:
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
     text = _QUERY_PARAM.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
+    text = _ENCODED_JSON_FIELD.sub(lambda m: f"{m[1]}{REDACTED}", text)
     text = _JSON_FIELD.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}{m[4]}", text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
     if fragments:
