@@ -4,6 +4,7 @@ watermark over what it did not store (Meta's cursor-limit error, "Paginated Resu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from tests.services.conftest import Rig
 from tui.adapters.errors import InvalidRequest
 from tui.services.runtime import open_runtime
-from tui.services.sync import WATERMARK
+from tui.services.sync import GAP_PAGES, WATERMARK
 from tui.simulator.faults import FaultRule
 from tui.simulator.testing import loopback_simulator
 
@@ -74,3 +75,28 @@ async def test_a_failure_on_page_two_keeps_page_one_and_the_watermark_stays(rig:
     assert WATERMARK in await rig.runtime.store.cursors("demo-page")
     reads = [e for e in rig.sim.requests[before:] if "conversations" not in e.path]
     assert len(reads) <= total - 25 + 5  # about one read per conversation not yet stored
+
+
+async def test_the_gap_filler_stops_after_a_bounded_number_of_pages(rig: Rig) -> None:
+    """A platform that never stops giving a next page cannot hold one poll forever."""
+    sync = rig.runtime.engine.accounts["demo-page"]
+    await sync.poll_once()
+    conv = rig.sim.world.inboxes["demo-page"].conversations[0]
+    for n in range(30):  # more than one page since the last poll: the gap filler runs
+        await rig.inbound("demo-page", f"burst {n}", customer=conv.customer.id)
+    pages = 0
+
+    async def endless(conversation_id: str, **_: object) -> tuple[list[object], str]:
+        nonlocal pages
+        pages += 1
+        return [], f"cursor-{pages}"  # a fresh cursor every time: no repeat to notice
+
+    sync.adapter.backfill = endless  # type: ignore[method-assign]
+    report = await asyncio.wait_for(sync.poll_once(), timeout=60)
+    assert report.error is None
+    assert pages == GAP_PAGES
+    texts = {m.text async for m in rig.runtime.store.iter_messages(account_id="demo-page")}
+    assert {f"burst {n}" for n in range(5, 30)} <= texts  # the recent page is stored
+    # The rest of the gap is left to the backfill, which walks this history again.
+    cursors = await rig.runtime.store.cursors("demo-page")
+    assert cursors[f"backfill:{conv.id}"] == ""

@@ -49,6 +49,9 @@ RECONCILE_EVERY = timedelta(hours=6)
 """How often the recent window is re-read for unsends and edits (planned accounts)."""
 GAP_AGE = 120.0
 """A message older than this that only polling found means webhooks missed it."""
+GAP_PAGES = 40
+"""Most pages one conversation's gap-filling reads in one poll (1,000 messages at 25 a
+page); past that, the conversation's history is walked again by the backfill."""
 BACKFILL_PAUSE = 0.25
 """Seconds between backfill rounds: history arrives quickly, live polls still get turns."""
 
@@ -193,7 +196,8 @@ class AccountSync:
             key = f"msg:{conversation.remote_id}"
             since = _parse(cursors.get(key))
             messages = await self.adapter.new_messages(conversation.remote_id, since)
-            messages += await self._fill_gap(conversation.remote_id, since, messages)
+            gap, gap_closed = await self._fill_gap(conversation.remote_id, since, messages)
+            messages += gap
             if not settings.sync_contacts:
                 messages = [replace(m, sender_name="") for m in messages]
             await self._quarantine_adapter_problems()
@@ -201,6 +205,10 @@ class AccountSync:
             batch_cursors = {key: _iso(newest_message)} if newest_message else {}
             if change.newest_message_id:
                 batch_cursors[head_key] = change.newest_message_id
+            if not gap_closed:
+                # The gap was too deep for one poll: the backfill walks this history again
+                # from the newest message (the upserts keep each message once).
+                batch_cursors[f"backfill:{conversation.remote_id}"] = ""
             result = await self.store.apply_batch(
                 self.account.id,
                 platform=self.account.platform,
@@ -249,26 +257,36 @@ class AccountSync:
 
     async def _fill_gap(
         self, conversation_id: str, since: datetime | None, recent: list[InboxMessage]
-    ) -> list[InboxMessage]:
+    ) -> tuple[list[InboxMessage], bool]:
         """More messages arrived than one recent page holds: page back down to ``since``.
 
         Without this a burst of, say, 30 messages between two polls would leave a hole
         that no later poll looks at again. A full page whose oldest message shares the
         cursor's second may hide more from that second (Graph times have one-second
         resolution), so that case pages back too.
+
+        Returns the messages found and whether the gap is closed: at most ``GAP_PAGES``
+        pages are read, whatever the adapter's own guards do.
         """
         limit = getattr(self.adapter, "recent_limit", 20)
         if since is None or len(recent) < limit or min(m.created_at for m in recent) < since:
-            return []
+            return [], True
         found: list[InboxMessage] = []
         cursor: str | None = None
-        while True:
+        for _ in range(GAP_PAGES):
             page, cursor = await self.adapter.backfill(
                 conversation_id, older_than=None, not_before=since, page_cursor=cursor
             )
             found += page
             if cursor is None:
-                return found
+                return found, True
+        log.warning(
+            "gap in %s of %s deeper than %d pages; the backfill reads it again",
+            conversation_id,
+            self.account.id,
+            GAP_PAGES,
+        )
+        return found, False
 
     async def _quarantine_adapter_problems(self) -> None:
         """Records the adapter could not map go to the quarantine, with the reason."""
