@@ -10,6 +10,7 @@ import pytest
 
 from tests.pilot import eventually
 from tui.config.paths import database_path
+from tui.domain import OutboxState
 from tui.domain.models import Conversation, Identity, Platform
 from tui.services.maintenance import (
     MergeRefused,
@@ -124,6 +125,32 @@ async def test_store_bodies_off_leaves_no_text_in_db_or_wal(rig: Rig) -> None:
     assert seeded.encode() not in raw_bytes(rig)
     # Metadata is still kept.
     assert (await rig.runtime.store.counts(PAGE))[1] > 0
+
+
+async def test_store_bodies_off_leaves_no_text_of_our_own_sent_reply(rig: Rig) -> None:
+    set_privacy(rig, PAGE, "store_bodies", False)
+    await rig.runtime.engine.run_once()
+    conv, customer = first_conversation(rig)
+    outbox = rig.runtime.outbox
+    reply = f"your code is {SECRET}"
+    item = await outbox.send_text(PAGE, conv, customer, reply)
+    assert await outbox.process(item) is OutboxState.SENT
+    assert any(s["text"] == reply for s in (await rig.control.get("/_sim/sent")).json()["data"])
+    await rig.runtime.engine.run_once()  # the echo comes back from the platform too
+    assert SECRET.lower().encode() not in raw_bytes(rig).lower()
+    [done] = [i for i in await rig.runtime.store.outbox_items() if i.id == item.id]
+    assert done.state is OutboxState.SENT and done.text == ""
+
+
+async def test_turning_bodies_off_purges_the_text_of_sent_replies(rig: Rig) -> None:
+    await rig.runtime.engine.run_once()
+    conv, customer = first_conversation(rig)
+    item = await rig.runtime.outbox.send_text(PAGE, conv, customer, f"code {SECRET}")
+    assert await rig.runtime.outbox.process(item) is OutboxState.SENT
+    assert SECRET.encode() in raw_bytes(rig), "the test can see text when it is there"
+    set_privacy(rig, PAGE, "store_bodies", False)
+    await purge_bodies(rig.runtime.store, PAGE)
+    assert SECRET.lower().encode() not in raw_bytes(rig).lower()
 
 
 async def test_turning_bodies_off_purges_existing_text(rig: Rig) -> None:

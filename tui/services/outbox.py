@@ -264,6 +264,10 @@ class Outbox:
         error: str | None = None,
     ) -> None:
         await self.store.finish_outbox(item.id, state, remote_id=remote_id, error=error)
+        if state is OutboxState.SENT and not self.privacy(item.account_id).store_bodies:
+            # "Store message bodies" off: a sent reply's text leaves the file and its log.
+            await self.store.purge_sent_text(item.account_id)
+            await self.store.checkpoint()
         updated = [
             i for i in await self.store.outbox_items(account_id=item.account_id) if i.id == item.id
         ]

@@ -49,8 +49,21 @@ class MaintenanceMixin(StoreBase):
             await db.execute("DELETE FROM quarantine WHERE account_id = ?", (account_id,))
             # A draft is text too: the user's own, but still message text on this computer.
             await db.execute("DELETE FROM drafts WHERE account_id = ?", (account_id,))
+            await db.execute(
+                "UPDATE outbox SET text = '' WHERE account_id = ? AND state = 'sent' "
+                "AND text != ''",
+                (account_id,),
+            )
             await _rebuild_index_segments(db)
         return count
+
+    async def purge_sent_text(self, account_id: str) -> int:
+        """Blank the text of an account's sent replies (their body is no longer needed to
+        send or to reconcile); returns how many. Call ``checkpoint`` afterwards."""
+        return await self._write(
+            "UPDATE outbox SET text = '' WHERE account_id = ? AND state = 'sent' AND text != ''",
+            (account_id,),
+        )
 
     async def purge_older_than(self, account_id: str, cutoff: datetime) -> int:
         """Delete an account's messages created before ``cutoff``; returns how many."""
