@@ -142,6 +142,17 @@ def test_save_and_remove_keep_the_rest_of_the_file(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@pytest.mark.parametrize("mode", [0o640, 0o660, 0o604, 0o606, 0o610])
+def test_a_secrets_file_the_group_or_others_can_reach_is_refused(tmp_path: Path, mode: int) -> None:
+    # Not only world-readable files: a group that can read (0640) or write (0660) it is
+    # another person who can take the tokens (issue 17 item 13).
+    path = write_secrets(tmp_path / "secrets.toml", f'[secrets]\nbakery = "{CANARY}"\n', mode)
+    assert check_secrets_file(path) is not None
+    with pytest.raises(SecretError) as caught:
+        resolve_token(Acct(), path)
+    assert CANARY not in str(caught.value)
+
+
 def test_saving_tightens_a_loose_secrets_file(tmp_path: Path) -> None:
     path = write_secrets(tmp_path / "secrets.toml", "[secrets]\n", 0o644)
     save_secret(path, "bakery", CANARY)

@@ -78,6 +78,11 @@ async def test_edit_changes_text_without_counting_as_new(store: Store) -> None:
     assert result.changed_conversations == ["t_1"]
     c = await store.get_conversation("bakery", "t_1")
     assert c is not None and c.snippet == "two cakes" and c.unread_count == 1
+    # The edit replaced the row: exactly one message, with the new text (an edit that
+    # inserted a second row was once caught only by the search test).
+    stored = [(m.remote_id, m.text) async for m in store.iter_messages(account_id="bakery")]
+    assert stored == [("m1", "two cakes")]
+    assert c.message_count == 1
 
 
 async def test_inbound_message_reopens_done_and_snoozed(store: Store) -> None:
