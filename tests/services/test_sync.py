@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.pilot import eventually
 from tui.domain import AccountState, OutboxState
 from tui.services.events import AccountStateChanged, MessagesArrived
 from tui.store.views import InboxView
@@ -130,10 +131,11 @@ async def test_a_send_delivered_but_answered_with_an_error_is_never_repeated(rig
 async def test_engine_runs_accounts_concurrently_until_stopped(rig: Rig) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(rig.runtime.engine.run(stop))
-    for _ in range(250):
-        await asyncio.sleep(0.02)
-        if all(s.state is AccountState.CONNECTED for s in rig.runtime.engine.statuses()):
-            break
+
+    async def connected() -> bool:
+        return all(s.state is AccountState.CONNECTED for s in rig.runtime.engine.statuses())
+
+    await eventually(connected)
     stop.set()
     await asyncio.wait_for(task, 2)
     assert await stored_ids(rig) == sim_ids(rig)

@@ -84,6 +84,11 @@ async def open_screen(pilot: Pilot[None], screen: ConversationScreen) -> Convers
     return screen
 
 
-async def settle(pilot: Pilot[None], check: Callable[[], bool]) -> None:
-    """Let the app run until ``check()`` holds (events travel through a worker)."""
+async def settle(pilot: Pilot[None], check: Callable[[], bool], tries: int = 0) -> None:
+    """Let the app run until ``check()`` holds (events travel through a worker).
+
+    ``tries`` is ignored (it once counted 10 ms polls): the wait follows the app's state
+    under the shared generous ceiling of ``tests.pilot.wait_until``.
+    """
+    del tries
     await wait_until(pilot, check)
