@@ -197,6 +197,8 @@ def render_message(
             values["reactions"] = {"data": msg.reactions}
         if msg.is_unsupported:
             values["is_unsupported"] = True
+        if msg.reply_to:
+            values["reply_to"] = msg.reply_to
         if inbox.platform == MESSENGER:
             tags = [{"name": "inbox"}, {"name": "source:chat"}]
             if not msg.from_customer:

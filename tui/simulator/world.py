@@ -97,6 +97,8 @@ class SimMessage:
     story: dict[str, Any] | None = None
     reactions: list[dict[str, Any]] = field(default_factory=list)
     is_unsupported: bool = False
+    reply_to: dict[str, Any] | None = None
+    """An inline reply's ``{"mid", "is_self_reply"}`` (the message it quotes)."""
 
 
 @dataclass
@@ -306,6 +308,13 @@ def _seed_conversation(world: World, inbox: Inbox, index: int, now: datetime, co
     conv.unread_count = trailing if index % 6 < 3 else 0
     if inbox.platform == INSTAGRAM and index == 3:
         _add_reaction(world, conv)
+    if inbox.platform == INSTAGRAM and index == 1 and len(conv.messages) > 1:
+        # The thread's last message quotes the one before it (Instagram's inline reply).
+        quoted, last_msg = conv.messages[-2], conv.messages[-1]
+        last_msg.reply_to = {
+            "mid": quoted.id,
+            "is_self_reply": quoted.from_customer == last_msg.from_customer,
+        }
 
 
 def _decorate(world: World, inbox: Inbox, index: int, n: int, msg: SimMessage) -> None:
