@@ -100,7 +100,7 @@ async def test_link_in_terminal_with_a_pasted_instagram_login_token(tmp_path: Pa
 async def test_link_in_terminal_with_device_login(tmp_path: Path) -> None:
     async with loopback_simulator() as (sim, base_url):
         config = tmp_path / "cfg" / "config.toml"
-        answers = scripted(["1", "1", "", "", "", "", "", ""])
+        answers = scripted(["4", "1", "", "", "", "", "", ""])  # 4: device login (simulator)
         prompter = Prompter(lambda _: next(answers), lambda _: "")
 
         async def phone(seconds: float) -> None:

@@ -10,7 +10,7 @@ import pytest
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.pilot import wait_until
 from tests.profiles.conftest import SIM_URL, Rig
@@ -64,6 +64,18 @@ async def open_wizard(pilot: Pilot[None]) -> LinkWizard:
     return wizard
 
 
+async def choose_option(
+    pilot: Pilot[None], wizard: LinkWizard, list_id: str, option_id: str
+) -> None:
+    """Highlight an option by its id (not its position) and choose it."""
+    options = wizard.query_one(list_id, OptionList)
+    await until(pilot, lambda: options.option_count > 0 and options.display)
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    options.highlighted = ids.index(option_id)
+    options.focus()
+    await pilot.press("enter")
+
+
 async def approve_on_phone(
     rig: Rig, pilot: Pilot[None], wizard: LinkWizard, scopes: list[str] | None = None
 ) -> None:
@@ -107,7 +119,7 @@ async def test_wizard_links_through_device_login(
         wizard = await open_wizard(pilot)
         await pilot.press(*["down"] * downs, "enter")
         await until(pilot, lambda: wizard.step == "signin")
-        await pilot.press("enter")  # device login
+        await choose_option(pilot, wizard, "#signin-list", "device")
         await approve_on_phone(rig, pilot, wizard)
         # Nothing is written while the wizard runs.
         assert rig.config.read_text() == before
@@ -174,7 +186,7 @@ async def test_a_declined_permission_is_shown_and_the_user_may_go_on(
         wizard = await open_wizard(pilot)
         await pilot.press("enter")
         await until(pilot, lambda: wizard.step == "signin")
-        await pilot.press("enter")
+        await choose_option(pilot, wizard, "#signin-list", "device")
         scopes = ["pages_show_list", "pages_manage_metadata", "pages_read_engagement"]
         await approve_on_phone(rig, pilot, wizard, scopes)
         await until(pilot, lambda: wizard.step == "target")
@@ -210,7 +222,7 @@ async def test_an_expired_device_code_is_said_and_nothing_is_saved(
         wizard = await open_wizard(pilot)
         await pilot.press("down", "enter")
         await until(pilot, lambda: wizard.step == "signin")
-        await pilot.press("enter")
+        await choose_option(pilot, wizard, "#signin-list", "device")
         box = wizard.query_one("#device-box", Static)
         await until(pilot, lambda: "expired" in str(box.render()))
         assert wizard.step == "signin"
@@ -309,8 +321,9 @@ async def test_reauthenticate_with_a_pasted_token_resumes_sync(rig: Rig, tmp_pat
         await pilot.press("R")
         await until(pilot, lambda: isinstance(app.screen, LinkWizard))
         wizard = app.screen
-        assert isinstance(wizard, LinkWizard) and wizard.step == "signin"
-        await pilot.press("down", "enter")  # paste
+        assert isinstance(wizard, LinkWizard)
+        await until(pilot, lambda: wizard.step == "signin")
+        await choose_option(pilot, wizard, "#signin-list", "paste")
         wizard.query_one("#token-input", Input).value = "EAAfreshpage"
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, LinkWizard))

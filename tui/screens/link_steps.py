@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from tui.adapters.base import Verification
 from tui.config import AccountConfig
 from tui.services.accounts import find_linked
+from tui.services.guides import token_steps
 from tui.services.linking import BACKFILL_CHOICES, describe_missing
 from tui.services.signin import DeviceCode, LinkPlatform, LinkTarget
 from tui.widgets.safe import safe
@@ -34,6 +35,7 @@ __all__ = [
     "device_text",
     "duplicate_view",
     "permissions_view",
+    "steps_text",
     "target_label",
 ]
 
@@ -48,8 +50,8 @@ STEP_TITLES = {
     "review": "review and confirm",
 }
 SIGNIN_LABELS = {
-    "device": "Device login: approve on your phone (recommended over SSH)",
-    "paste": "Paste a token (hidden while you type)",
+    "device": "Device login (simulator demo only: Meta documents none for these permissions)",
+    "paste": "Paste the token the App Dashboard generated (hidden while you type)",
     "env": "Read it from an environment variable",
     "command": "Read it from a command (e.g. pass show linkdeck/page)",
 }
@@ -64,6 +66,7 @@ def compose_steps() -> ComposeResult:
                 id="platform-list",
             )
         with Vertical(id="step-signin"):
+            yield Static(id="signin-steps")
             yield OptionList(id="signin-list")
             yield Static(id="device-box", classes="hidden")
             yield Input(
@@ -142,6 +145,21 @@ def duplicate_view(target: LinkTarget, existing: AccountConfig) -> tuple[Content
         ),
         Option("Back: choose another account", id="back"),
     ]
+
+
+def steps_text(platform: LinkPlatform, *, simulated: bool) -> Content:
+    """Where the token comes from: the App Dashboard's steps for this platform."""
+    lines = [Content.styled("Get the token from Meta's App Dashboard:", "bold")]
+    lines += [Content(f"{n}. {step}") for n, step in enumerate(token_steps(platform), 1)]
+    if simulated:
+        lines.append(
+            Content.styled(
+                "This is the simulator: choose paste and press F2 to fill in the token its "
+                "stand-in dashboard generates.",
+                "$text-muted",
+            )
+        )
+    return Content("\n").join(lines)
 
 
 def device_text(device: DeviceCode, *, simulated: bool) -> Content:

@@ -36,6 +36,7 @@ from tui.screens.link_steps import (
     device_text,
     duplicate_view,
     permissions_view,
+    steps_text,
     target_label,
 )
 from tui.services.accounts import AccountManager, LinkPlan, find_linked
@@ -73,7 +74,13 @@ class LinkWizard(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="wizard.back"),
-        Binding("f2", "simulate_phone", "Approve (simulator)", show=False, id="wizard.sim-approve"),
+        Binding(
+            "f2",
+            "simulate_phone",
+            "Simulator: approve / token",
+            show=False,
+            id="wizard.sim-approve",
+        ),
     ]
     DEFAULT_CSS = """
     LinkWizard {
@@ -212,16 +219,24 @@ class LinkWizard(ModalScreen[str | None]):
             transport=self.manager.transport,
             clock=self.manager.clock,
         )
+        self._prepare_signin()
+
+    @work(group="wizard-step", exclusive=True, exit_on_error=False)
+    async def _prepare_signin(self) -> None:
+        assert self.signin is not None
+        # Whether this is the simulator decides what is offered (device login: demo only).
+        await self.signin.discover_simulator()
         self._show_signin_methods()
         self.go("signin")
 
     def _show_signin_methods(self) -> None:
         assert self.signin is not None
-        kinds = (["device"] if self.signin.platform.device_login else []) + [
-            "paste",
-            "env",
-            "command",
-        ]
+        signin = self.signin
+        self.query_one("#signin-steps", Static).update(
+            steps_text(signin.platform, simulated=signin.simulated)
+        )
+        device = signin.simulated and signin.platform.device_login
+        kinds = ["paste", "env", "command"] + (["device"] if device else [])
         methods = self.query_one("#signin-list", OptionList)
         methods.clear_options()
         methods.add_options([Option(SIGNIN_LABELS[k], id=k) for k in kinds])
@@ -272,8 +287,22 @@ class LinkWizard(ModalScreen[str | None]):
         await self._after_token(token, exchange=False)
 
     async def action_simulate_phone(self) -> None:
-        if self.signin is not None and self.device is not None and self.step == "signin":
-            await self.signin.approve_on_simulator(self.device)
+        """Simulator only: approve the device code, or paste its dashboard's token."""
+        signin = self.signin
+        if signin is None or not signin.simulated or self.step != "signin":
+            return
+        if self.device is not None and self.source.kind == "device":
+            await signin.approve_on_simulator(self.device)
+            return
+        box = self.query_one("#token-input", Input)
+        if self.source.kind == "paste" and box.display:
+            try:
+                token = await signin.token_from_simulated_dashboard()
+            except SignInError as exc:
+                self.say(safe(str(exc), max_chars=300))
+                return
+            self.source_token = token
+            self._with_token(token)
 
     @on(Input.Submitted, "#token-input")
     async def _token_pasted(self, event: Input.Submitted) -> None:

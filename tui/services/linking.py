@@ -20,6 +20,7 @@ from tui.config.paths import default_config_path, default_data_dir, secrets_path
 from tui.config.secrets import run_token_command
 from tui.domain import PrivacySettings
 from tui.services.accounts import AccountManager, LinkPlan, find_linked
+from tui.services.guides import token_steps
 from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
 from tui.services.signin import (
     AppCredentials,
@@ -166,27 +167,44 @@ async def link_in_terminal(
     try:
         await signin.discover_simulator()
         print(f"Linking {platform.heading}")
-        kinds = (["device"] if platform.device_login else []) + ["paste", "env", "command"]
+        print("Get the token from Meta's App Dashboard:")
+        for number, step in enumerate(token_steps(platform), start=1):
+            print(f"  {number}. {step}")
+        base = signin.sim_base()
+        device = signin.simulated and platform.device_login
+        kinds = ["paste", "env", "command"] + (["device"] if device else [])
         labels = {
-            "device": "device login: approve on your phone (Facebook)",
-            "paste": "paste a token (hidden while you type)",
+            "paste": "paste the token the App Dashboard generated (hidden while you type)",
             "env": "read it from an environment variable",
             "command": "read it from a command (e.g. pass show linkdeck/page)",
+            "device": "device login (simulator demo only)",
         }
         kind = kinds[prompter.choose("Sign in with", [labels[k] for k in kinds])]
         source = TokenSource(kind)
         if kind == "device":
-            device = await signin.start_device_login()
-            print(f"Open {device.verification_uri} and enter the code {device.user_code}")
+            device_code = await signin.start_device_login()
+            print(f"Open {device_code.verification_uri} and enter the code {device_code.user_code}")
+            print(
+                "This is the simulator, which has no phone: approve the code from another "
+                f"terminal with\n  curl -s -X POST {base}/_sim/device/{device_code.user_code} "
+                "-H 'Content-Type: application/json' -d '{\"approve\": true}'"
+            )
             print("Waiting for approval (Ctrl+C to give up)...")
             try:
-                token = await signin.wait_for_device_login(device, sleep=sleep)
+                token = await signin.wait_for_device_login(device_code, sleep=sleep)
             except DeviceCodeExpired:
                 print("The code expired before it was approved; run `linkdeck link` again.")
                 return 1
             expires_at, source_token = None, ""
         else:
             if kind == "paste":
+                if signin.simulated:
+                    print(
+                        "This is the simulator: its stand-in App Dashboard gives a token with\n"
+                        f"  curl -s -X POST {base}/_sim/dashboard/token "
+                        "-H 'Content-Type: application/json' "
+                        f'-d \'{{"platform": "{platform.value}"}}\''
+                    )
                 token = prompter.ask_secret("Token: ").strip()
             else:
                 question = "Variable name: " if kind == "env" else "Command: "

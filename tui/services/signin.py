@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -250,6 +251,23 @@ class SignIn:
             )
             self.simulated = True
 
+    def sim_base(self) -> str:
+        return (self.graph_url or "").removesuffix("/instagram")
+
+    async def token_from_simulated_dashboard(self) -> str:
+        """Against the simulator only: the token its stand-in App Dashboard generates (a
+        Page token, or an Instagram Login token), for the paste path of the demo."""
+        if not self.simulated:
+            raise SignInError("only the simulator hands out tokens; use the App Dashboard")
+        async with httpx.AsyncClient(transport=self.transport, timeout=5.0) as http:
+            answer = await http.post(
+                f"{self.sim_base()}/_sim/dashboard/token", json={"platform": self.platform.value}
+            )
+        token = answer.json().get("access_token") if answer.status_code == 200 else None
+        if not isinstance(token, str) or not token:
+            raise SignInError("the simulator gave no token")
+        return token
+
     async def approve_on_simulator(self, device: DeviceCode) -> None:
         """Play the user's phone against the bundled simulator (the demo has no phone)."""
         if not self.simulated:
@@ -396,6 +414,8 @@ class SignIn:
                 data = (await client.get("me/accounts", {"fields": fields})).data.get("data")
                 rows = data if isinstance(data, list) else []
                 self.user_token = self.user_token or token
+                if not rows:
+                    rows = await self._granted_pages(client, token, fields)
             except InvalidRequest:
                 # A Page token has no Pages of its own: it is the one Page it speaks for.
                 page = await client.get(
@@ -428,6 +448,42 @@ class SignIn:
                     )
                 )
         return found
+
+    async def _granted_pages(
+        self, client: GraphClient, token: str, fields: str
+    ) -> list[dict[str, Any]]:
+        """Pages of a business portfolio: ``/me/accounts`` lists none of them, but
+        ``debug_token``'s granular scopes name their ids, and each Page hands out its
+        token to the user (``GET /{page-id}?fields=access_token``; zammad/zammad#6069)."""
+        creds = self.credentials
+        app_token = f"{creds.app_id}|{creds.app_secret}" if creds.can_exchange else None
+        checker = self._client(app_token) if app_token else client
+        try:
+            info = (await checker.get("debug_token", token_params={"input_token": token})).data
+        except AdapterError:
+            return []
+        data = info.get("data")
+        page_ids: list[str] = []
+        grants = data.get("granular_scopes") if isinstance(data, dict) else None
+        for grant in grants if isinstance(grants, list) else []:
+            if not isinstance(grant, dict) or not str(grant.get("scope", "")).startswith("pages_"):
+                continue
+            targets = grant.get("target_ids")
+            for page_id in targets if isinstance(targets, list) else []:
+                if isinstance(page_id, str) and page_id.isdigit() and page_id not in page_ids:
+                    page_ids.append(page_id)
+        rows: list[dict[str, Any]] = []
+        for page_id in page_ids:
+            try:
+                rows.append((await client.get(page_id, {"fields": fields})).data)
+            except AdapterError:
+                continue
+        if rows:
+            self.notes.append(
+                "the Page was found through the token's granted Pages (it belongs to a "
+                "business portfolio, so /me/accounts listed nothing)"
+            )
+        return rows
 
     def account_for(self, account_id: str, target: LinkTarget) -> Account:
         return Account(

@@ -65,6 +65,8 @@ def _dispatch(
             raise ControlError("mode must be error_after_delivery")
         sim.arm_outcome_faults(int(body.get("count", 1)))
         return {"armed": int(body.get("count", 1))}
+    if (method, what, parts[1:]) == ("POST", "dashboard", ["token"]):
+        return {"access_token": sim.dashboard_token(str(body.get("platform", "messenger")))}
     if (method, what) == ("POST", "config"):
         return sim.configure(body)
     if what == "webhooks" and method in ("GET", "POST"):

@@ -14,7 +14,7 @@ from tui.simulator.faults import FaultBook
 from tui.simulator.handler import LoggedRequest
 from tui.simulator.protocol import SimRequest, SimResponse, graph_time
 from tui.simulator.ratelimit import RateConfig, RateLimiter
-from tui.simulator.tokens import TokenRegistry, seed_tokens
+from tui.simulator.tokens import LONG_LIVED_SECONDS, TokenRegistry, seed_tokens
 from tui.simulator.webhooks import WebhookEmitter
 from tui.simulator.world import (
     IG_LOGIN_KEY,
@@ -172,6 +172,18 @@ class Simulator:
         """The secret of the app that issued a token (Facebook app or Instagram app)."""
         world = self.world
         return {world.app_id: world.app_secret, world.ig_app_id: world.ig_app_secret}.get(app_id)
+
+    def dashboard_token(self, platform: str) -> str:
+        """What the App Dashboard's Generate button hands the owner: the Page token for
+        Messenger and Instagram via the Page, a fresh 60-day token for Instagram Login."""
+        if platform in ("instagram-login", "instagram_login"):
+            like = self.tokens.get(self.world.tokens["ig_login"])
+            assert like is not None
+            fresh = self.tokens.issue(
+                like, self.world.ids.token("IGAA"), lifetime=LONG_LIVED_SECONDS, long_lived=True
+            )
+            return fresh.value
+        return self.page_token()
 
     def hides(self, conv: SimConversation) -> bool:
         """Whether Standard Access keeps this thread from the app (strict mode only)."""
