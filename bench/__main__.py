@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import inbox_bench, ingest_bench, polling_bench, search_bench, startup
+from bench import inbox_bench, ingest_bench, polling_bench, search_bench, startup, webhooks_bench
 from bench.common import Result, machine, markdown_table
 
 FULL = {
@@ -26,6 +26,7 @@ FULL = {
     "ingest": lambda: ingest_bench.run(200_000, 2_000),
     "search": lambda: search_bench.run(1_000_000, 50_000, repeats=50),
     "polling": lambda: polling_bench.run(30, 5, samples=10),
+    "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
 }
 SMOKE: dict[str, Callable[[], list[Result]]] = {
     "startup": lambda: startup.run(runs=1),
@@ -33,6 +34,7 @@ SMOKE: dict[str, Callable[[], list[Result]]] = {
     "ingest": lambda: ingest_bench.run(2_000, 100),
     "search": lambda: search_bench.run(2_000, 100, repeats=3),
     "polling": lambda: polling_bench.run(10, 3, samples=1),
+    "webhooks": lambda: webhooks_bench.run(100, samples=2, messages=20),
 }
 
 

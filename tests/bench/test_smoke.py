@@ -19,6 +19,9 @@ EXPECTED = [
     "polling: requests per idle cycle per account",
     "polling: 10 new messages in 3 conversations",
     "polling: message injected -> row on screen",
+    "webhooks: event -> row on screen",
+    "webhooks: events stored per second",
+    "webhooks: calls per simulated day",
 ]
 
 
