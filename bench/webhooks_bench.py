@@ -186,7 +186,7 @@ async def _to_screen(samples: int) -> Result:
                     )
                     # The app runs in this loop: a plain sleep lets it work without the
                     # pilot's own settling waits in the measurement.
-                    while f"{text} 0" not in screen.history.all_text():
+                    while f"{text} 0" not in screen.history.all_text():  # noqa: ASYNC110
                         await asyncio.sleep(0.001)
                     ours.append((time.perf_counter() - started) * 1000)
         finally:
