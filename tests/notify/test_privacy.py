@@ -227,6 +227,7 @@ async def test_person_merging_off_refuses_links_and_suggestions(rig: Rig) -> Non
 async def test_contexts_know_muted_and_strangers(rig: Rig, tmp_path: Path) -> None:
     await rig.runtime.engine.run_once()
     await rig.inbound(PAGE, "first time here", customer="psid-brand-new")
+    await rig.inbound(PAGE, "hello again, it is me", customer="psid-brand-new")
     conv, customer = first_conversation(rig)
     await rig.inbound(PAGE, "me again", customer=customer)
     await rig.runtime.store.set_flag(PAGE, conv, muted=True)
@@ -235,6 +236,8 @@ async def test_contexts_know_muted_and_strangers(rig: Rig, tmp_path: Path) -> No
     contexts = await contexts_for(rig.runtime.store, new, rig.sim.clock.now())
     by_text = {m.text: c for m, c in zip(new, contexts, strict=True)}
     assert by_text["first time here"].known is False
+    # Writing twice does not make a stranger a contact; being answered (by the user) does.
+    assert by_text["hello again, it is me"].known is False
     assert by_text["me again"].known is True
     assert by_text["me again"].muted is True
     assert by_text["first time here"].platform == "messenger"

@@ -22,10 +22,10 @@ REFUNDS = NotificationRule("Refunds", keywords=("remboursement",), action=RuleAc
 
 
 def test_first_matching_rule_wins_in_order() -> None:
-    both = settings(VIP, REFUNDS, vip=("Ana Silva",))
+    both = settings(VIP, REFUNDS, vip=("psid_1",))
     message = msg("Je veux un REMBOURSEMENT")
     assert decide(message, both, ctx()).rule_name == "VIP"
-    swapped = settings(REFUNDS, VIP, vip=("Ana Silva",))
+    swapped = settings(REFUNDS, VIP, vip=("psid_1",))
     decision = decide(message, swapped, ctx())
     assert decision.rule_name == "Refunds"
     assert decision.action is RuleAction.HIGHLIGHT
@@ -133,7 +133,7 @@ def test_muted_conversations_catch_up_and_own_messages_never_alert() -> None:
 
 def test_explain_lists_every_rule_with_its_reason() -> None:
     off = NotificationRule("Old", enabled=False)
-    s = settings(NIGHT, off, REFUNDS, VIP, vip=("Ana Silva",), timezone="UTC")
+    s = settings(NIGHT, off, REFUNDS, VIP, vip=("psid_1",), timezone="UTC")
     explanation = explain(msg("Remboursement svp"), s, ctx())
     reasons = [(c.name, c.matched, c.reason) for c in explanation.checks]
     assert reasons == [

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
-from tests.store.conftest import NOW, at, msg
+from tests.store.conftest import NOW, at, conv, msg
 from tui.domain.models import Platform, TriageStatus
 from tui.store import InboxView, Store
 
@@ -173,3 +174,16 @@ async def test_inbox_queries_use_indexes(store: Store) -> None:
     assert "conversations_order" in plans[0] and "TEMP B-TREE" not in plans[0]
     assert "messages_thread" in plans[1] and "TEMP B-TREE" not in plans[1]
     assert "messages_time" in plans[2] and "TEMP B-TREE" not in plans[2]
+
+
+async def test_a_name_equal_to_a_handle_is_no_ground_for_a_merge(store: Store) -> None:
+    from tui.domain.models import Identity
+
+    ig = conv("ig_h", account="bakery-ig", platform=IG, name="")
+    ig = replace(
+        ig, customer=Identity(account_id="bakery-ig", platform_user_id="ig_u", username="ana.silva")
+    )
+    await store.apply_batch("bakery-ig", platform=IG, conversations=[ig])
+    stranger = conv("t_h", name="ANA.SILVA")
+    await store.apply_batch("bakery", platform=M, conversations=[stranger])
+    assert await store.suggest_merges() == []

@@ -147,3 +147,35 @@ def test_excerpt_starts_near_a_deep_match() -> None:
     part, spans, cut = excerpt(text, [(5001, 5007)], 40)
     assert cut and part[spans[0][0] : spans[0][1]] == "needle"
     assert len(part) < 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Аna Souza",
+        "Ana Souza ",
+        "Ana\u00a0Souza",
+        "Ａｎａ Ｓｏｕｚａ",
+        "𝐀𝐧𝐚 Souza",
+        "Ana\u200bSouza",
+    ],
+    ids=["cyrillic", "trailing-space", "nbsp", "full-width", "math", "zero-width"],
+)
+def test_look_alike_names_are_marked_in_the_list(name: str) -> None:
+    from tui.domain.confusables import skeleton
+
+    plain = ConversationRow(conversation(), NOW).render(100).plain
+    odd = ConversationRow(
+        conversation(customer=Identity("bakery", "psid-2", name=name)), NOW
+    ).render(100)
+    assert "≈" not in plain
+    assert "≈" in odd.plain, odd.plain
+    assert odd.cell_length == 100
+    if "\u200b" not in name:
+        assert skeleton(name) == skeleton("Ana Souza") or name.startswith("𝐀")
+
+
+def test_ordinary_accents_and_other_scripts_are_not_marked() -> None:
+    for name in ("José Müller", "Анна Петрова", "李小龍", "Zoë"):
+        line = ConversationRow(conversation(customer=Identity("b", "p", name=name)), NOW)
+        assert "≈" not in line.render(100).plain, name

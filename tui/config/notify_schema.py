@@ -103,6 +103,30 @@ def _rule(check: Checker, raw: object, index: int) -> NotificationRule:
     )
 
 
+VIP_ID = re.compile(r"^(person:\d+|[A-Za-z0-9_.-]+:\d+|\d+)$")
+"""A VIP entry that is an id: ``person:<id>``, ``<account>:<sender id>`` or a sender id."""
+
+
+def _vip_ids(check: Checker, raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """VIP entries; one that looks like a name or a handle is kept but warned about.
+
+    Names used to be matched, so strangers who took a VIP's name (in other case,
+    full-width, with marks or look-alike letters) got VIP alerts. A name is kept in the
+    file (the user's own words, and an exact sender id still matches it) but it no
+    longer makes anyone a VIP: the warning says how to name the person by id.
+    """
+    entries = check.strings(raw, "vip", "notifications.vip")
+    names = [e for e in entries if not VIP_ID.match(e.strip())]
+    if names:
+        check.warn(
+            "notifications.vip",
+            f"{len(names)} entr{'y is' if len(names) == 1 else 'ies are'} a name or handle, "
+            "not an id, and no longer make anyone a VIP (anyone can take a name); use "
+            "person:<id>, <account>:<sender id> or the sender id",
+        )
+    return entries
+
+
 NOTIFICATION_KEYS = (
     "rules",
     "dnd",
@@ -175,7 +199,7 @@ def read_notifications(check: Checker, data: Mapping[str, Any]) -> NotificationS
         dnd_until=dnd_until,
         flood_seconds=flood,
         timezone=timezone,
-        vip=check.strings(raw, "vip", "notifications.vip"),
+        vip=_vip_ids(check, raw),
         push=push,
         account_failing_minutes=failing,
     )

@@ -48,6 +48,10 @@ def excerpt(
     return text[start:end], moved, start > 0
 
 
+OWN_MARK_STYLE = "bold reverse $primary"
+"""How search results mark our own messages; names are never drawn in it."""
+
+
 @dataclass(frozen=True)
 class SearchHitRow:
     """One hit: where it is, who wrote it, when, and the text with the match highlighted."""
@@ -67,13 +71,21 @@ class SearchHitRow:
         message = self.hit.message
         conversation = self.hit.conversation
         if message.from_us:
-            who = "you"
+            who = ""
         elif conversation is not None:
             who = message.sender_name or conversation.customer.display_name
         else:
             who = message.sender_name or message.sender_id
         platform = conversation.platform if conversation is not None else None
         badge = BADGES.get(platform, "??") if platform is not None else "??"
+        if message.from_us:
+            # Our own messages carry a mark in reverse video that no name can take: a
+            # stranger named "you" (or "▶ you") is drawn as plain bold text.
+            who_cell = Content.styled("▶ you".ljust(16), OWN_MARK_STYLE)
+        else:
+            who_cell = safe(private(who), style="bold", max_chars=40, single_line=True).truncate(
+                16, ellipsis=True, pad=True
+            )
         head = Content.assemble(
             (badge, "bold"),
             " ",
@@ -81,9 +93,7 @@ class SearchHitRow:
                 10, ellipsis=True, pad=True
             ),
             " ",
-            safe(private(who), style="bold", max_chars=40, single_line=True).truncate(
-                16, ellipsis=True, pad=True
-            ),
+            who_cell,
             " ",
             Content.styled(relative_time(message.created_at, self.now).rjust(6), "$muted-text"),
             "  ",

@@ -227,18 +227,20 @@ async def contexts_for(
         key = (message.account_id, message.conversation_id)
         in_batch[key] = in_batch.get(key, 0) + 1
     found: dict[tuple[str, str], Conversation | None] = {}
+    answered: dict[tuple[str, str], bool] = {}
     for key in in_batch:
         found[key] = await store.get_conversation(*key)
+        answered[key] = await store.has_outbound(*key)
     out = []
     for message in messages:
         key = (message.account_id, message.conversation_id)
         conversation = found[key]
-        out.append(_context(conversation, now, catch_up, in_batch[key]))
+        out.append(_context(conversation, now, catch_up, answered[key]))
     return out
 
 
 def _context(
-    conversation: Conversation | None, now: datetime, catch_up: bool, new: int
+    conversation: Conversation | None, now: datetime, catch_up: bool, answered: bool
 ) -> MessageContext:
     if conversation is None:
         return MessageContext(platform="", now=now, catch_up=catch_up)
@@ -247,7 +249,9 @@ def _context(
         platform=str(conversation.platform),
         now=now,
         muted=conversation.triage.muted,
-        known=customer.person_id is not None or conversation.message_count > new,
+        # A contact is someone the user chose (merged into a person, or answered), not
+        # anyone who wrote twice: a stranger cannot talk their way past a stranger rule.
+        known=customer.person_id is not None or answered,
         person_id=customer.person_id,
         username=customer.username,
         catch_up=catch_up,
@@ -267,16 +271,19 @@ async def recent_from_store(
     Read from the most recently active conversations only, so the cost stays the same
     at a million stored messages.
     """
-    found: list[tuple[InboxMessage, Conversation]] = []
+    found: list[tuple[InboxMessage, Conversation, bool]] = []
     for conversation in await store.conversations_page(InboxView("all"), 0, conversations, now):
         page = await store.messages_page(
             conversation.account_id, conversation.remote_id, None, per_conversation
         )
+        answered = await store.has_outbound(conversation.account_id, conversation.remote_id)
         found += [
-            (m, conversation) for m in page if not m.from_us and m.kind is not MessageKind.ECHO
+            (m, conversation, answered)
+            for m in page
+            if not m.from_us and m.kind is not MessageKind.ECHO
         ]
-    found.sort(key=lambda pair: (pair[0].created_at, pair[0].remote_id))
-    return [(m, _context(c, m.created_at, False, 1)) for m, c in found[-limit:]]
+    found.sort(key=lambda triple: (triple[0].created_at, triple[0].remote_id))
+    return [(m, _context(c, m.created_at, False, a)) for m, c, a in found[-limit:]]
 
 
 def save_dnd(prefs_file: PrefsFile, on: bool, until: datetime | None = None) -> None:

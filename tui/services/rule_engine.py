@@ -183,16 +183,16 @@ def _sender_matches(
 
 
 def _is_vip(message: InboxMessage, settings: NotificationSettings, ctx: MessageContext) -> bool:
-    names = {fold(v).strip().lstrip("@") for v in settings.vip}
-    candidates = {
-        message.sender_id,
-        f"{message.account_id}:{message.sender_id}",
-        fold(message.sender_name),
-        fold(ctx.username).lstrip("@"),
-    }
+    """VIP status belongs to ids the user chose, compared exactly; never to a name.
+
+    A stranger can take any display name or a look-alike of it (other case, full-width
+    letters, combining marks, Cyrillic), but not another person's platform id.
+    """
+    chosen = {v.strip() for v in settings.vip}
+    candidates = {message.sender_id, f"{message.account_id}:{message.sender_id}"}
     if ctx.person_id is not None:
         candidates.add(f"person:{ctx.person_id}")
-    return bool(names & {c for c in candidates if c})
+    return bool(chosen & {c for c in candidates if c and not c.endswith(":")})
 
 
 def check_rule(

@@ -15,6 +15,7 @@ from tui.store.rows import (
     MESSAGE_COLUMNS,
     conversation_from_row,
     message_from_row,
+    name_key,
     to_ms,
 )
 from tui.store.views import ORDER_BY, InboxView, view_where_named
@@ -220,6 +221,15 @@ class InboxMixin(StoreBase):
             )
             await dissolve_lonely(db)
 
+    async def has_outbound(self, account_id: str, conversation_id: str) -> bool:
+        """Whether the account ever wrote in this conversation (the user chose to answer)."""
+        rows = await self._all(
+            "SELECT 1 FROM messages WHERE account_id = ? AND conversation_id = ? "
+            "AND from_us = 1 LIMIT 1",
+            (account_id, conversation_id),
+        )
+        return bool(rows)
+
     async def suggest_merges(self, limit: int = 20) -> list[tuple[Conversation, Conversation]]:
         """Pairs with the same display name (ignoring case and accents) on different accounts."""
         rows = await self._all(
@@ -233,7 +243,10 @@ class InboxMixin(StoreBase):
         found = await self._conversations_for(
             [(r[0], r[1]) for r in rows] + [(r[2], r[3]) for r in rows]
         )
-        return [(found[(r[0], r[1])], found[(r[2], r[3])]) for r in rows]
+        pairs = [(found[(r[0], r[1])], found[(r[2], r[3])]) for r in rows]
+        # A handle is chosen by whoever owns it: a Messenger stranger naming themselves
+        # after an Instagram handle (in any case) is no ground for "the same person".
+        return [(a, b) for a, b in pairs if _named(a) and _named(b)]
 
     async def person_timeline(
         self, person_id: int, before: tuple[datetime, str] | None, limit: int
@@ -251,6 +264,12 @@ class InboxMixin(StoreBase):
         sql += " ORDER BY m.created_at DESC, m.remote_id DESC LIMIT ?"
         rows = await self._all(sql, [*params, max(limit, 0)])
         return [message_from_row(r) for r in rows]
+
+
+def _named(conversation: Conversation) -> bool:
+    """Whether the customer shows a display name of their own, not just a handle."""
+    customer = conversation.customer
+    return bool(customer.name.strip()) and name_key(customer.name) != name_key(customer.username)
 
 
 async def dissolve_lonely(db: aiosqlite.Connection) -> None:

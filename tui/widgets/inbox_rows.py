@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from textual.content import Content
 
+from tui.domain.confusables import DISGUISE_MARK, disguised
 from tui.domain.models import Conversation, Platform
 from tui.domain.window import WindowState, is_matrix_room, reply_window
 from tui.store import InboxView, Store
@@ -126,6 +127,16 @@ def _cell(text: object, width: int, style: str = "") -> Content:
     return clean.truncate(width, ellipsis=True, pad=True)
 
 
+def _name_cell(name: str, width: int, style: str) -> Content:
+    """The name, marked with ≈ when it is drawn like a plainer one (mixed scripts, odd spaces)."""
+    shown = private(name)
+    if shown is name and isinstance(name, str) and disguised(name[: width * 4]):
+        return Content.assemble(
+            Content.styled(DISGUISE_MARK, "bold $text-warning"), _cell(shown, width - 1, style)
+        )
+    return _cell(shown, width, style)
+
+
 def _line(
     *,
     flag: Content,
@@ -165,7 +176,7 @@ def _line(
         " ",
         _cell(account, w.account, "$muted-text"),
         " ",
-        _cell(private(name), w.name, name_style),
+        _name_cell(name, w.name, name_style),
         " ",
         Content.styled(unread_text.rjust(3), "bold $inbox-unread"),
         " ",
