@@ -91,6 +91,10 @@ class GraphClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def token(self) -> str:
+        """The token this client speaks with (for the few calls that must name it)."""
+        return self._token_value()
+
     def _token_value(self) -> str:
         return self._token() if callable(self._token) else self._token
 

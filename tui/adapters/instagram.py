@@ -106,8 +106,13 @@ class InstagramAdapter(GraphAdapter):
         """A new long-lived Instagram Login token (the old one must be at least 24 h old)."""
         if not self.via_login:
             return None
+        # Meta's page puts the token in the query string of this one endpoint
+        # (instagram-api-with-instagram-login/messaging-api.md, "Refresh a long-lived token").
         response = await self.client.get(
-            "refresh_access_token", {"grant_type": "ig_refresh_token"}, versioned=False
+            "refresh_access_token",
+            {"grant_type": "ig_refresh_token"},
+            versioned=False,
+            token_params={"access_token": self.client.token()},
         )
         token = response.data.get("access_token")
         if not isinstance(token, str) or not token:

@@ -72,6 +72,8 @@ class ProfileRow:
     """How fresh polling keeps this account and how much of its budget is left."""
     bridges: str | None = None
     """Matrix: the bridges found in the account's rooms, and their portal counts."""
+    checked_at: datetime | None = None
+    """When ``v`` (or the periodic check) last verified the account."""
 
 
 def platform_text(config: AccountConfig) -> str:
@@ -122,6 +124,8 @@ def token_text(row: ProfileRow, now: datetime, *, short: bool = False) -> Conten
         return Content.styled(warning, "$status-warn bold")
     if expires is not None:
         return Content(f"until {expires:%Y-%m-%d}")
+    if row.token.never_expires:
+        return Content("never expires")
     return Content.styled("no known expiry", "$muted-text")
 
 
@@ -155,6 +159,24 @@ def budget_line(sync: AccountSync, health: WebhookHealth) -> str | None:
     return f"Polling: {fresh}; {left:,.0f} of {allowance:,.0f} calls left (24 h)"
 
 
+def check_summary(row: ProfileRow) -> str:
+    """One line saying what the last verification found."""
+    verification = row.verification
+    if verification is None:
+        return "not verified yet"
+    if not verification.token_valid:
+        return verification.error or "token invalid"
+    required = len(verification.required)
+    have = required - len(verification.missing)
+    if verification.missing:
+        return f"token valid; {have}/{required} permissions, missing " + ", ".join(
+            sorted(verification.missing)
+        )
+    if verification.error:
+        return f"token valid; {verification.error}"
+    return f"token valid; {have}/{required} permissions granted"
+
+
 def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
     """The details pane of one account: its reasons in full, each missing permission named."""
     config = row.config
@@ -182,6 +204,13 @@ def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
     if row.status is not None and row.status.state is AccountState.NEEDS_REAUTH:
         lines.append(Content.styled("Press R to sign in again.", "$status-error"))
     lines.append(Content.assemble("Token: ", token_text(row, now)))
+    if row.checked_at is not None:
+        lines.append(
+            Content.assemble(
+                f"Last check {row.checked_at.astimezone(tz):%H:%M}: ",
+                safe(check_summary(row), max_chars=200, single_line=True),
+            )
+        )
     verification = row.verification
     if verification is not None and verification.token_valid:
         granted = ", ".join(sorted(verification.granted & verification.required)) or "none"
@@ -271,6 +300,7 @@ class ProfilesPane(RuntimePane):
                     describe_bridges(await runtime.store.cursors(config.id))
                     if config.platform.value == "matrix"
                     else None,
+                    checked_at=self.manager.last_checked.get(config.id),
                 )
             )
         return rows
@@ -359,6 +389,15 @@ class ProfilesPane(RuntimePane):
             except AdapterError as exc:
                 self.notify(f"{account_id}: could not verify ({exc})", severity="warning")
         await self.show(await self.collect())
+        if only is not None and only in self.rows:
+            # The answer to `v`: said once, and kept in the details pane.
+            row = self.rows[only]
+            valid = row.verification is not None and row.verification.token_valid
+            self.notify(
+                f"{only}: {check_summary(row)}",
+                title="Verified",
+                severity="information" if valid else "warning",
+            )
 
     def action_verify(self) -> None:
         row = self.selected()

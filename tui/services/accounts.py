@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from tui.domain import (
 from tui.domain.clock import utc_now
 from tui.services.events import AccountStateChanged, ConversationsChanged
 from tui.services.runtime import Runtime
+from tui.services.tokencheck import debug_token
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ VERIFY_EVERY = timedelta(hours=6)
 GRANTED_KEY = "link:granted"
 ISSUED_KEY = "link:token_issued_at"
 EXPIRES_KEY = "link:token_expires_at"
+NEVER = "never"
+"""Stored as the expiry when ``debug_token`` says the token does not expire."""
 """Per-account facts kept in the store's cursor table (purged with the account)."""
 
 
@@ -63,6 +67,8 @@ class TokenFacts:
 
     issued_at: datetime | None = None
     expires_at: datetime | None = None
+    never_expires: bool = False
+    """``debug_token`` said the token never expires (a Page token from a long-lived login)."""
 
 
 class AlreadyLinked(ValueError):
@@ -143,6 +149,8 @@ class AccountManager:
         self.transport = transport
         self.clock = clock
         self.last_verification: dict[str, Verification] = {}
+        self.last_checked: dict[str, datetime] = {}
+        """When each account was last verified (shown with the result in Profiles)."""
 
     @property
     def secrets_path(self) -> Path:
@@ -160,7 +168,10 @@ class AccountManager:
 
     async def token_facts(self, account_id: str) -> TokenFacts:
         cursors = await self.runtime.store.cursors(account_id)
-        return TokenFacts(_parse(cursors.get(ISSUED_KEY)), _parse(cursors.get(EXPIRES_KEY)))
+        expires = cursors.get(EXPIRES_KEY)
+        return TokenFacts(
+            _parse(cursors.get(ISSUED_KEY)), _parse(expires), never_expires=expires == NEVER
+        )
 
     def _adapter(self, config: AccountConfig, token: str) -> PlatformAdapter:
         return make_adapter(
@@ -322,7 +333,11 @@ class AccountManager:
         if adapter is None:
             return None
         verification = await adapter.verify()
+        config = self.runtime.prefs.account(account_id)
+        if verification.token_valid and config is not None:
+            verification = await self._debug_page_token(config, adapter, verification)
         self.last_verification[account_id] = verification
+        self.last_checked[account_id] = self.clock()
         if verification.token_valid:
             await self._note_permissions(account_id, verification)
         else:
@@ -330,6 +345,37 @@ class AccountManager:
             if sync is not None:
                 await sync.handle_error(TokenInvalid(_reason(verification)))
         return verification
+
+    async def _debug_page_token(
+        self, config: AccountConfig, adapter: PlatformAdapter, verification: Verification
+    ) -> Verification:
+        """With the Facebook app's id and secret, ``debug_token`` gives the token's own
+        status: its expiry (or that it never expires), or that Meta no longer honours it."""
+        app_id = self.runtime.prefs.app_ids.get("facebook") or os.environ.get("LINKDECK_APP_ID")
+        secret = app_secret_or_none("facebook", self.secrets_path)
+        client = getattr(adapter, "client", None)
+        if config.app != "facebook" or not app_id or not secret or client is None:
+            return verification
+        status = await debug_token(
+            client.token(),
+            app_id=app_id,
+            app_secret=secret,
+            graph_url=config.graph_url,
+            transport=self.transport,
+            clock=self.clock,
+        )
+        if status is None:
+            return verification
+        if not status.valid:
+            return replace(
+                verification,
+                token_valid=False,
+                error="token invalid: " + (status.error[:200] or "debug_token says not valid"),
+            )
+        stored = NEVER if status.never_expires else _iso(status.expires_at)
+        if status.never_expires or status.expires_at is not None:
+            await self._remember(config.id, {EXPIRES_KEY: stored})
+        return replace(verification, expires_at=status.expires_at)
 
     async def _note_permissions(self, account_id: str, verification: Verification) -> None:
         cursors = await self.runtime.store.cursors(account_id)
@@ -363,13 +409,18 @@ class AccountManager:
             return False
         facts = await self.token_facts(account_id)
         now = self.clock()
-        if facts.expires_at is None or facts.expires_at <= now:
-            return False
-        if facts.expires_at - now > REFRESH_WITHIN:
-            return False
         if facts.issued_at is not None and now - facts.issued_at < REFRESH_MIN_AGE:
             return False
+        if facts.expires_at is None:
+            # A pasted token of unknown age: once it is 24 h old, one refresh tells its
+            # expiry (and buys 60 days); before that Meta refuses the refresh.
+            if facts.issued_at is None:
+                return False
+        elif facts.expires_at <= now or facts.expires_at - now > REFRESH_WITHIN:
+            return False
         if config.token_env or config.token_command:
+            if facts.expires_at is None:
+                return False
             await self._log(
                 "token_refresh",
                 "Token expires soon but comes from an environment variable or a command: "
@@ -395,7 +446,8 @@ class AccountManager:
             {ISSUED_KEY: _iso(now), EXPIRES_KEY: _iso(expires_at)},
         )
         until = f"; now valid until {expires_at:%Y-%m-%d}" if expires_at else ""
-        await self._log("token_refresh", f"Token refreshed{until}", account_id)
+        learned = " to learn its expiry" if facts.expires_at is None else ""
+        await self._log("token_refresh", f"Token refreshed{learned}{until}", account_id)
         return True
 
     async def maintain(self) -> None:
