@@ -2,7 +2,7 @@
 
 python -m bench                 # the full run (a few minutes; builds a 1M store once)
 python -m bench --smoke         # tiny sizes, for CI: checks that everything runs
-python -m bench --only search   # one benchmark (startup, inbox, ingest, search, polling)
+python -m bench --only search   # one benchmark (startup, inbox, ingest, search, polling, matrix)
 python -m bench --markdown out.md   # also write the results table
 """
 
@@ -17,7 +17,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import inbox_bench, ingest_bench, polling_bench, search_bench, startup, webhooks_bench
+from bench import (
+    inbox_bench,
+    ingest_bench,
+    matrix_bench,
+    polling_bench,
+    search_bench,
+    startup,
+    webhooks_bench,
+)
 from bench.common import Result, machine, markdown_table
 
 FULL = {
@@ -27,6 +35,7 @@ FULL = {
     "search": lambda: search_bench.run(1_000_000, 50_000, repeats=50),
     "polling": lambda: polling_bench.run(30, 5, samples=10),
     "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
+    "matrix": lambda: matrix_bench.run(50, 40, samples=20),
 }
 SMOKE: dict[str, Callable[[], list[Result]]] = {
     "startup": lambda: startup.run(runs=1),
@@ -35,6 +44,7 @@ SMOKE: dict[str, Callable[[], list[Result]]] = {
     "search": lambda: search_bench.run(2_000, 100, repeats=3),
     "polling": lambda: polling_bench.run(10, 3, samples=1),
     "webhooks": lambda: webhooks_bench.run(100, samples=2, messages=20),
+    "matrix": lambda: matrix_bench.run(2, 3, samples=1),
 }
 
 
