@@ -104,7 +104,6 @@ def _config(folder: Path, port: int, shared_secret: str, appservice: Path) -> st
         "enable_registration": False,
         "presence": {"enabled": False},
         # Bookkeeping no test reads: every event would pay for it.
-        "stats": {"enabled": False},
         "user_directory": {"enabled": False},
         "push": {"enabled": False},
         "caches": {"global_factor": 2.0},

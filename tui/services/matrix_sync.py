@@ -18,7 +18,7 @@ from tui.adapters.errors import AdapterError
 from tui.adapters.matrix import LONG_POLL_MS, ROOM_PREFIX, MatrixAdapter
 from tui.domain import AccountState, InboxMessage
 from tui.services.events import ConversationsChanged, MessagesArrived
-from tui.services.sync import AccountSync, PollReport
+from tui.services.sync import AccountSync, PollReport, without_profile
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class MatrixAccountSync(AccountSync):
         conversations = batch.conversations
         if not settings.sync_contacts:
             messages = [replace(m, sender_name="") for m in messages]
+            conversations = [without_profile(c) for c in conversations]
         changed = {c.remote_id for c in conversations}
         changed.update(await self._redact(batch.redactions))
         new_cursors = {SINCE: batch.next_batch}

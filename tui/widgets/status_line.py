@@ -26,7 +26,7 @@ _LOOK: dict[AccountState, tuple[str, str, str]] = {
     AccountState.NEEDS_REAUTH: ("⚠", "needs re-authentication", "$status-error"),
     AccountState.ERROR: ("✗", "error", "$status-error"),
 }
-_PLATFORM_TAG = {"messenger": "FB", "instagram": "IG"}
+_PLATFORM_TAG = {"messenger": "FB", "instagram": "IG", "matrix": "MX"}
 
 
 def describe_status(status: AccountStatus, tz: tzinfo | None = None) -> Content:
