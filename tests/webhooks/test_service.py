@@ -85,3 +85,21 @@ async def test_missing_webhook_secrets_are_a_problem_not_a_crash(tmp_path: Path)
         assert any(p.startswith("Webhooks off:") for p in runtime.problems)
     finally:
         await runtime.close()
+
+
+async def test_every_meta_account_gets_a_budget_planner_even_linked_later(
+    tmp_path: Path,
+) -> None:
+    sim = Simulator(3, clock=SimClock.fixed())
+    config = sim.write_config(tmp_path / "cfg", "http://sim.test")
+    config.write_text(config.read_text() + "\n[webhooks]\nengaged_users = 12\n")
+    runtime = await open_runtime(config, tmp_path / "data", transport=sim.transport())
+    try:
+        planners = [s.planner for s in runtime.engine.accounts.values()]
+        assert planners and all(p is not None and p.allowance == 1200 for p in planners)
+        adapter = runtime.adapters[PAGE_KEY]
+        await runtime.engine.remove_account(PAGE_KEY)
+        again = runtime.engine.add_account(adapter)
+        assert again.planner is not None and again.planner.allowance == 1200
+    finally:
+        await runtime.close()

@@ -30,7 +30,7 @@ from tui.services.events import EventBus
 from tui.services.maintenance import history_task
 from tui.services.notifier import Notifier
 from tui.services.outbox import Outbox
-from tui.services.sync import SyncEngine
+from tui.services.sync import AccountSync, SyncEngine
 from tui.store import Store, StoreCorrupt
 
 log = logging.getLogger(__name__)
@@ -213,13 +213,20 @@ async def open_runtime(
         store, adapters, bus, privacy=runtime.privacy, poll_seconds=prefs.poll_seconds, clock=now
     )
     hooks = prefs.webhooks
-    plan_accounts(
-        runtime.engine.accounts,
-        share=hooks.budget_share,
-        engaged_users=hooks.engaged_users,
-        health=runtime.webhook_health,
-        meta_hosted=lambda a: (c := prefs.account(a)) is not None and c.graph_url is None,
-    )
+
+    def plan(sync: AccountSync) -> None:
+        config = runtime.prefs.account(sync.account.id)
+        plan_accounts(
+            {sync.account.id: sync},
+            share=hooks.budget_share,
+            engaged_users=hooks.engaged_users,
+            health=runtime.webhook_health,
+            meta_hosted=lambda _a: config is not None and config.graph_url is None,
+        )
+
+    runtime.engine.plan = plan
+    for sync in runtime.engine.accounts.values():
+        plan(sync)
     for account_config in prefs.accounts:
         if account_config.paused and account_config.id in runtime.engine.accounts:
             runtime.engine.accounts[account_config.id].paused = True

@@ -484,6 +484,8 @@ class SyncEngine:
         self._stop: asyncio.Event | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.accounts: dict[str, AccountSync] = {}
+        self.plan: Callable[[AccountSync], None] | None = None
+        """Gives an account its budget planner (set by the runtime; linked ones too)."""
         for adapter in adapters.values():
             self.add_account(adapter)
 
@@ -504,6 +506,8 @@ class SyncEngine:
             clock=self.clock,
         )
         sync.paused = paused
+        if self.plan is not None:
+            self.plan(sync)
         self.accounts[account_id] = sync
         if self._stop is not None:
             self._tasks[account_id] = asyncio.create_task(self._guarded(sync, self._stop))
