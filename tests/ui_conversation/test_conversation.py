@@ -288,3 +288,27 @@ def key(conversation: object) -> tuple[str, str]:
 def ids(conversation: object) -> dict[str, str]:
     account_id, remote_id = key(conversation)
     return {"account_id": account_id, "conversation_id": remote_id}
+
+
+async def test_a_message_longer_than_shown_can_be_read_in_full(rig: Rig) -> None:
+    from textual.widgets import TextArea
+
+    from tui.screens.full_text import FullTextScreen
+
+    conversation = await rig.find("messenger", WindowState.OPEN)
+    long_text = "".join(f"line {n:05d} of a long order \x1b[2J\n" for n in range(400)) + "THE END"
+    rig.sim.inbound(conversation.account_id, conversation.customer.platform_user_id, long_text)
+    await rig.sync()
+    async with rig.app().run_test(size=(120, 40)) as pilot:
+        screen = await open_screen(
+            pilot,
+            rig.screen(account_id=conversation.account_id, conversation_id=conversation.remote_id),
+        )
+        screen.history.focus()
+        await pilot.press("f")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, FullTextScreen))
+        shown = pilot.app.screen.query_one(TextArea).text
+        assert "THE END" in shown and "line 00399" in shown
+        assert "\x1b" not in shown and "⟨ESC⟩[2J" in shown
+        await pilot.press("escape")
+        await settle(pilot, lambda: pilot.app.screen is screen)

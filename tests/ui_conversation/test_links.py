@@ -96,3 +96,48 @@ def test_very_long_links_are_cut() -> None:
     assert verdict.ok
     assert len(verdict.shown) == MAX_SHOWN
     assert verdict.shown.endswith("…")
+
+
+def _drawn(message: object) -> str:
+    from tui.widgets.history import Entry, entry_lines
+
+    lines = entry_lines(Entry(message=message), 200, platform="messenger", name="Eve")  # type: ignore[arg-type]
+    return "\n".join(line.plain for line in lines)
+
+
+def test_links_that_hide_their_host_show_the_real_one_and_are_marked() -> None:
+    from tui.domain.links import check_link
+
+    userinfo = check_link("https://www.paypal.com@evil.example/login")
+    assert userinfo.ok and userinfo.host == "evil.example"
+    assert userinfo.warning and "evil.example" in userinfo.warning
+    lookalike = check_link("https://аpple.com/id")  # Cyrillic а
+    assert lookalike.ok and lookalike.host == "xn--pple-43d.com"
+    assert lookalike.warning and "xn--pple-43d.com" in lookalike.warning
+    plain = check_link("https://apple.com/id")
+    assert plain.ok and plain.warning is None and plain.host == "apple.com"
+
+
+def test_attachment_names_with_controls_keep_their_name_and_the_real_host_shows() -> None:
+    from datetime import UTC, datetime
+
+    from tui.domain import Attachment, InboxMessage
+
+    message = InboxMessage(
+        account_id="bakery",
+        remote_id="m1",
+        conversation_id="t1",
+        sender_id="psid",
+        created_at=datetime(2026, 11, 25, tzinfo=UTC),
+        text="see attached",
+        attachments=(
+            Attachment(
+                kind="file", url="https://cdn.example/in\x1bvoice.pdf", name="in\x1bvoice.pdf"
+            ),
+            Attachment(kind="share", url="https://bank.example@evil.example/", name="Your bank"),
+        ),
+    )
+    drawn = _drawn(message)
+    assert "in⟨ESC⟩voice.pdf" in drawn, drawn
+    assert "Your bank" in drawn and "⚠ goes to evil.example" in drawn
+    assert "\x1b" not in drawn

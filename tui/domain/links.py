@@ -33,6 +33,10 @@ class LinkVerdict:
     Still outside text: pass it through safe text before drawing it."""
     reason: str | None = None
     """Why it was refused (``None`` when ``ok``)."""
+    host: str | None = None
+    """The host the link really goes to, in ASCII (punycode for non-ASCII names)."""
+    warning: str | None = None
+    """Set when the link's text hides its real host (``user@host``, look-alike letters)."""
 
 
 def _refuse(reason: str) -> LinkVerdict:
@@ -80,7 +84,34 @@ def check_link(url: object) -> LinkVerdict:
     if problem is not None:
         return _refuse(problem)
     shown = trimmed if len(trimmed) <= MAX_SHOWN else trimmed[: MAX_SHOWN - 1] + "…"
-    return LinkVerdict(True, shown)
+    real = _ascii_host(host)
+    warnings = []
+    if "@" in _authority_of(probe[match.end() :]):
+        warnings.append("the text before @ is not the host")
+    if real != host:
+        warnings.append("look-alike letters in the host")
+    warning = f"goes to {real}: " + ", ".join(warnings) if warnings else None
+    return LinkVerdict(True, shown, host=real, warning=warning)
+
+
+def _authority_of(rest: str) -> str:
+    return re.split(r"[/\\?#]", rest.lstrip("/\\"), maxsplit=1)[0]
+
+
+def _ascii_host(host: str) -> str:
+    """The host as DNS sees it: non-ASCII labels in punycode (``xn--...``)."""
+    if host.isascii():
+        return host
+    labels = []
+    for label in unicodedata.normalize("NFKC", host).split("."):
+        if label.isascii():
+            labels.append(label)
+            continue
+        try:
+            labels.append(label.encode("idna").decode("ascii"))
+        except UnicodeError:
+            labels.append("xn--" + label.encode("punycode").decode("ascii"))
+    return ".".join(labels)
 
 
 def _host_of(rest: str) -> str | None:

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from tui.domain import Conversation, InboxMessage, OutboxItem, OutboxState
 from tui.domain.window import ReplyWindow, WindowState, is_matrix_room, reply_window
+from tui.screens.full_text import FullTextScreen
 from tui.services import drafts
 from tui.services.events import ConversationsChanged, Event, MessagesArrived, OutboxChanged
 from tui.services.runtime import Runtime
@@ -90,6 +91,7 @@ class ConversationScreen(Screen[None]):
         Binding("ctrl+t", "human_agent", "HUMAN_AGENT tag", id="conversation.human-agent"),
         Binding("ctrl+r", "retry", "Retry failed", id="conversation.retry"),
         Binding("ctrl+o", "next_target", "Reply via…", id="conversation.target"),
+        Binding("f", "read_full", "Full text", id="conversation.full-text"),
     ]
     DEFAULT_CSS = """
     ConversationScreen {
@@ -506,6 +508,17 @@ class ConversationScreen(Screen[None]):
         self._last_typing = None
         self._update_composer()
         await self.keep_draft()
+
+    def action_read_full(self) -> None:
+        """The newest message longer than the 4,000 characters drawn, read in full."""
+        long = self.history.long_messages()
+        if not long:
+            self.notify("Every message here is shown in full.", markup=False)
+            return
+        message = long[-1]
+        self.app.push_screen(
+            FullTextScreen(f"Message of {message.created_at:%b %d %H:%M}", message.text)
+        )
 
     def action_retry(self) -> None:
         failed = self.history.failed_items()

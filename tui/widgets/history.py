@@ -149,6 +149,12 @@ def entry_lines(
         body.append(Content.assemble("reacted ", safe(message.reaction, max_chars=16)))
     if text:
         body += safe(private(text), max_chars=MAX_TEXT_CHARS).wrap(inner)
+        if len(text) > MAX_TEXT_CHARS:
+            body.append(
+                Content.styled(
+                    f"f: read the whole message ({len(text):,} characters)", "italic $text-muted"
+                )
+            )
     if message is not None:
         if message.removed:
             body.append(Content.styled("[removed by the sender]", "italic $text-muted"))
@@ -163,13 +169,28 @@ def entry_lines(
             )
             target = attachment.url or ""
             verdict = check_link(target) if target else None
+            parts: list[Content | str] = [label, " "]
+            if attachment.name:
+                # The name is the sender's words: kept, with controls shown as markers.
+                parts += [safe(attachment.name, style="bold", max_chars=200, single_line=True)]
+                parts += [" "] if verdict is not None else []
             if verdict is None:
-                shown = safe(attachment.name or "(no link)", max_chars=200, single_line=True)
+                parts += [] if attachment.name else ["(no link)"]
             elif verdict.ok:
-                shown = safe(verdict.shown, style="underline", max_chars=400, single_line=True)
+                parts += [safe(verdict.shown, style="underline", max_chars=400, single_line=True)]
+                if verdict.warning:
+                    parts += [
+                        " ",
+                        safe(
+                            f"⚠ {verdict.warning}",
+                            style="bold $text-warning",
+                            max_chars=400,
+                            single_line=True,
+                        ),
+                    ]
             else:
-                shown = safe(verdict.shown, style="$text-error", max_chars=200, single_line=True)
-            body += Content.assemble(label, " ", shown).wrap(inner)
+                parts += [safe(verdict.shown, style="$text-error", max_chars=200, single_line=True)]
+            body += Content.assemble(*parts).wrap(inner)
     lines += [Content.assemble("  ", line) for line in body]
     lines.append(Content(""))
     return lines
@@ -341,6 +362,14 @@ class History(ScrollView, can_focus=True):
                 touched = True
         if touched:
             self._relayout()
+
+    def long_messages(self) -> list[InboxMessage]:
+        """Messages longer than what is drawn of them, oldest first."""
+        return [
+            e.message
+            for e in self.entries
+            if e.message is not None and len(e.message.text) > MAX_TEXT_CHARS
+        ]
 
     def failed_items(self) -> list[OutboxItem]:
         """Replies shown as failed, oldest first."""
