@@ -35,10 +35,17 @@ def busy_account() -> BusyAccount:
     return _busy[0]
 
 
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Start building the busy account as soon as a test that needs it is collected.
     if any("busy_matrix" in getattr(item, "fixturenames", ()) for item in items):
         busy_account()
+
+
+def pytest_sessionfinish() -> None:
+    # Never leave the busy homeserver running, even when its test did not run.
+    while _busy:
+        _busy.pop().stop()
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +54,8 @@ def busy_matrix() -> Iterator[BusyAccount]:
     busy = busy_account()
     busy.wait()
     yield busy
-    busy.stop()
-    _busy.clear()
+    if _busy:
+        _busy.pop().stop()
 
 
 @pytest.fixture(scope="session")
