@@ -9,6 +9,7 @@ may write to it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import shutil
 import tempfile
@@ -20,6 +21,7 @@ from bench.common import SCHEMA_VERSION
 from bench.ingest import WORDS
 from tui.domain.models import InboxMessage, Platform
 from tui.store import Store
+from tui.store.schema import MIGRATIONS
 
 ACCOUNT = "demo-page"
 """The simulator's seeded Messenger account: a config written by it shows these rows."""
@@ -85,7 +87,10 @@ async def build(path: Path, messages: int, conversations: int, batch: int = 2000
 
 def cached_store(messages: int, conversations: int, *, log: bool = True) -> Path:
     """The folder holding ``linkdeck.db`` for this size, built on first use."""
-    folder = CACHE_ROOT / f"v{SCHEMA_VERSION}-{messages}-{conversations}"
+    # Keyed by the migrations' text too: branches with other migrations (or another order)
+    # must not open each other's cached store.
+    shape = hashlib.sha256("".join(MIGRATIONS).encode()).hexdigest()[:10]
+    folder = CACHE_ROOT / f"v{SCHEMA_VERSION}-{shape}-{messages}-{conversations}"
     done = folder / "complete"
     if done.exists():
         return folder
