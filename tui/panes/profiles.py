@@ -27,6 +27,7 @@ from tui.services.accounts import (
     runtime_transport,
 )
 from tui.services.budget import WebhookHealth, freshness_text
+from tui.services.doctor import standard_access_hint
 from tui.services.events import AccountStateChanged, Event
 from tui.services.matrix_link import describe_bridges
 from tui.services.sync import AccountSync
@@ -218,6 +219,13 @@ def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
         for permission, what in sorted(verification.missing.items()):
             lines.append(Content.styled(f"Missing {permission}: {what}", "$status-warn"))
     last = row.status.last_success if row.status else None
+    meta = config.platform.value in ("messenger", "instagram")
+    checked = row.verification
+    complete = checked is not None and checked.token_valid and not checked.missing
+    if meta and complete and last is not None and row.counts[0] == 0:
+        # Synced fine, yet nothing: the likeliest cause is the app's access level.
+        hint = standard_access_hint(config)
+        lines.append(Content.styled(hint[0].upper() + hint[1:] + ".", "$status-warn"))
     when = f"{last.astimezone(tz):%Y-%m-%d %H:%M}" if last else "never"
     conversations, messages = row.counts
     lines.append(

@@ -308,17 +308,25 @@ class ConversationScreen(Screen[None]):
             return ReplyWindow(WindowState.NONE)
         return reply_window(target.last_inbound_at, self.clock())
 
+    def human_agent_allowed(self) -> bool:
+        """HUMAN_AGENT is offered only when the account's config says the feature is
+        approved (it needs Meta's App Review)."""
+        target = self.target
+        config = self.runtime.prefs.account(target.account_id) if target else None
+        return config is not None and config.human_agent
+
     def _update_composer(self) -> None:
         target = self.target
         if target is None:
             return
         window = self.window()
-        if window.state is not WindowState.HUMAN_AGENT:
+        if window.state is not WindowState.HUMAN_AGENT or not self.human_agent_allowed():
             self.human_agent = False
         composer = self.composer
         composer.platform = str(target.platform)
         composer.window = window
         composer.human_agent = self.human_agent
+        composer.human_agent_allowed = self.human_agent_allowed()
         if len(self.targets) > 1:
             label = PLATFORM_LABEL.get(str(target.platform), str(target.platform))
             composer.target_label = f"{label} {target.account_id} (ctrl+o: change)"
@@ -332,7 +340,11 @@ class ConversationScreen(Screen[None]):
         if action == "next_target":
             return len(self.targets) > 1
         if action == "human_agent":
-            return self.ready and self.window().state is WindowState.HUMAN_AGENT
+            return (
+                self.ready
+                and self.window().state is WindowState.HUMAN_AGENT
+                and self.human_agent_allowed()
+            )
         if action == "retry":
             # Greyed out in the footer until a reply has failed.
             return True if self.ready and self.history.failed_items() else None
@@ -395,7 +407,13 @@ class ConversationScreen(Screen[None]):
         target = self.target
         if target is None or not self.ready:
             return
-        refusal = send_refusal(str(target.platform), message.text, self.window(), self.human_agent)
+        refusal = send_refusal(
+            str(target.platform),
+            message.text,
+            self.window(),
+            self.human_agent,
+            self.human_agent_allowed(),
+        )
         if refusal is not None:
             if refusal != "nothing to send":
                 self.app.bell()

@@ -418,7 +418,7 @@ class Simulator:
         """Config-ready account tables (with their tokens) for a simulator at ``base_url``."""
         world, base = self.world, base_url.rstrip("/")
         page, ig, login = (world.inboxes[k] for k in (PAGE_KEY, IG_PAGE_KEY, IG_LOGIN_KEY))
-        return [
+        accounts: list[dict[str, Any]] = [
             {
                 "id": PAGE_KEY,
                 "platform": "messenger",
@@ -447,6 +447,11 @@ class Simulator:
                 "token": world.tokens["ig_login"],
             },
         ]
+        if self.human_agent_feature:
+            # The simulated app has the Human Agent feature approved; its config says so.
+            for account in accounts:
+                account["human_agent"] = True
+        return accounts
 
     def write_config(self, directory: Path, base_url: str) -> Path:
         """Write ``config.toml`` (no tokens) and a 0600 ``secrets.toml``; return the config."""

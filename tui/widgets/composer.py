@@ -54,7 +54,15 @@ def _span(left: timedelta | None) -> str:
     return f"{minutes}m"
 
 
-def describe_window(window: ReplyWindow, human_agent: bool) -> tuple[str, str]:
+HUMAN_AGENT_NOT_APPROVED = (
+    "HUMAN_AGENT needs Meta's Human Agent feature (App Review > Permissions and Features); "
+    "once approved, set human_agent = true for this account"
+)
+
+
+def describe_window(
+    window: ReplyWindow, human_agent: bool, allowed: bool = True
+) -> tuple[str, str]:
     """Words and a colour variable for the reply window as the meter shows it."""
     left = _span(window.remaining)
     if window.state is WindowState.NONE:
@@ -63,6 +71,8 @@ def describe_window(window: ReplyWindow, human_agent: bool) -> tuple[str, str]:
         return f"reply window open, {left} left", "$text-success"
     if window.state is WindowState.CLOSING:
         return f"reply window closing, {left} left", "$text-warning"
+    if window.state is WindowState.HUMAN_AGENT and not allowed:
+        return f"24 h window closed; {HUMAN_AGENT_NOT_APPROVED}", "$text-error"
     if window.state is WindowState.HUMAN_AGENT:
         tag = "ON" if human_agent else "off (ctrl+t)"
         return (
@@ -77,8 +87,13 @@ def describe_window(window: ReplyWindow, human_agent: bool) -> tuple[str, str]:
     return "reply window unknown (no message from the customer yet)", "$text-muted"
 
 
-def send_refusal(platform: str, text: str, window: ReplyWindow, human_agent: bool) -> str | None:
-    """Why ``text`` may not be sent now, or ``None`` when it may."""
+def send_refusal(
+    platform: str, text: str, window: ReplyWindow, human_agent: bool, allowed: bool = True
+) -> str | None:
+    """Why ``text`` may not be sent now, or ``None`` when it may.
+
+    ``allowed`` says whether the account's app has the Human Agent feature approved.
+    """
     if not text.strip():
         return "nothing to send"
     if not text_limit_ok(platform, text):
@@ -86,6 +101,8 @@ def send_refusal(platform: str, text: str, window: ReplyWindow, human_agent: boo
         return f"too long for {platform}: the limit is {limit}"
     if window.state is WindowState.CLOSED:
         return "the reply window is closed"
+    if window.state is WindowState.HUMAN_AGENT and not allowed:
+        return f"the 24 h window is closed; {HUMAN_AGENT_NOT_APPROVED}"
     if window.state is WindowState.HUMAN_AGENT and not human_agent:
         return "the 24 h window is closed: turn on the HUMAN_AGENT tag (ctrl+t) to reply"
     return None
@@ -141,6 +158,8 @@ class Composer(Vertical):
     platform: reactive[str] = reactive("messenger", init=False)
     window: reactive[ReplyWindow] = reactive(ReplyWindow(WindowState.UNKNOWN), init=False)
     human_agent: reactive[bool] = reactive(False, init=False)
+    human_agent_allowed: reactive[bool] = reactive(True, init=False)
+    """The account's config says the Human Agent feature is approved."""
     target_label: reactive[str] = reactive("", init=False)
     """Which account the reply goes to (shown in a person's timeline)."""
 
@@ -207,6 +226,9 @@ class Composer(Vertical):
     def watch_human_agent(self) -> None:
         self.refresh_meter()
 
+    def watch_human_agent_allowed(self) -> None:
+        self.refresh_meter()
+
     def watch_target_label(self) -> None:
         self.refresh_meter()
 
@@ -220,7 +242,7 @@ class Composer(Vertical):
             length_label(self.platform, text) + ("" if fits else " too long"),
             "" if fits else "bold $text-error",
         )
-        words, colour = describe_window(self.window, self.human_agent)
+        words, colour = describe_window(self.window, self.human_agent, self.human_agent_allowed)
         parts: list[Content | str] = [count, "  ", Content.styled(words, colour)]
         if self.target_label:
             parts += ["  to ", safe(private(self.target_label), max_chars=60, single_line=True)]
