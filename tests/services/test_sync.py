@@ -230,3 +230,17 @@ async def test_the_same_words_sent_twice_are_both_delivered(rig: Rig) -> None:
     assert await outbox.process(pending) is OutboxState.SENT
     sent = (await rig.control.get("/_sim/sent")).json()["data"]
     assert [s["text"] for s in sent].count("ok") == 2
+
+
+async def test_a_conversation_from_the_future_does_not_hide_every_later_one(rig: Rig) -> None:
+    """A timestamp in 2100 must not carry the watermark past all conversations to come."""
+    await rig.runtime.engine.run_once()
+    sync = rig.runtime.engine.accounts["demo-page"]
+    future = {"account": "demo-page", "text": "from 2100", "timestamp": 4102444800000}
+    response = await rig.control.post("/_sim/inbound", json={**future, "name": "Time Traveller"})
+    response.raise_for_status()
+    await sync.poll_once()
+    await rig.inbound("demo-page", "an ordinary new customer, a minute later")
+    await sync.poll_once()
+    texts = {m.text async for m in rig.runtime.store.iter_messages(account_id="demo-page")}
+    assert {"from 2100", "an ordinary new customer, a minute later"} <= texts

@@ -57,4 +57,6 @@ def install_recent_log() -> RecentLog:
         root.addHandler(_installed)
         if root.level > logging.INFO or root.level == logging.NOTSET:
             root.setLevel(logging.INFO)
+        # One line per HTTP request would push everything else out of the kept records.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     return _installed

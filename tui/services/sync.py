@@ -175,6 +175,8 @@ class AccountSync:
     async def _poll(self, report: PollReport) -> None:
         cursors = await self.store.cursors(self.account.id)
         watermark = _parse(cursors.get(WATERMARK))
+        if watermark is not None and watermark > self.clock():
+            watermark = self.clock()  # stored before the clamp below existed
         report.catch_up = watermark is None or self._outage
         settings = self.privacy()
         interrupted: AdapterError | None = None
@@ -219,8 +221,13 @@ class AccountSync:
             )
             report.new_messages.extend(result.new_messages)
             changed_ids.append(conversation.remote_id)
-            if newest is None or change.updated_at > newest:
-                newest = change.updated_at
+            # A time from the future (a hostile or broken server, a skewed clock) must not
+            # carry the watermark past every conversation still to come: it stops at now.
+            # Clamping only lowers it: conversations at or above it are checked again by
+            # their head message, which costs a little and loses nothing.
+            updated = min(change.updated_at, self.clock())
+            if newest is None or updated > newest:
+                newest = updated
         if interrupted is None and newest is not None and newest != watermark:
             await self.store.apply_batch(
                 self.account.id, platform=self.account.platform, cursors={WATERMARK: _iso(newest)}
