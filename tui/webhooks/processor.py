@@ -186,9 +186,11 @@ class WebhookProcessor:
         if retry:
             deferred.update(i for i, _ in retry)
             report.deferred += len(retry)
+        # The changes are committed: tell the screens now, then mark the inbox (a crash in
+        # between only makes the events apply again, which changes nothing).
+        self._publish(work)
         await self.store.finish_webhook_events(done, retry)
         report.applied += len(done)
-        self._publish(work)
 
     # -- pieces -----------------------------------------------------------------------------
 
