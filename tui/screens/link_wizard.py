@@ -422,12 +422,14 @@ class LinkWizard(ModalScreen[str | None]):
         note.remove_class("hidden")
         choices.remove_class("hidden")
         self.query_one("#target-list").add_class("hidden")
+        self.query_one("#target-note").add_class("hidden")
         choices.focus()
 
     def _hide_duplicate(self) -> None:
         self.duplicate = None
         self.query_one("#duplicate-note").add_class("hidden")
         self.query_one("#duplicate-choice").add_class("hidden")
+        self.query_one("#target-note").remove_class("hidden")
         listing = self.query_one("#target-list", OptionList)
         listing.remove_class("hidden")
         listing.focus()
