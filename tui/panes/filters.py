@@ -17,7 +17,7 @@ from tui.domain.models import InboxMessage
 from tui.domain.rules import NotificationRule, NotificationSettings
 from tui.domain.safetext import sanitize
 from tui.panes.base import RuntimePane
-from tui.services.events import Event, MessagesArrived
+from tui.services.events import ConversationsChanged, Event, MessagesArrived
 from tui.services.notifier import (
     Decision,
     MessageContext,
@@ -143,6 +143,23 @@ class FiltersPane(RuntimePane):
     def handle_event(self, event: Event) -> None:
         if isinstance(event, MessagesArrived):
             self.refresh_all()
+        elif isinstance(event, ConversationsChanged) and not event.conversation_ids:
+            # A whole account changed at once: unlinked and purged, or its stored
+            # texts erased. What it held must leave this table now, not minutes later.
+            self.refill_recent(event.account_id)
+
+    @work(group="filters-refill", exit_on_error=False)
+    async def refill_recent(self, account_id: str) -> None:
+        """Forget an account's kept messages, then keep again whatever the store still has."""
+        runtime = self.runtime
+        if runtime is None or runtime.notifier is None:
+            return
+        runtime.notifier.forget_account(account_id)
+        self.refresh_all()
+        for message, ctx in await recent_from_store(runtime.store, self.clock()):
+            if message.account_id == account_id:
+                runtime.notifier.remember(message, ctx)
+        self.refresh_all()
 
     def refresh_all(self) -> None:
         self._compute_previews()

@@ -9,6 +9,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.widgets import Static
 
 from tui.domain.models import Conversation, Platform, TriageStatus
@@ -28,7 +29,9 @@ from tui.widgets.inbox_rows import (
     PersonRow,
     empty_view_text,
     header_line,
+    legend_line,
 )
+from tui.widgets.safe import private, safe
 from tui.widgets.virtual_list import VirtualList
 
 __all__ = ["InboxPane"]
@@ -43,11 +46,11 @@ class InboxPane(RuntimePane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reply", "Reply", id="inbox.reply"),
-        Binding("e", "done", "Done", id="inbox.done"),
-        Binding("u", "toggle_unread", "Unread", id="inbox.unread"),
+        Binding("e", "done", "Done/reopen", id="inbox.done"),
+        Binding("u", "toggle_unread", "Read/unread", id="inbox.unread"),
         Binding("s", "snooze", "Snooze", id="inbox.snooze"),
-        Binding("p", "pin", "Pin", show=False, id="inbox.pin"),
-        Binding("m", "mute", "Mute", show=False, id="inbox.mute"),
+        Binding("p", "pin", "Pin/unpin", show=False, id="inbox.pin"),
+        Binding("m", "mute", "Mute/unmute", show=False, id="inbox.mute"),
         Binding("l", "label", "Label", show=False, id="inbox.label"),
         Binding("slash", "search", "Search", id="inbox.search"),
         Binding("a", "view('all')", "View: all", show=False, id="inbox.view-all"),
@@ -85,6 +88,13 @@ class InboxPane(RuntimePane):
             padding: 0 1;
             background: $boost;
         }
+        & > #inbox-legend {
+            height: 1;
+            padding: 0 1;
+            color: $muted-text;
+            text-wrap: nowrap;
+            text-overflow: ellipsis;
+        }
         & > #inbox-nothing {
             display: none;
             height: auto;
@@ -121,6 +131,10 @@ class InboxPane(RuntimePane):
         """How many reloads have finished (tests wait on it)."""
         self._reloading = False
         self._reload_again = False
+        self.last_query = ""
+        """The search query of the last ``/``, offered again on the next."""
+        self.feedback: Content | None = None
+        """What the last triage key did, shown at the end of the header line."""
 
     def _now(self) -> datetime:
         # The engine's clock: the simulator's in tests, so windows and snoozes line up.
@@ -136,6 +150,7 @@ class InboxPane(RuntimePane):
         yield Static(header_line(self.source), id="inbox-header")
         yield VirtualList(self.source, id="inbox-list")
         yield Static("", id="inbox-nothing")
+        yield Static("", id="inbox-legend")
 
     @property
     def list(self) -> VirtualList:
@@ -179,12 +194,45 @@ class InboxPane(RuntimePane):
                 await source.store.wake_snoozed(self._now())
                 await source.reload()
                 self.list.source_changed()
-                self.query_one("#inbox-header", Static).update(header_line(source))
+                self._redraw_header()
+                self._redraw_legend()
                 self.query_one("#inbox-nothing", Static).update(empty_view_text(source))
                 self.set_class(source.count() == 0, "-empty")
                 self.refreshes += 1
         finally:
             self._reloading = False
+
+    def _redraw_header(self) -> None:
+        new_above = self.list.new_above
+        self.query_one("#inbox-header", Static).update(
+            header_line(self.source, self.feedback, new_above)
+        )
+
+    def _redraw_legend(self) -> None:
+        row = self._current_row()
+        self.query_one("#inbox-legend", Static).update(legend_line(row))
+        if row is None and self.list.row_count:
+            self.set_timer(0.2, self._redraw_legend)  # the row's page is still being read
+
+    @on(VirtualList.NewAbove)
+    def _new_above(self, event: VirtualList.NewAbove) -> None:
+        event.stop()
+        self._redraw_header()
+
+    @on(VirtualList.Highlighted)
+    def _highlighted(self, event: VirtualList.Highlighted) -> None:
+        event.stop()
+        self._redraw_legend()
+
+    def _say(self, did: str, conversation: Conversation | None = None, undo: str = "") -> None:
+        """Say what a triage key did, in the header line (not a toast over the list)."""
+        parts: list[Content | str | tuple[str, str]] = [(did, "bold")]
+        if conversation is not None:
+            name = private(conversation.customer.display_name)
+            parts += [" ", safe(name, max_chars=30, single_line=True)]
+        if undo:
+            parts += [(f" ({undo})", "$muted-text")]
+        self.feedback = Content.assemble(*parts)
 
     def _changed(self, *keys: ConversationKey) -> None:
         """Local triage changed these conversations: redraw, and tell the header."""
@@ -260,14 +308,19 @@ class InboxPane(RuntimePane):
         if runtime is None:
             return
 
-        async def chosen(key: tuple[str, str] | None) -> None:
-            if key is None:
-                return
+        async def chosen(key: tuple[str, str]) -> None:
             conversation = await runtime.store.get_conversation(*key)
             if conversation is not None:
                 await self.open_conversation(conversation)
 
-        self.app.push_screen(SearchScreen(runtime), callback=chosen)
+        # A hit opens above the results: Esc there returns to them, query and cursor kept;
+        # the next / starts from the last query.
+        screen = SearchScreen(runtime, self.last_query, on_open=chosen)
+
+        def closed(_key: tuple[str, str] | None) -> None:
+            self.last_query = screen.current_query
+
+        self.app.push_screen(screen, callback=closed)
 
     # --- triage ---------------------------------------------------------------------
 
@@ -278,6 +331,10 @@ class InboxPane(RuntimePane):
         done = conversation.triage.status is TriageStatus.DONE
         status = TriageStatus.OPEN if done else TriageStatus.DONE
         await self.runtime.store.set_status(*self._key(conversation), status)
+        if done:
+            self._say("Reopened", conversation)
+        else:
+            self._say("Done:", conversation, "moved to the Done view, D shows it; e there reopens")
         self._changed(self._key(conversation))
 
     async def action_toggle_unread(self) -> None:
@@ -286,8 +343,10 @@ class InboxPane(RuntimePane):
             return
         if conversation.unread_count > 0:
             await self.runtime.store.mark_read(*self._key(conversation))
+            self._say("Marked read:", conversation, "u again: unread")
         else:
             await self.runtime.store.mark_unread(*self._key(conversation))
+            self._say("Marked unread:", conversation, "u again: read")
         self._changed(self._key(conversation))
 
     async def action_pin(self) -> None:
@@ -296,6 +355,7 @@ class InboxPane(RuntimePane):
             return
         pinned = not conversation.triage.pinned
         await self.runtime.store.set_flag(*self._key(conversation), pinned=pinned)
+        self._say("Pinned:" if pinned else "Unpinned:", conversation, "p again undoes")
         self._changed(self._key(conversation))
 
     async def action_mute(self) -> None:
@@ -304,6 +364,10 @@ class InboxPane(RuntimePane):
             return
         muted = not conversation.triage.muted
         await self.runtime.store.set_flag(*self._key(conversation), muted=muted)
+        if muted:
+            self._say("Muted:", conversation, "no alerts from it; m again unmutes")
+        else:
+            self._say("Unmuted:", conversation, "m again mutes")
         self._changed(self._key(conversation))
 
     def action_snooze(self) -> None:
@@ -318,6 +382,8 @@ class InboxPane(RuntimePane):
         async def chosen(until: datetime | None) -> None:
             if until is not None:
                 await runtime.store.set_status(*key, TriageStatus.SNOOZED, snoozed_until=until)
+                when = until.astimezone(self._now().astimezone().tzinfo)
+                self._say(f"Snoozed until {when:%a %H:%M}:", conversation, "z shows snoozed")
                 self._changed(key)
 
         self.app.push_screen(SnoozeMenu(self._now().astimezone()), callback=chosen)
@@ -334,6 +400,8 @@ class InboxPane(RuntimePane):
         async def chosen(labels: list[str] | None) -> None:
             if labels is not None:
                 await runtime.store.set_labels(*key, labels)
+                shown = ", ".join(f"#{label}" for label in labels) or "none"
+                self._say(f"Labels {shown}:", conversation)
                 self._changed(key)
 
         self.app.push_screen(LabelEditor(conversation.triage.labels), callback=chosen)

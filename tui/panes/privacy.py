@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 from tui.domain.rules import PrivacySettings
 from tui.domain.safetext import sanitize
 from tui.panes.base import RuntimePane
+from tui.services.events import ConversationsChanged
 from tui.services.maintenance import purge_bodies, purge_history
 from tui.services.runtime import Runtime
 from tui.widgets.empty_state import EmptyState
@@ -273,6 +274,8 @@ class PrivacyPane(RuntimePane):
     async def erase_bodies(self, account_id: str) -> None:
         assert self.runtime is not None
         count = await purge_bodies(self.runtime.store, account_id, now=self.clock())
+        # Every screen showing this account's texts redraws from the store now.
+        self.runtime.bus.publish(ConversationsChanged(account_id, ()))
         self.notify(f"Erased the text of {count} messages.", title=account_id, markup=False)
 
     def action_days(self, step: int) -> None:
@@ -312,6 +315,9 @@ class PrivacyPane(RuntimePane):
         accounts = [a.id for a in runtime.prefs.accounts]
         counts = await purge_history(runtime.store, accounts, runtime.privacy, self.clock())
         total = sum(counts.values())
+        for account_id, count in counts.items():
+            if count:
+                runtime.bus.publish(ConversationsChanged(account_id, ()))
         self.notify(f"Deleted {total} messages past their history limit.", markup=False)
 
     def action_screen_share(self) -> None:

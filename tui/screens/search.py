@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -159,10 +159,20 @@ class SearchScreen(Screen[tuple[str, str] | None]):
 
     debounce: ClassVar[float] = 0.2
 
-    def __init__(self, runtime: Runtime, query: str = "") -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        query: str = "",
+        *,
+        on_open: Callable[[tuple[str, str]], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(id="search")
         self.runtime = runtime
         self.initial_query = query
+        self.current_query = query
+        """What the query box holds now (the inbox offers it again on the next ``/``)."""
+        self.on_open = on_open
+        """Opens a hit above this screen, so Esc there comes back to these results."""
         self.source = _HitSource([])
         self.searches = 0
         """How many searches have finished (tests wait on it)."""
@@ -186,6 +196,7 @@ class SearchScreen(Screen[tuple[str, str] | None]):
 
     @on(Input.Changed, "#search-input")
     def _changed(self, event: Input.Changed) -> None:
+        self.current_query = event.value
         self.run_search(event.value, delay=self.debounce)
 
     @on(Input.Submitted, "#search-input")
@@ -230,5 +241,10 @@ class SearchScreen(Screen[tuple[str, str] | None]):
     def _open(self, event: VirtualList.Selected) -> None:
         event.stop()
         index = self.source.index_of(event.key)
-        if index is not None:
-            self.dismiss(self.source.items[index].conversation_key)
+        if index is None:
+            return
+        key = self.source.items[index].conversation_key
+        if self.on_open is None:
+            self.dismiss(key)
+        else:
+            self.run_worker(self.on_open(key), group="search-open", exit_on_error=False)

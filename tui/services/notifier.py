@@ -142,6 +142,14 @@ class Notifier:
             return old_key != key
         return True
 
+    def forget_account(self, account_id: str) -> None:
+        """Drop an account's kept messages (its data was purged: no screen may show them)."""
+        gone = {(m.account_id, m.remote_id) for m, _ in self.recent if m.account_id == account_id}
+        self.recent = [pair for pair in self.recent if pair[0].account_id != account_id]
+        self._kept -= gone
+        for key in gone:
+            self.fired.pop(key, None)
+
     def judge(
         self, messages: Sequence[InboxMessage], contexts: Iterable[MessageContext], now: datetime
     ) -> AlertBatch:

@@ -19,7 +19,7 @@ from textual.strip import Strip
 from tui.domain import InboxMessage, MessageKind, OutboxItem, OutboxState
 from tui.domain.links import check_link
 from tui.domain.models import UNCONFIRMED
-from tui.widgets.safe import private, safe
+from tui.widgets.safe import HIDDEN_MARK, SCREEN_SHARE, private, safe
 
 __all__ = ["Entry", "History", "PageFetcher", "entry_lines"]
 
@@ -146,7 +146,8 @@ def entry_lines(
     if message is not None and message.reply_to:
         body += _quote_line(message, quoted).wrap(inner)
     if message is not None and message.reaction:
-        body.append(Content.assemble("reacted ", safe(message.reaction, max_chars=16)))
+        reaction = safe(private(message.reaction), max_chars=16)
+        body.append(Content.assemble("reacted ", reaction))
     if text:
         body += safe(private(text), max_chars=MAX_TEXT_CHARS).wrap(inner)
         if len(text) > MAX_TEXT_CHARS:
@@ -190,6 +191,9 @@ def entry_lines(
                     ]
             else:
                 parts += [safe(verdict.shown, style="$text-error", max_chars=200, single_line=True)]
+            if SCREEN_SHARE.on:
+                # A link or file name a stranger sent says as much as their text does.
+                parts = [label, " ", Content(HIDDEN_MARK)]
             body += Content.assemble(*parts).wrap(inner)
     lines += [Content.assemble("  ", line) for line in body]
     lines.append(Content(""))

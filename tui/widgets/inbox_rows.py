@@ -25,6 +25,7 @@ __all__ = [
     "empty_view_text",
     "header_line",
     "is_person_key",
+    "legend_line",
     "person_key",
     "relative_time",
     "window_label",
@@ -60,6 +61,8 @@ PIN_MARK = "★"
 MERGE_MARK = "+"
 DRAFT_MARK = "draft:"
 """Before the snippet of a conversation with an unsent reply kept."""
+MUTED_MARK = "muted"
+"""Shown before the snippet of a muted conversation (dim alone is easy to miss)."""
 
 
 def person_key(person_id: int) -> tuple[str, int]:
@@ -163,8 +166,10 @@ def _line(
     unread_text = "" if unread <= 0 else ("99+" if unread > 99 else str(unread))
     fixed = 3 + w.account + 1 + w.name + 1 + 3 + 1 + 1 + w.window + 1 + w.time + 1
     room = max(width - fixed, 0)
+    marks = [Content.styled(f"{MUTED_MARK} ", "$warning")] if muted else []
     tags = Content.assemble(
-        *(safe(f"#{label} ", style="$accent", max_chars=24, single_line=True) for label in labels)
+        *marks,
+        *(safe(f"#{label} ", style="$accent", max_chars=24, single_line=True) for label in labels),
     ).truncate(room // 2)
     mark = Content.styled(f"{DRAFT_MARK} ", "bold $text-warning") if draft else Content("")
     text = Content.assemble(
@@ -361,8 +366,11 @@ class InboxSource:
         return await self.store.position_of(self.view, account_id, remote_id, now)
 
 
-def header_line(source: InboxSource | None) -> Content:
-    """The line above the list: view, platform, how many rows, grouping, the merge mark."""
+def header_line(
+    source: InboxSource | None, feedback: Content | None = None, new_above: int = 0
+) -> Content:
+    """The line above the list: view, platform, how many rows, grouping, the merge mark,
+    and what the last triage key did."""
     if source is None:
         return Content("")
     view = source.view
@@ -389,6 +397,14 @@ def header_line(source: InboxSource | None) -> Content:
             safe(private(name), style="bold", max_chars=30, single_line=True),
             (": M on the same person elsewhere links them", "$muted-text"),
         ]
+    if new_above:
+        parts += [
+            " · ",
+            (f"↑ {new_above} new above", "bold $inbox-unread"),
+            (" (g)", "$muted-text"),
+        ]
+    if feedback is not None:
+        parts += [(" │ ", "$muted-text"), feedback]
     return Content.assemble(*parts)
 
 
@@ -397,3 +413,36 @@ def empty_view_text(source: InboxSource | None) -> str:
     if source is None or source.view == InboxView():
         return "No conversations yet: they appear here as soon as a sync brings them."
     return "Nothing in this view. Press a for all conversations."
+
+
+_WINDOW_MEANING = {
+    WindowState.OPEN: "you can reply for {left} more (Meta's 24-hour window after their message)",
+    WindowState.CLOSING: "under an hour ({left}) left in the 24-hour reply window",
+    WindowState.HUMAN_AGENT: (
+        "the 24 h window is over; a person may still answer with the HUMAN_AGENT tag "
+        "for {left} (ctrl+t in the conversation)"
+    ),
+    WindowState.CLOSED: "over 7 days since their last message: Meta accepts no reply",
+}
+
+
+def legend_line(row: InboxRow | None) -> Content:
+    """What the highlighted row's reply-window cell, age and marks mean, in words."""
+    if row is None:
+        return Content("")
+    conversation = row.latest if isinstance(row, PersonRow) else row.conversation
+    last_inbound = (
+        row.last_inbound_at if isinstance(row, PersonRow) else conversation.last_inbound_at
+    )
+    window = reply_window(last_inbound, row.now)
+    label, style = window_label(last_inbound, row.now)
+    parts: list[Content | str | tuple[str, str]] = []
+    meaning = _WINDOW_MEANING.get(window.state)
+    if meaning is not None:
+        left = compact_duration(window.remaining) if window.remaining is not None else ""
+        parts += [(label, style), ": ", meaning.format(left=left)]
+    age = relative_time(conversation.updated_at, row.now)
+    parts += [("  ·  ", "$muted-text"), (age, "bold"), " ago: last activity"]
+    if conversation.triage.pinned:
+        parts += [("  ·  ", "$muted-text"), (PIN_MARK, "$accent"), " pinned"]
+    return Content.assemble(*parts)

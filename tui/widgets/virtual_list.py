@@ -115,6 +115,12 @@ class VirtualList(ScrollView, can_focus=True):
 
         key: Hashable | None
 
+    @dataclass
+    class NewAbove(Message):
+        """How many rows arrived above the view and have not been scrolled to yet."""
+
+        count: int
+
     def __init__(
         self,
         source: RowSource | AsyncRowSource,
@@ -133,6 +139,8 @@ class VirtualList(ScrollView, can_focus=True):
         self._moves = 0
         """Cursor moves made by the user (keys, clicks): a pending re-find must not undo one."""
         self.virtual_size = Size(0, self._count)
+        self.new_above = 0
+        """Rows inserted above the view (the cursor kept its row) not yet scrolled to."""
 
     @property
     def row_count(self) -> int:
@@ -233,6 +241,17 @@ class VirtualList(ScrollView, can_focus=True):
         self.refresh_line(new)
         self.post_message(self.Highlighted(self._cursor_key))
 
+    def _set_new_above(self, count: int) -> None:
+        count = max(0, min(count, round(self.scroll_offset.y)))
+        if count != self.new_above:
+            self.new_above = count
+            self.post_message(self.NewAbove(count))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if self.new_above > new:
+            self._set_new_above(round(new))
+
     def _scroll_to_cursor(self) -> None:
         height = max(1, self.scrollable_content_region.height)
         top = self.scroll_offset.y
@@ -303,6 +322,8 @@ class VirtualList(ScrollView, can_focus=True):
         shift = new_cursor - old_cursor
         if shift:
             self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+        if shift > 0:
+            self._set_new_above(self.new_above + shift)
         self.set_reactive(VirtualList.cursor, self.validate_cursor(new_cursor))
         self._remember_cursor_key()
         self._scroll_to_cursor()
