@@ -247,7 +247,17 @@ class DashboardApp(App[None]):
         """Show every binding with its id and keys."""
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(collect_bindings(self, self.binding_owners(), self.keymap)))
+        here: list[str] = []
+        focused = self.focused
+        chain = list(focused.ancestors_with_self) if focused is not None else [self.screen, self]
+        for node in chain:
+            for binding in Binding.make_bindings(type(node).BINDINGS):
+                area = (binding.id or "").split(".", 1)[0]
+                if area and area not in here:
+                    here.append(area)
+        clashes = [line for line in self.keymap_problems if "takes that key" in line]
+        bindings = collect_bindings(self, self.binding_owners(), self.keymap)
+        self.push_screen(HelpScreen(bindings, here=here, clashes=clashes))
 
     def action_show_log(self) -> None:
         """The dashboard's own recent log records (redacted)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -14,7 +14,28 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.widgets.safe import safe
+
 __all__ = ["BindingInfo", "HelpScreen", "collect_bindings"]
+
+
+AREA_TITLES = {
+    "app": "Everywhere",
+    "main": "Tabs",
+    "list": "Lists",
+    "table": "Tables",
+    "options": "Menus",
+    "inbox": "Inbox",
+    "search": "Search",
+    "conversation": "Conversation",
+    "history": "History",
+    "composer": "Composer",
+    "profiles": "Profiles",
+    "filters": "Filters",
+    "privacy": "Privacy",
+    "activity": "Activity",
+}
+"""Group titles of the help, by the first part of a binding id."""
 
 
 @dataclass(frozen=True)
@@ -75,26 +96,62 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, bindings: list[BindingInfo]) -> None:
+    def __init__(
+        self,
+        bindings: list[BindingInfo],
+        *,
+        here: Sequence[str] = (),
+        clashes: Sequence[str] = (),
+        config_hint: str = "config.toml",
+    ) -> None:
         super().__init__(id="help")
         self.bindings = bindings
+        self.here = list(here)
+        """Areas (``inbox``, ``list``, ``main``...) in reach where help was asked, nearest
+        first: their keys are listed first."""
+        self.clashes = list(clashes)
+        """Keymap lines that give one key to two bindings in reach, shown on top."""
+        self.config_hint = config_hint
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static("Keys", id="help-title")
             with VerticalScroll(id="help-scroll"):
                 yield Static(self._table(), id="help-table")
-            yield Static(Content("Remap any key under [keymap] in config.toml"), id="help-hint")
+            yield Static(
+                safe(f"Remap any key under [keymap] in {self.config_hint}", max_chars=300),
+                id="help-hint",
+            )
 
     def _table(self) -> Content:
         width = max((len(info.keys) for info in self.bindings), default=4) + 2
         id_width = max((len(info.id) for info in self.bindings), default=4) + 2
-        lines = [
-            Content.assemble(
-                (info.keys.ljust(width), "$accent bold"),
-                info.description.ljust(24),
-                (info.id.rjust(id_width), "$text-muted"),
-            )
-            for info in self.bindings
-        ]
-        return Content("\n").join(lines)
+        clashed = {part.strip("'") for line in self.clashes for part in line.split() if "." in part}
+        groups: dict[str, list[BindingInfo]] = {}
+        for info in self.bindings:
+            groups.setdefault(info.id.split(".", 1)[0], []).append(info)
+        here = [area for area in self.here if area in groups]
+        elsewhere = sorted(area for area in groups if area not in here)
+        lines: list[Content] = []
+        if self.clashes:
+            lines.append(Content.styled("Key clashes: fix them under [keymap]", "bold $error"))
+            lines += [safe(f"  {line}", style="$error", max_chars=300) for line in self.clashes]
+            lines.append(Content(""))
+        for title, areas in (("On this screen", here), ("Elsewhere", elsewhere)):
+            if not areas:
+                continue
+            lines.append(Content.styled(title, "bold underline"))
+            for area in areas:
+                lines.append(Content.styled(f" {AREA_TITLES.get(area, area)}", "bold $primary"))
+                for info in groups[area]:
+                    mark = ("  ⚠ clash", "bold $error") if info.id in clashed else ""
+                    lines.append(
+                        Content.assemble(
+                            (info.keys.ljust(width), "$accent bold"),
+                            info.description.ljust(24),
+                            (info.id.rjust(id_width), "$text-muted"),
+                            mark,
+                        )
+                    )
+            lines.append(Content(""))
+        return Content("\n").join(lines[:-1] if lines and not lines[-1].plain else lines)
