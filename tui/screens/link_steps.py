@@ -57,12 +57,16 @@ SIGNIN_LABELS = {
 }
 
 
+MATRIX_HEADING = "Matrix (personal Messenger and Instagram through a bridge, any room)"
+
+
 def compose_steps() -> ComposeResult:
     """One container per step inside a switcher; the wizard shows one at a time."""
     with ContentSwitcher(initial="step-platform"):
         with Vertical(id="step-platform"):
             yield OptionList(
                 *(Option(p.heading, id=p.value) for p in LinkPlatform),
+                Option(MATRIX_HEADING, id="matrix"),
                 id="platform-list",
             )
         with Vertical(id="step-signin"):

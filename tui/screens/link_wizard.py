@@ -206,6 +206,11 @@ class LinkWizard(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected, "#platform-list")
     def _platform_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option_id == "matrix":  # its own steps: tui/screens/matrix_link.py
+            from tui.screens.matrix_link import MatrixLinkScreen
+
+            self.app.push_screen(MatrixLinkScreen(self.manager), self._close)
+            return
         self._choose_platform(LinkPlatform(str(event.option_id)))
 
     def _choose_platform(self, platform: LinkPlatform) -> None:
