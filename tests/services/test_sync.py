@@ -244,3 +244,21 @@ async def test_a_conversation_from_the_future_does_not_hide_every_later_one(rig:
     await sync.poll_once()
     texts = {m.text async for m in rig.runtime.store.iter_messages(account_id="demo-page")}
     assert {"from 2100", "an ordinary new customer, a minute later"} <= texts
+
+
+async def test_a_watermark_stored_in_the_future_is_listed_again(rig: Rig) -> None:
+    from tui.domain.models import Platform
+
+    await rig.runtime.engine.run_once()
+    sync = rig.runtime.engine.accounts["demo-page"]
+    await rig.runtime.store.apply_batch(
+        "demo-page",
+        platform=Platform.MESSENGER,
+        cursors={"conversations": "2100-01-01T00:00:00+00:00"},
+    )
+    await rig.inbound("demo-page", "written while the watermark was poisoned")
+    # The dashboard starts again ten minutes later, with the poisoned watermark stored.
+    (await rig.control.post("/_sim/clock", json={"advance": 600})).raise_for_status()
+    await sync.poll_once()
+    texts = {m.text async for m in rig.runtime.store.iter_messages(account_id="demo-page")}
+    assert "written while the watermark was poisoned" in texts

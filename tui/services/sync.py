@@ -176,7 +176,9 @@ class AccountSync:
         cursors = await self.store.cursors(self.account.id)
         watermark = _parse(cursors.get(WATERMARK))
         if watermark is not None and watermark > self.clock():
-            watermark = self.clock()  # stored before the clamp below existed
+            # Stored before the clamp below existed: every conversation since it was
+            # written may be missing, so list them all again once (heads skip the known).
+            watermark = None
         report.catch_up = watermark is None or self._outage
         settings = self.privacy()
         interrupted: AdapterError | None = None
