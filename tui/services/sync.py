@@ -49,6 +49,8 @@ RECONCILE_EVERY = timedelta(hours=6)
 """How often the recent window is re-read for unsends and edits (planned accounts)."""
 GAP_AGE = 120.0
 """A message older than this that only polling found means webhooks missed it."""
+OTHER_APP = "another app"
+"""The thread owner recorded when Meta says only that it is not this app (``is_owner``)."""
 GAP_PAGES = 40
 """Most pages one conversation's gap-filling reads in one poll (1,000 messages at 25 a
 page); past that, the conversation's history is walked again by the backfill."""
@@ -223,6 +225,11 @@ class AccountSync:
             )
             report.new_messages.extend(result.new_messages)
             changed_ids.append(conversation.remote_id)
+            if conversation.is_owner is not None:
+                # Conversation Routing said who owns the thread: another app's thread is
+                # marked as such (the same mark a handover webhook leaves).
+                owner = "" if conversation.is_owner else OTHER_APP
+                await self.store.set_thread_owner(self.account.id, conversation.remote_id, owner)
             # A time from the future (a hostile or broken server, a skewed clock) must not
             # carry the watermark past every conversation still to come: it stops at now.
             # Clamping only lowers it: conversations at or above it are checked again by
