@@ -229,3 +229,12 @@ def test_user_title_message_and_trace_id_are_kept() -> None:
     assert error.headline == "Message not sent"
     assert error.user_message == "This person can't be reached right now."
     assert "AxIIVeNpuf3y2jeXdufRcEX" in error.detail()
+
+
+def test_an_envelope_less_oauth_error_maps_by_its_code() -> None:
+    # Instagram Login's OAuth endpoints answer {"error_type", "code", "error_message"}.
+    rejected = {"error_type": "OAuthException", "code": 400, "error_message": "Matching code"}
+    error = map_graph_error(400, rejected, {}, NOW)
+    assert type(error) is InvalidRequest and error.platform_message == "Matching code"
+    dead = {"error_type": "OAuthException", "code": 190, "error_message": "Invalid token"}
+    assert isinstance(map_graph_error(400, dead, {}, NOW), TokenInvalid)

@@ -313,6 +313,9 @@ def _oauth_error(status: int, body: object) -> AdapterError | None:
     message = body.get("error_message")
     if not isinstance(message, str) or not message:
         return None
+    if _as_int(body.get("code")) == 190:
+        # The same envelope-less shape for a dead token: still a token problem, by code.
+        return TokenInvalid("invalid", platform_message=message[:1000], http_status=status)
     kind = body.get("error_type")
     summary = "Instagram refused the request"
     if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 40:
