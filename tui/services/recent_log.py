@@ -49,14 +49,20 @@ _installed: RecentLog | None = None
 
 
 def install_recent_log() -> RecentLog:
-    """The process's :class:`RecentLog`, attached to the root logger once."""
+    """The process's :class:`RecentLog`, attached to the root logger.
+
+    Attached again if something replaced the root's handlers since (a logging setup that
+    assigns ``root.handlers``, a test harness restoring its own): a detached log would
+    silently show nothing.
+    """
     global _installed
     if _installed is None:
         _installed = RecentLog()
-        root = logging.getLogger()
+    root = logging.getLogger()
+    if _installed not in root.handlers:
         root.addHandler(_installed)
-        if root.level > logging.INFO or root.level == logging.NOTSET:
-            root.setLevel(logging.INFO)
-        # One line per HTTP request would push everything else out of the kept records.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    # One line per HTTP request would push everything else out of the kept records.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return _installed
