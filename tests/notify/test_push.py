@@ -14,7 +14,6 @@ from tests.conftest import PushReceiver
 from tui.config import install_log_redaction
 from tui.config.prefs import load_prefs
 from tui.config.redact import uninstall_log_redaction
-from tui.domain.models import Platform
 from tui.domain.rules import Sink
 from tui.services.push import PushSender
 from tui.services.runtime import Runtime
@@ -172,25 +171,27 @@ def test_a_bad_push_url_is_a_problem_naming_its_key(tmp_path: Path) -> None:
 async def test_a_page_token_ending_within_a_week_is_pushed_once(
     service: tuple[Simulator, Runtime], push_receiver: PushReceiver
 ) -> None:
-    from datetime import timedelta
-
-    from tui.services.accounts import EXPIRES_KEY, AccountManager
+    from tui.services.accounts import AccountManager
 
     sim, runtime = service
     configure(runtime, f'\n[notifications]\npush = ["{push_receiver.url()}"]\n')
-    ends = sim.clock.now() + timedelta(days=3, hours=2)
-    await runtime.store.apply_batch(
-        "demo-page", platform=Platform.MESSENGER, cursors={EXPIRES_KEY: ends.isoformat()}
-    )
+    # The Page token (demo-page and demo-ig use it) now ends in 3 days and 2 hours;
+    # the care pass learns that from debug_token.
+    sim.control_token(sim.world.tokens["page"], {"expires_in": 3 * 86400 + 7200})
     manager = AccountManager(runtime, transport=sim.transport(), clock=sim.clock.now)
     await manager.maintain()
     await manager.maintain()  # the next care pass: nothing new to say
     assert runtime.alerting is not None
     await runtime.alerting.wait()
-    [push] = push_receiver.wait_for(1)
-    assert push["title"] == "Linkdeck: demo-page token expires in 3 days"
-    assert "linkdeck link messenger" in push["message"]
-    assert [n.kind for n in runtime.alerting.notices] == ["expiring"]
+    pushes = push_receiver.wait_for(2)
+    assert sorted(p["title"] for p in pushes) == [
+        "Linkdeck: demo-ig token expires in 3 days",
+        "Linkdeck: demo-page token expires in 3 days",
+    ]
+    page = next(p for p in pushes if "demo-page" in p["title"])
+    assert "linkdeck link messenger" in page["message"]
+    assert [n.kind for n in runtime.alerting.notices] == ["expiring", "expiring"]
+    assert len(push_receiver.received) == 2
 
 
 def test_a_push_sink_with_nowhere_to_go_is_a_warning(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from tui.domain.models import InboxMessage
 from tui.domain.rules import NotificationRule, NotificationSettings
 from tui.domain.safetext import sanitize
 from tui.panes.base import RuntimePane
-from tui.services.events import ConversationsChanged, Event, MessagesArrived
+from tui.services.events import AlertsRaised, ConversationsChanged, Event, MessagesArrived
 from tui.services.notifier import (
     Decision,
     MessageContext,
@@ -141,7 +141,7 @@ class FiltersPane(RuntimePane):
         self.refresh_all()
 
     def handle_event(self, event: Event) -> None:
-        if isinstance(event, MessagesArrived):
+        if isinstance(event, MessagesArrived | AlertsRaised):
             self.refresh_all()
         elif isinstance(event, ConversationsChanged) and not event.conversation_ids:
             # A whole account changed at once: unlinked and purged, or its stored

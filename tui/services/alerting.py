@@ -155,12 +155,13 @@ class AlertService:
         now = self.clock()
         contexts = await contexts_for(self.store, inbound, now, catch_up=event.catch_up)
         batch = self.notifier.judge(inbound, contexts, now)
-        if batch.alerts or batch.highlighted:
-            self.bus.publish(
-                AlertsRaised(
-                    tuple(_raised(a) for a in batch.alerts), tuple(dict.fromkeys(batch.highlighted))
-                )
+        # Published for every judged batch, alerts or not: the Filters preview and "why"
+        # redraw once the service has decided, never racing it.
+        self.bus.publish(
+            AlertsRaised(
+                tuple(_raised(a) for a in batch.alerts), tuple(dict.fromkeys(batch.highlighted))
             )
+        )
         for alert in batch.alerts:
             if Sink.PUSH in alert.sinks:
                 self.push.push(alert.push, alert.title, alert.body)
