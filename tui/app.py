@@ -127,6 +127,12 @@ class DashboardApp(App[None]):
         self.problems += theme_problems
         for loaded in themes.values():
             self.register_theme(loaded)
+        if DEFAULT_THEME in themes:
+            # The palette and theme picker offer ours (and the one the config names), not
+            # Textual's twenty built-ins, which ignore our status colours.
+            for name in list(self.available_themes):
+                if name not in themes and name != theme:
+                    self.unregister_theme(name)
         if theme in self.available_themes:
             self.theme = theme
         else:

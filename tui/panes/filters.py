@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from rich.text import Text
@@ -189,7 +189,9 @@ class FiltersPane(RuntimePane):
         settings = self.settings
         dnd = "off"
         if dnd_active(settings, self.clock()):
-            dnd = f"on until {settings.dnd_until}" if settings.dnd_until else "on"
+            dnd = "on"
+            if settings.dnd_until:
+                dnd = f"on until {_until(settings.dnd_until, settings.timezone, self.clock())}"
         zone = settings.timezone or "system"
         text = (
             f"Do not disturb: {dnd} (ctrl+d)   Flood control: one alert per conversation "
@@ -396,3 +398,19 @@ def _placeholder(message: InboxMessage) -> str:
 
 def _local_time(moment: datetime, zone: str | None) -> str:
     return local_time(moment, zone).strftime("%d %b %H:%M")
+
+
+def _until(iso: str, zone: str | None, now: datetime) -> str:
+    """``18:00`` today, ``Wed 09:00`` within a week, else ``03 Dec 09:00``, in the rules' zone."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local, today = local_time(moment, zone), local_time(now, zone)
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    if abs((local.date() - today.date()).days) < 7:
+        return f"{local:%a %H:%M}"
+    return f"{local:%d %b %H:%M}"

@@ -193,6 +193,14 @@ async def _export(db_file: Path, args: argparse.Namespace, since: datetime | Non
                     offset += len(page)
             else:
                 platforms = await store.platforms()
+                if args.account and args.account not in platforms:
+                    known = ", ".join(sorted(platforms)) or "none yet"
+                    print(
+                        f"linkdeck: no messages of account {args.account!r} in {db_file} "
+                        f"(accounts stored: {known})",
+                        file=sys.stderr,
+                    )
+                    return 2
                 writer = _Writer(out, args.format, MESSAGE_COLUMNS)
                 async for message in store.iter_messages(account_id=args.account, since=since):
                     writer.write(message_record(message, platforms.get(message.account_id, "")))
