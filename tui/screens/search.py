@@ -222,7 +222,8 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             status.update("No messages match.")
         else:
             more = "+" if len(hits) >= RESULT_LIMIT else ""
-            status.update(f"{len(hits)}{more} messages, newest first. Enter opens one.")
+            noun = "message" if len(hits) == 1 and not more else "messages"
+            status.update(f"{len(hits)}{more} {noun}, newest first. Enter opens one.")
         if focus_results and hits:
             results.focus()
         self.searches += 1
