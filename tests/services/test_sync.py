@@ -262,3 +262,20 @@ async def test_a_watermark_stored_in_the_future_is_listed_again(rig: Rig) -> Non
     await sync.poll_once()
     texts = {m.text async for m in rig.runtime.store.iter_messages(account_id="demo-page")}
     assert "written while the watermark was poisoned" in texts
+
+
+async def test_the_facebook_apps_code_4_leaves_the_instagram_login_account_alone(
+    rig: Rig,
+) -> None:
+    """Code 4 is the app's limit (Graph API "Rate Limits"): Instagram Login is another app."""
+    from tui.domain import AccountState
+
+    await rig.runtime.engine.run_once()
+    used = len(getattr(rig.sim.limits, "_apps", {}).get("facebook", ()))
+    await rig.control.post("/_sim/config", json={"rate": {"app_hourly_budget": used + 1}})
+    for account_id in ("demo-page", "demo-ig", "demo-iglogin"):
+        await rig.runtime.engine.accounts[account_id].step()
+    states = {s.account_id: s.state for s in rig.runtime.engine.statuses()}
+    assert states["demo-page"] is AccountState.RATE_LIMITED
+    assert states["demo-ig"] is AccountState.RATE_LIMITED, "same Facebook app, same limit"
+    assert states["demo-iglogin"] is not AccountState.RATE_LIMITED

@@ -109,7 +109,7 @@ async def handle(sim: Simulator, req: SimRequest) -> SimResponse:
         ctx = Ctx(sim, req, version, path)
         if rule is not None and rule.status:
             raise rule.graph_error()
-        ctx.headers.update(sim.limits.app_call())
+        ctx.headers.update(sim.limits.app_call("instagram" if ctx.on_instagram else "facebook"))
         if req.method in ("POST", "DELETE"):
             ctx.body = parse_body(req)
         status, payload = 200, route(ctx)

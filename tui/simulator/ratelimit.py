@@ -114,23 +114,31 @@ class RateLimiter:
         self.clock = clock
         self.config = config or RateConfig()
         self._accounts: dict[str, _Account] = {}
-        self._app_calls: deque[float] = deque()
+        # One budget per app: the Facebook app (graph.facebook.com) and the Instagram app
+        # of "Instagram API with Instagram Login" (graph.instagram.com) are separate apps
+        # with their own ids, secrets and limits (reference §0.6).
+        self._apps: dict[str, deque[float]] = {}
 
     def _trim(self, calls: deque[float], now: float, window: float = HOUR) -> None:
         while calls and calls[0] <= now - window:
             calls.popleft()
 
-    def app_call(self) -> dict[str, str]:
-        """Count one call for the app; the ``X-App-Usage`` header once it is due."""
+    def app_call(self, app: str = "facebook") -> dict[str, str]:
+        """Count one call for ``app``; the ``X-App-Usage`` header once it is due.
+
+        Code 4 is the app's own limit (Graph API "Rate Limits", throttle error codes): it
+        reaches every account served by that app, and no account of another app.
+        """
         cfg, now = self.config, self.clock.timestamp()
-        self._trim(self._app_calls, now)
-        self._app_calls.append(now)
-        pct = _percent(len(self._app_calls), cfg.app_hourly_budget)
+        calls = self._apps.setdefault(app, deque())
+        self._trim(calls, now)
+        calls.append(now)
+        pct = _percent(len(calls), cfg.app_hourly_budget)
         headers = {}
-        if len(self._app_calls) >= cfg.headers_after or pct >= 100:
+        if len(calls) >= cfg.headers_after or pct >= 100:
             usage = {"call_count": pct, "total_time": pct // 2, "total_cputime": pct // 3}
             headers["X-App-Usage"] = json.dumps(usage, separators=(",", ":"))
-        if len(self._app_calls) > cfg.app_hourly_budget:
+        if len(calls) > cfg.app_hourly_budget:
             raise GraphError(
                 4,
                 "(#4) Application request limit reached",
