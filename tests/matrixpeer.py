@@ -261,6 +261,8 @@ class BusyAccount:
         self.rooms: dict[str, list[str]] = {}
         self.build_seconds = 0.0
         self._error: BaseException | None = None
+        self._built = threading.Event()
+        self._release = threading.Event()
         self._thread = threading.Thread(target=self._build, name="busy-matrix", daemon=True)
         self._thread.start()
 
@@ -277,10 +279,13 @@ class BusyAccount:
         except BaseException as exc:  # handed to the waiting test
             self._error = exc
         self.build_seconds = time.monotonic() - began
+        self._built.set()
+        # The homeserver dies with the thread that started it (see _die_with_parent): stay.
+        self._release.wait()
+        self.server.stop()
 
     def wait(self, timeout: float = 600.0) -> MatrixUser:
-        self._thread.join(timeout)
-        if self._thread.is_alive():
+        if not self._built.wait(timeout):
             raise RuntimeError("the busy Matrix account was not built in time")
         if self._error is not None:
             raise RuntimeError("building the busy Matrix account failed") from self._error
@@ -288,6 +293,6 @@ class BusyAccount:
         return self.user
 
     def stop(self) -> None:
+        self._release.set()
         self._thread.join(600)
-        self.server.stop()
         shutil.rmtree(self.folder, ignore_errors=True)

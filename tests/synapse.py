@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -185,6 +186,7 @@ class SynapseServer:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         deadline = began + timeout
@@ -229,6 +231,18 @@ class SynapseServer:
         reply.raise_for_status()
         data = reply.json()
         return MatrixUser(data["user_id"], password, data["access_token"], data["device_id"])
+
+
+def _die_with_parent() -> None:
+    """In the child: a killed test run (timeout, kill -9) takes its homeserver with it.
+
+    Linux ties this to the thread that started the child: keep that thread alive.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _mac(secret: str, nonce: str, user: str, password: str, admin: bool) -> str:

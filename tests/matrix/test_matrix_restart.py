@@ -126,7 +126,7 @@ async def test_homeserver_stopped_and_restarted_sync_resumes(tmp_path: Path) -> 
                 "the account to show the outage",
             )
             assert "unreachable" in sync.status.detail
-            await asyncio.to_thread(server.start)
+            server.start()  # in this thread: the homeserver lives as long as its starter
             rig.bob.say(room, "after the outage")
             sync.wake.set()
 
