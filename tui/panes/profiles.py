@@ -101,7 +101,7 @@ def state_text(row: ProfileRow, tz: tzinfo | None, *, short: bool = False) -> Co
         return Content.assemble(
             Content.styled("needs re-auth" if short else "needs re-authentication", style),
             ": ",
-            safe(status.detail or "token invalid", max_chars=40, single_line=True),
+            safe(_why(status.detail), max_chars=40, single_line=True),
         )
     if status.state is AccountState.ERROR:
         return Content.assemble(
@@ -112,8 +112,20 @@ def state_text(row: ProfileRow, tz: tzinfo | None, *, short: bool = False) -> Co
     return Content.styled(status.state.value, style)
 
 
+def _why(detail: str | None) -> str:
+    """The reason a token stopped, without "token invalid: invalid" style repeats."""
+    reason = (detail or "").removeprefix("token invalid: ").strip()
+    return "token invalid" if reason in ("", "invalid") else reason
+
+
 def token_text(row: ProfileRow, now: datetime, *, short: bool = False) -> Content:
-    """The token's expiry, as a warning from seven days before."""
+    """The token's expiry, as a warning from seven days before; once the token stopped
+    working, that (an expiry date beside "needs re-auth" would contradict the state)."""
+    stopped = row.status is not None and row.status.state is AccountState.NEEDS_REAUTH
+    if stopped or (row.verification is not None and not row.verification.token_valid):
+        return Content.styled(
+            "not working (R)" if short else "not working: press R", "$status-error"
+        )
     expires = (row.verification.expires_at if row.verification else None) or row.token.expires_at
     warning = expiry_warning(expires, now)
     if warning and short:
