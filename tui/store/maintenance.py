@@ -305,6 +305,11 @@ def _filters(parsed: ParsedQuery) -> tuple[list[str], list[object]]:
     if parsed.accounts:
         clauses.append(f"m.account_id IN ({','.join('?' * len(parsed.accounts))})")
         params += parsed.accounts
+    for label in parsed.labels:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(c.labels) WHERE lower(json_each.value) = lower(?))"
+        )
+        params.append(label)
     if parsed.before is not None:
         clauses.append("m.created_at < ?")
         params.append(to_ms(parsed.before))

@@ -16,7 +16,7 @@ MAX_TERMS = 32
 MAX_QUERY_CHARS = 4096
 """Only this much of a query is read; the rest of a longer paste is ignored."""
 
-_FILTER = re.compile(r"(?i)^(from|platform|account|before|after):(.*)$", re.DOTALL)
+_FILTER = re.compile(r"(?i)^(from|platform|account|label|before|after):(.*)$", re.DOTALL)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -47,6 +47,8 @@ class ParsedQuery:
     senders: list[str] = field(default_factory=list)
     platforms: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    """``label:vip`` or ``#vip``: only conversations carrying that label (any case)."""
     before: datetime | None = None
     """``before:DAY``: only messages earlier than the start of that day (UTC)."""
     after: datetime | None = None
@@ -54,9 +56,9 @@ class ParsedQuery:
 
     @property
     def empty(self) -> bool:
-        return not (self.terms or self.senders or self.platforms or self.accounts) and (
-            self.before is None and self.after is None
-        )
+        return not (
+            self.terms or self.senders or self.platforms or self.accounts or self.labels
+        ) and (self.before is None and self.after is None)
 
     def fts(self) -> str | None:
         """The FTS5 MATCH expression: every token a quoted string, so no syntax leaks in."""
@@ -137,6 +139,9 @@ def parse(query: str) -> ParsedQuery:
     parsed = ParsedQuery()
     for word, quoted in _words(_clean(query)):
         match = None if quoted else _FILTER.match(word)
+        if not quoted and word.startswith("#") and len(word) > 1:
+            parsed.labels.append(word[1:])
+            continue
         if match:
             key, value = match.group(1).lower(), match.group(2).strip('"').strip()
             if _apply_filter(parsed, key, value):
@@ -156,6 +161,8 @@ def _apply_filter(parsed: ParsedQuery, key: str, value: str) -> bool:
         parsed.senders.append(value)
     elif key == "account":
         parsed.accounts.append(value)
+    elif key == "label":
+        parsed.labels.append(value.removeprefix("#"))
     elif key == "platform":
         if value.lower() not in {p.value for p in Platform}:
             return False
