@@ -74,6 +74,9 @@ class InboxPane(RuntimePane):
             show=False,
             id="inbox.view-instagram",
         ),
+        Binding(
+            "L", "label_view", "Only this label (again: all)", show=False, id="inbox.view-label"
+        ),
         Binding("M", "mark_merge", "Same person: mark / link", show=False, id="inbox.merge-mark"),
         Binding("S", "suggest_merges", "Merge suggestions", show=False, id="inbox.merge-suggest"),
         Binding("P", "group", "Group by person", show=False, id="inbox.group"),
@@ -423,6 +426,22 @@ class InboxPane(RuntimePane):
         self.source.view = replace(
             self.source.view, platform=None if current is platform else platform
         )
+        self.reload()
+
+    def action_label_view(self) -> None:
+        """Show only the conversations with the highlighted one's label; again: all."""
+        source = self.source
+        if source is None:
+            return
+        if source.view.label is not None:
+            source.view = replace(source.view, label=None)
+        else:
+            conversation = self._current()
+            if conversation is None or not conversation.triage.labels:
+                self._say("No label here: l adds one")
+                self._redraw_header()
+                return
+            source.view = replace(source.view, label=conversation.triage.labels[0])
         self.reload()
 
     def action_group(self) -> None:

@@ -30,6 +30,8 @@ class InboxView:
     platform: Platform | None = None
     account_id: str | None = None
     person_id: int | None = None
+    label: str | None = None
+    """Only conversations carrying this label (any case)."""
 
     def __post_init__(self) -> None:
         if self.kind not in VIEW_KINDS:
@@ -46,7 +48,7 @@ def view_where(view: InboxView, now: datetime) -> tuple[str, list[object]]:
         positional.append(named[match.group(1)])
         return "?"
 
-    return re.sub(r":(now|platform|account|person)\b", swap, where), positional
+    return re.sub(r":(now|platform|account|person|label)\b", swap, where), positional
 
 
 def view_where_named(view: InboxView, now: datetime) -> tuple[str, dict[str, object]]:
@@ -73,4 +75,10 @@ def view_where_named(view: InboxView, now: datetime) -> tuple[str, dict[str, obj
     if view.person_id is not None:
         clauses.append("c.person_id = :person")
         params["person"] = view.person_id
+    if view.label is not None:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(c.labels) "
+            "WHERE lower(json_each.value) = lower(:label))"
+        )
+        params["label"] = view.label
     return " AND ".join(clauses), params

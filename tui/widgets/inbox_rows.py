@@ -377,6 +377,12 @@ def header_line(
     parts: list[Content | str | tuple[str, str]] = [(VIEW_TITLES[view.kind], "bold $accent")]
     if view.platform is not None:
         parts += [" · ", (PLATFORM_TITLES[view.platform], "bold")]
+    if view.label is not None:
+        parts += [
+            " · ",
+            safe(f"#{view.label}", style="bold $accent", max_chars=40, single_line=True),
+        ]
+        parts += [(" (L: all labels)", "$muted-text")]
     count = source.count()
     if source.grouped:
         noun = "entry" if count == 1 else "people and conversations"
