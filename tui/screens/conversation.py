@@ -17,7 +17,8 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from tui.domain import Conversation, InboxMessage, OutboxItem, OutboxState
+from tui.domain import AccountState, Conversation, InboxMessage, OutboxItem, OutboxState
+from tui.domain.safetext import sanitize
 from tui.domain.window import ReplyWindow, WindowState, is_matrix_room, reply_window
 from tui.screens.full_text import FullTextScreen
 from tui.services import drafts
@@ -414,6 +415,9 @@ class ConversationScreen(Screen[None]):
             self.human_agent,
             self.human_agent_allowed(),
         )
+        if message.text.strip():
+            # The account's own state first: no window or tag helps while its token is dead.
+            refusal = self._account_refusal(target.account_id) or refusal
         if refusal is not None:
             if refusal != "nothing to send":
                 self.app.bell()
@@ -434,6 +438,23 @@ class ConversationScreen(Screen[None]):
             await drafts.clear_draft(self.runtime, target.account_id, target.remote_id)
             self._draft_saved = (target.account_id, target.remote_id, "")
         self._last_typing = None
+
+    def _account_refusal(self, account_id: str) -> str | None:
+        """Refuse at once, with the reason, a reply the account cannot send now, instead of
+        queueing it to fail later. The text stays in the composer."""
+        status = next(
+            (s for s in self.runtime.engine.statuses() if s.account_id == account_id), None
+        )
+        if status is None or status.state is not AccountState.NEEDS_REAUTH:
+            return None
+        reason = sanitize(
+            status.detail or "its token no longer works", max_chars=80, single_line=True
+        )
+        name = sanitize(account_id, max_chars=40, single_line=True)
+        return (
+            f"{name} needs re-authentication ({reason}): press R on it in the Profiles tab, "
+            "then send again. Your text is kept."
+        )
 
     @on(Composer.Typing)
     async def _typing(self, message: Composer.Typing) -> None:
