@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
@@ -18,6 +19,13 @@ import pytest
 
 from tests.matrixpeer import BusyAccount
 from tests.synapse import SynapseServer
+from tui.app import DashboardApp
+from tui.services.client import RemoteService
+from tui.services.local import LocalService
+from tui.services.runtime import Runtime, open_runtime
+from tui.services.server import ServiceServer, socket_path
+from tui.simulator import SimClock, Simulator
+from tui.simulator.testing import loopback_simulator
 from tui.store import Store
 from tui.webhooks.receiver import WebhookReceiver
 
@@ -179,3 +187,52 @@ def _logging_left_as_found() -> Iterator[None]:
 def _is_capture(handler: logging.Handler) -> bool:
     # pytest's own capture handlers come and go with its fixtures; leave them to pytest.
     return type(handler).__module__.startswith("_pytest")
+
+
+@dataclass
+class ServiceRig:
+    """A service (runtime + socket) on the loopback simulator, and dashboards attached to it."""
+
+    sim: Simulator
+    base_url: str
+    runtime: Runtime
+    service: LocalService
+    server: ServiceServer
+    tmp: Path
+    clients: list[RemoteService] = field(default_factory=list)
+
+    async def attach(self) -> RemoteService:
+        """One more dashboard's connection (closed with the rig)."""
+        client = await RemoteService.connect(self.server.path)
+        self.clients.append(client)
+        return client
+
+    def dashboard(self, client: RemoteService) -> DashboardApp:
+        return DashboardApp(service=client, user_themes_dir=self.tmp / "themes")
+
+
+@pytest.fixture
+async def service_rig(tmp_path: Path) -> AsyncIterator[ServiceRig]:
+    """A service synced once from the loopback simulator (accounts then paused), serving its
+    socket; its outbox runs, so replies go out. Attach dashboards with ``rig.attach()``."""
+    async with loopback_simulator(seed=5, clock=SimClock.fixed()) as (sim, base_url):
+        config = sim.write_config(tmp_path / "config", base_url)
+        runtime = await open_runtime(config, tmp_path / "data", clock=sim.clock.now)
+        await runtime.engine.run_once()
+        for account_id in runtime.engine.accounts:
+            runtime.engine.pause(account_id)
+        local = LocalService.of(runtime)
+        server = ServiceServer(local, socket_path(tmp_path / "data", environ={}))
+        await server.start()
+        stop = asyncio.Event()
+        outbox = asyncio.create_task(runtime.outbox.run(stop))
+        rig = ServiceRig(sim, base_url, runtime, local, server, tmp_path)
+        try:
+            yield rig
+        finally:
+            for client in rig.clients:
+                await client.close()
+            stop.set()
+            await outbox
+            await server.close()
+            await runtime.close()

@@ -28,12 +28,13 @@ from tui.screens.conversation import ConfirmRetry, ConversationScreen
 from tui.screens.help import HelpScreen, collect_bindings
 from tui.screens.link_wizard import LinkWizard
 from tui.screens.log_view import LogScreen
-from tui.screens.main import TAB_TITLES, MainScreen, StatusSource
+from tui.screens.main import TAB_TITLES, MainScreen, RunService, StatusSource
 from tui.screens.rule_form import ConfirmScreen, RuleForm
 from tui.screens.search import SearchScreen
 from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
 from tui.screens.unlink import UnlinkScreen
-from tui.services.drafts import unstored_count
+from tui.services.api import Service, SetUi
+from tui.services.local import LocalService
 from tui.services.recent_log import install_recent_log
 from tui.services.runtime import Runtime
 from tui.terminal_guard import stop_signals_exit_cleanly
@@ -109,10 +110,18 @@ class DashboardApp(App[None]):
         user_themes_dir: Path | None = None,
         demo: bool = False,
         runtime: Runtime | None = None,
+        service: Service | None = None,
+        run: RunService | None = None,
     ) -> None:
+        """``runtime``: run the service inside this dashboard (its sync, outbox, ...);
+        ``service`` (with ``run`` for its work, or attached to ``linkdeck serve``)."""
         super().__init__()
         SCREEN_SHARE.on = False  # a new dashboard never starts in screen-share mode
-        self.runtime = runtime
+        if runtime is not None and service is None:
+            local = LocalService.of(runtime)
+            service, run = local, local.run
+        self.service = service
+        self.run_service = run
         self.status = status
         self.inbox_source = inbox_source
         self.demo = demo
@@ -148,7 +157,8 @@ class DashboardApp(App[None]):
             status=self.status,
             inbox_source=self.inbox_source,
             demo=self.demo,
-            runtime=self.runtime,
+            service=self.service,
+            run=self.run_service,
         )
 
     @property
@@ -302,10 +312,10 @@ class DashboardApp(App[None]):
         self.exit(message=await self._drafts_notice())
 
     async def _drafts_notice(self) -> str | None:
-        if self.runtime is None:
+        if self.service is None:
             return None
         try:
-            kept = await self.runtime.store.draft_count()
+            kept = await self.service.store.draft_count()
         except Exception:
             kept = 0
         lines: list[str] = []
@@ -318,7 +328,7 @@ class DashboardApp(App[None]):
                 f"Drafts kept: {kept} unsent replies are saved; each is back when you open "
                 "its conversation."
             )
-        lost = unstored_count(self.runtime)
+        lost = await self.service.unstored_draft_count()
         if lost:
             lines.append(
                 f"Not kept: {lost} unsent {'reply' if lost == 1 else 'replies'} on accounts "
@@ -348,6 +358,9 @@ class DashboardApp(App[None]):
         if theme.name == self._saved_theme:
             return
         self._saved_theme = theme.name
+        if self.on_theme_change is None and self.service is not None:
+            self.run_worker(self._save_theme(theme.name), group="theme", exit_on_error=False)
+            return
         if self.on_theme_change is None:
             return
         try:
@@ -360,27 +373,53 @@ class DashboardApp(App[None]):
                 markup=False,
             )
 
+    async def _save_theme(self, name: str) -> None:
+        assert self.service is not None
+        try:
+            await self.service.update_prefs(SetUi("theme", name))
+        except Exception as exc:  # saving must never take the dashboard down
+            self.notify(
+                sanitize(f"could not save the theme: {exc}", max_chars=300),
+                title="Preferences",
+                severity="error",
+                markup=False,
+            )
+
 
 def run_dashboard(args: argparse.Namespace) -> int:
-    """``linkdeck`` and ``linkdeck --demo``: open the runtime, run the dashboard, clean up."""
+    """``linkdeck`` and ``linkdeck --demo``: attach to the folder's service, or embed one."""
+    from tui.services.client import VersionMismatch
     from tui.services.runtime import AlreadyRunning
 
     try:
         return asyncio.run(_dashboard(args))
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, VersionMismatch) as exc:
         print(f"linkdeck: {exc}", file=sys.stderr)
         return 3
+
+
+async def _attach(data_dir: Path) -> Service | None:
+    """The running service of ``data_dir``, or ``None`` when none answers."""
+    from tui.services.client import RemoteService, ServiceUnavailable
+    from tui.services.server import socket_path
+
+    try:
+        return await RemoteService.connect(socket_path(data_dir))
+    except ServiceUnavailable:
+        return None
 
 
 async def _dashboard(args: argparse.Namespace) -> int:
     from tui.config import PrefsFile
     from tui.config.paths import default_config_path, default_data_dir, user_themes_dir
     from tui.services.demo import open_demo_runtime
-    from tui.services.runtime import open_runtime
+    from tui.services.runtime import AlreadyRunning, open_runtime
+    from tui.services.server import ServiceServer, socket_path
 
     demo = bool(getattr(args, "demo", False))
     data_dir: Path | None = getattr(args, "data_dir", None)
-    runtime: Runtime | None
+    runtime: Runtime | None = None
+    service: Service | None = None
     if demo:
         runtime, _sim = await open_demo_runtime(data_dir, seed=getattr(args, "seed", 7))
         prefs_file = runtime.prefs_file
@@ -389,27 +428,56 @@ async def _dashboard(args: argparse.Namespace) -> int:
         config_path = getattr(args, "config", None) or default_config_path()
         prefs_file = PrefsFile(config_path)
         prefs, _problems = prefs_file.load()
-        runtime = None
-        if prefs.accounts:
-            runtime = await open_runtime(config_path, data_dir or default_data_dir())
+        folder = data_dir or default_data_dir()
+        service = await _attach(folder)
+        if service is None and prefs.accounts:
+            try:
+                runtime = await open_runtime(config_path, folder)
+            except AlreadyRunning:
+                # A service holds the folder but does not answer yet (it is starting).
+                await asyncio.sleep(1.5)
+                service = await _attach(folder)
+                if service is None:
+                    raise
+    server: ServiceServer | None = None
+    run: RunService | None = None
+    if runtime is not None:
+        local = LocalService.of(runtime)
+        service, run = local, local.run
+        if runtime.data_dir is not None and not demo:
+            # Other dashboards on this folder attach to the service inside this one.
+            server = ServiceServer(local, socket_path(runtime.data_dir))
+            try:
+                await server.start()
+            except OSError:
+                server = None
     prefs, problems = prefs_file.load()
     app = DashboardApp(
-        runtime=runtime,
+        service=service,
+        run=run,
         demo=demo,
         theme=prefs.theme,
         keymap=prefs.keymap,
-        on_theme_change=lambda name: prefs_file.set_ui("theme", name),
+        on_theme_change=None
+        if service is not None
+        else lambda name: prefs_file.set_ui("theme", name),
         user_themes_dir=user_themes_dir(config_path),
     )
     app.problems += [str(p) for p in problems]
-    if runtime is not None:
-        app.problems += [p for p in runtime.problems if p not in app.problems]
+    if service is not None:
+        app.problems += [p for p in service.problems if p not in app.problems]
     install_recent_log()  # the dashboard's log, shown with ctrl+l
     loop = asyncio.get_running_loop()
     try:
         with stop_signals_exit_cleanly(lambda: loop.call_soon_threadsafe(app.exit)):
             await app.run_async()
     finally:
+        if server is not None:
+            await server.close()
         if runtime is not None:
             await runtime.close()
+        elif service is not None:
+            close = getattr(service, "close", None)
+            if close is not None:
+                await close()
     return app.return_code or 0

@@ -16,6 +16,7 @@ Handler = Callable[[argparse.Namespace], int]
 # ``linkdeck --help`` stays fast and a missing part names itself clearly.
 COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("tui.app", "run_dashboard"),
+    "serve": ("tui.services.headless", "run_serve"),
     "sync": ("tui.services.headless", "run_sync"),
     "export": ("tui.store.export", "run_export"),
     "simulate": ("tui.simulator.server", "run_simulate"),
@@ -49,9 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_text, parents=[shared])
 
-    sync = add("sync", "sync the configured accounts headless")
-    sync.add_argument("--once", action="store_true", help="one pass over every account, then exit")
-    sync.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    for name, text in (
+        ("serve", "run the service: sync, outbox, rules; dashboards attach to it"),
+        ("sync", "the old name of 'serve' (kept working)"),
+    ):
+        serve = add(name, text)
+        serve.add_argument(
+            "--once", action="store_true", help="one pass over every account, then exit"
+        )
+        serve.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
 
     export = add("export", "export messages (or the activity log)")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")

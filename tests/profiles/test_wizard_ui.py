@@ -49,7 +49,7 @@ async def show_profiles(pilot: Pilot[None]) -> ProfilesPane:
     await pilot.press("2")
     pane = pilot.app.screen.query_one(ProfilesPane)
     await until(pilot, lambda: pane.query_one(DataTable).has_focus)
-    runtime = pane.runtime
+    runtime = pane.service
     assert runtime is not None
     await until(pilot, lambda: len(getattr(pane, "rows", ())) == len(runtime.prefs.accounts))
     return pane

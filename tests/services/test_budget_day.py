@@ -14,7 +14,6 @@ from pathlib import Path
 from tests.webhooks.harness import account_of
 from tui.adapters import make_adapter
 from tui.domain import PrivacySettings
-from tui.panes.profiles import budget_line
 from tui.services.budget import (
     BudgetPlanner,
     ThrottledTransport,
@@ -22,6 +21,7 @@ from tui.services.budget import (
     freshness_text,
 )
 from tui.services.events import EventBus
+from tui.services.local import budget_line
 from tui.services.sync import SyncEngine
 from tui.simulator.clock import SimClock
 from tui.simulator.core import Simulator

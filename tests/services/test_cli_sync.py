@@ -123,6 +123,23 @@ def test_sync_without_accounts_says_how_to_link(tmp_path: Path) -> None:
     assert "linkdeck link" in result.stderr and "--demo" in result.stderr
 
 
+def test_sync_is_an_alias_of_serve_and_says_so_once(
+    simulator: tuple[str, Path], tmp_path: Path
+) -> None:
+    _url, config = simulator
+    data = ["--config", str(config), "--data-dir", str(tmp_path / "d")]
+    alias = subprocess.run(
+        [*LINKDECK, "sync", "--once", *data], capture_output=True, text=True, timeout=120
+    )
+    assert alias.returncode == 0, alias.stderr
+    assert alias.stderr.count("'sync' is now called 'serve'") == 1
+    served = subprocess.run(
+        [*LINKDECK, "serve", "--once", *data], capture_output=True, text=True, timeout=120
+    )
+    assert served.returncode == 0, served.stderr
+    assert "is now called" not in served.stderr
+
+
 def test_every_hint_simulate_prints_is_safe_to_follow_as_printed(tmp_path: Path) -> None:
     """Following the printed hints word for word never touches the user's real store."""
     config_dir = tmp_path / "cfg"

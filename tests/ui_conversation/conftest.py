@@ -15,6 +15,7 @@ from tests.pilot import wait_until
 from tui.app import DashboardApp
 from tui.domain import Conversation, WindowState, reply_window
 from tui.screens.conversation import ConversationScreen
+from tui.services.local import LocalService
 from tui.services.runtime import Runtime, open_runtime
 from tui.simulator import SimClock, Simulator
 from tui.store.views import InboxView
@@ -53,7 +54,7 @@ class Rig:
         return DashboardApp(user_themes_dir=self.tmp / "themes", **options)
 
     def screen(self, **options: Any) -> ConversationScreen:
-        return ConversationScreen(self.runtime, clock=self.now, tz=UTC, **options)
+        return ConversationScreen(LocalService.of(self.runtime), clock=self.now, tz=UTC, **options)
 
     async def sync(self) -> None:
         await self.runtime.engine.run_once()

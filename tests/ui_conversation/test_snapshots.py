@@ -14,6 +14,7 @@ from tests.pilot import wait_until
 from tui.app import DashboardApp
 from tui.domain import WindowState, reply_window
 from tui.screens.conversation import ConversationScreen
+from tui.services.local import LocalService
 from tui.services.runtime import Runtime, open_runtime
 from tui.simulator import SimClock, Simulator
 from tui.store.views import InboxView
@@ -68,7 +69,7 @@ async def conversation_view(pilot: Pilot[None]) -> None:
     else:
         raise LookupError("the seeded world has no open Messenger thread with an attachment")
     screen = ConversationScreen(
-        runtime,
+        LocalService.of(runtime),
         account_id=conversation.account_id,
         conversation_id=conversation.remote_id,
         clock=app.sim.clock.now,
@@ -104,7 +105,9 @@ async def person_view(pilot: Pilot[None]) -> None:
     person = await runtime.store.link_people(
         (messenger.account_id, messenger.remote_id), (instagram.account_id, instagram.remote_id)
     )
-    screen = ConversationScreen(runtime, person_id=person, clock=app.sim.clock.now, tz=UTC)
+    screen = ConversationScreen(
+        LocalService.of(runtime), person_id=person, clock=app.sim.clock.now, tz=UTC
+    )
     await show(pilot, screen)
     await pilot.press("ctrl+o", "ctrl+t")
 

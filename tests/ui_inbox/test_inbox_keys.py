@@ -20,7 +20,7 @@ from tui.domain.models import OutboxState, Platform, TriageStatus
 from tui.screens.conversation import ConversationScreen
 from tui.screens.main import MainScreen
 from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
-from tui.services.events import ConversationsChanged
+from tui.services.events import ConversationsChanged, PrefsChanged
 from tui.store import InboxView
 from tui.widgets.inbox_rows import ConversationRow, PersonRow
 
@@ -196,7 +196,7 @@ async def test_snooze_hides_until_its_time(rig: Rig) -> None:
         await pilot.press("a")
         rig.sim.clock.advance(3601)
         before = pane.refreshes
-        pane.reload()  # what the 30-second timer does
+        pane.wake()  # what the 30-second timer does
         await reloaded(pilot, before)
         assert inbox_list(pilot).row_count == total
         stored = await store.get_conversation(*key)
@@ -453,3 +453,53 @@ async def test_a_burst_of_events_ends_with_the_list_current(rig: Rig) -> None:
         await wait_until(pilot, lambda: lst.cursor_key == (rig.fb, "t_hostile"))
         await pilot.press("g")
         await wait_until(pilot, lambda: "Burst 0" in visible_text(pilot)[0])
+
+
+async def settled_reloads(pilot: Pilot[Any], rig: Rig, before: int) -> int:
+    """Reloads since ``before``, counted once every event published so far was handled.
+
+    A marker event goes through the service's stream after everything already published;
+    once the main screen has handed it to the panes and no reload is running, the count
+    is final.
+    """
+    pane = inbox(pilot)
+    seen: list[object] = []
+    handle = pane.handle_event
+
+    def recording(event: Any) -> None:
+        seen.append(event)
+        handle(event)
+
+    pane.handle_event = recording  # type: ignore[method-assign]
+    marker = PrefsChanged("test-marker")
+    rig.runtime.bus.publish(marker)
+    await wait_until(pilot, lambda: marker in seen and not pane._reloading)
+    pane.handle_event = handle  # type: ignore[method-assign]
+    return pane.refreshes - before
+
+
+async def test_one_key_reloads_the_inbox_once(rig: Rig) -> None:
+    async with rig.app().run_test(size=SIZE) as pilot:
+        pane = await ready(pilot)
+        await go_to(pilot, rig, (rig.fb, "t_hostile"))
+        for key in ("e", "p", "u"):
+            before = pane.refreshes
+            await pilot.press(key)
+            await reloaded(pilot, before)
+            assert await settled_reloads(pilot, rig, before) == 1, key
+            if key == "e":
+                await pilot.press("D")  # follow the conversation into Done
+                await reloaded(pilot, before + 1)
+                await go_to(pilot, rig, (rig.fb, "t_hostile"))
+
+
+async def test_one_new_message_reloads_the_inbox_once(rig: Rig) -> None:
+    async with rig.app().run_test(size=SIZE) as pilot:
+        pane = await ready(pilot)
+        rig.sim.clock.advance(5)
+        rig.sim.inbound(rig.fb, None, "one more question")
+        before = pane.refreshes
+        await rig.runtime.engine.run_once()
+        await reloaded(pilot, before)
+        assert await settled_reloads(pilot, rig, before) == 1
+        assert "one more question" in visible_text(pilot)[0]

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from tui.domain import ActivityEvent
 from tui.panes.base import RuntimePane
-from tui.services.events import AccountStateChanged, Event, OutboxChanged
+from tui.services.events import AccountStateChanged, Event, OutboxChanged, PrefsChanged
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.vim import VimDataTable
@@ -74,7 +74,7 @@ class ActivityPane(RuntimePane):
         self._pending = False
 
     def compose(self) -> ComposeResult:
-        if self.runtime is None:
+        if self.service is None:
             yield EmptyState(no_account_text(), id="activity-empty")
             return
         yield Static(id="activity-filter")
@@ -85,15 +85,15 @@ class ActivityPane(RuntimePane):
         yield table
 
     def on_mount(self) -> None:
-        if self.runtime is not None:
+        if self.service is not None:
             self.reload()
 
     def _accounts(self) -> list[str | None]:
-        assert self.runtime is not None
-        return [None, *(a.id for a in self.runtime.prefs.accounts)]
+        assert self.service is not None
+        return [None, *(a.id for a in self.service.prefs.accounts)]
 
     def action_cycle_account(self) -> None:
-        if self.runtime is not None:
+        if self.service is not None:
             known = self._accounts()
             if self.account_filter not in known:
                 known.append(self.account_filter)
@@ -101,12 +101,12 @@ class ActivityPane(RuntimePane):
             self.reload()
 
     def action_cycle_kind(self) -> None:
-        if self.runtime is not None:
+        if self.service is not None:
             self.kind_filter = cycle([None, *KINDS], self.kind_filter)
             self.reload()
 
     def action_reload(self) -> None:
-        if self.runtime is not None:
+        if self.service is not None:
             self.reload()
 
     def set_filters(self, account: str | None, kind: str | None) -> None:
@@ -116,8 +116,8 @@ class ActivityPane(RuntimePane):
 
     def handle_event(self, event: Event) -> None:
         # Audited actions come with a state or outbox change: re-read, at most twice a second.
-        relevant = isinstance(event, AccountStateChanged | OutboxChanged)
-        if self.runtime is not None and relevant and not self._pending:
+        relevant = isinstance(event, AccountStateChanged | OutboxChanged | PrefsChanged)
+        if self.service is not None and relevant and not self._pending:
             self._pending = True
             self.set_timer(0.5, self._reload_later)
 
@@ -127,8 +127,8 @@ class ActivityPane(RuntimePane):
 
     @work(group="activity-reload", exclusive=True, exit_on_error=False)
     async def reload(self) -> None:
-        assert self.runtime is not None
-        events = await self.runtime.store.activity_page(
+        assert self.service is not None
+        events = await self.service.store.activity_page(
             account_id=self.account_filter,
             kinds=[self.kind_filter] if self.kind_filter else None,
             limit=PAGE,

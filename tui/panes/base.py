@@ -1,4 +1,4 @@
-"""What every tab's pane shares: the runtime it reads from and the events it hears."""
+"""What every tab's pane shares: the service it asks and reads from, and the events it hears."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from datetime import datetime
 from textual.widget import Widget
 
 from tui.domain.clock import utc_now
+from tui.services.api import Service
 from tui.services.events import Event
-from tui.services.runtime import Runtime
 
 
 class RuntimePane(Widget):
-    """A tab's content. It reads the store and services of ``runtime`` (``None`` when no
-    account is configured) and hears every sync event through :meth:`handle_event`."""
+    """A tab's content. It draws from ``service`` (``None`` when no account is configured),
+    changes things only through it, and hears every event through :meth:`handle_event`."""
 
     DEFAULT_CSS = """
     RuntimePane {
@@ -24,24 +24,24 @@ class RuntimePane(Widget):
 
     def __init__(
         self,
-        runtime: Runtime | None,
+        service: Service | None,
         *,
         id: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.runtime = runtime
-        # The engine's clock by default: the same "now" as the sync and the inbox. A pane
+        self.service = service
+        # The service's clock by default: the same "now" as the sync and the inbox. A pane
         # class that names its own ``clock`` keeps it (tests set one on the class).
         if clock is not None:
             self.clock = clock
         elif not hasattr(type(self), "clock"):
-            self.clock = runtime.engine.clock if runtime is not None else utc_now
+            self.clock = service.clock if service is not None else utc_now
 
     clock: Callable[[], datetime]
 
     def handle_event(self, event: Event) -> None:
-        """Called by the main screen for every event of the sync engine and the outbox.
+        """Called by the main screen for every event of the service.
 
         Runs on the UI's event loop; start a worker for anything slow.
         """

@@ -13,21 +13,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from tui.domain.models import InboxMessage
+from tui.domain.models import InboxMessage, MessageKind
 from tui.domain.rules import NotificationRule, NotificationSettings
 from tui.domain.safetext import sanitize
 from tui.panes.base import RuntimePane
-from tui.services.events import AlertsRaised, ConversationsChanged, Event, MessagesArrived
+from tui.services.api import PrefsChange, Service, SetDnd, SetRuleEnabled, SetRules
+from tui.services.events import (
+    AlertsRaised,
+    ConversationsChanged,
+    Event,
+    MessagesArrived,
+    PrefsChanged,
+)
 from tui.services.notifier import (
     Decision,
     MessageContext,
+    contexts_for,
     dnd_active,
     explain,
     recent_from_store,
-    save_dnd,
 )
 from tui.services.rule_engine import local_time
-from tui.services.runtime import Runtime
 from tui.widgets.empty_state import EmptyState
 from tui.widgets.safe import hidden
 from tui.widgets.vim import VimDataTable
@@ -85,16 +91,16 @@ class FiltersPane(RuntimePane):
 
     def __init__(
         self,
-        runtime: Runtime | None,
+        service: Service | None,
         *,
         id: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(runtime, id=id, clock=clock)
+        super().__init__(service, id=id, clock=clock)
         self.previews: list[tuple[InboxMessage, MessageContext, Decision]] = []
 
     def compose(self) -> ComposeResult:
-        if self.runtime is None:
+        if self.service is None:
             yield EmptyState("Link an account to set up notification filters.")
             return
         yield Static("", id="filters-state")
@@ -110,7 +116,7 @@ class FiltersPane(RuntimePane):
         yield Static("Select a message and press w to see why it did or did not notify.", id="why")
 
     def on_mount(self) -> None:
-        if self.runtime is None:
+        if self.service is None:
             return
         self.watch(self.app, "screen_share", self._screen_share_changed, init=False)
         self.refresh_all()
@@ -121,8 +127,8 @@ class FiltersPane(RuntimePane):
 
     @property
     def settings(self) -> NotificationSettings:
-        assert self.runtime is not None
-        return self.runtime.prefs.notifications
+        assert self.service is not None
+        return self.service.prefs.notifications
 
     @property
     def rules(self) -> list[NotificationRule]:
@@ -133,15 +139,22 @@ class FiltersPane(RuntimePane):
     @work(group="filters-recent", exclusive=True, exit_on_error=False)
     async def load_recent(self) -> None:
         """Fill the preview from the store when no live message arrived yet."""
-        runtime = self.runtime
-        if runtime is None or runtime.notifier is None or runtime.notifier.recent:
+        service = self.service
+        if service is None or service.notifier.recent:
             return
-        for message, ctx in await recent_from_store(runtime.store, self.clock()):
-            runtime.notifier.remember(message, ctx)
+        for message, ctx in await recent_from_store(service.store, self.clock()):
+            service.notifier.remember(message, ctx)
         self.refresh_all()
 
     def handle_event(self, event: Event) -> None:
-        if isinstance(event, MessagesArrived | AlertsRaised):
+        if self.service is None:
+            return
+        if isinstance(event, MessagesArrived):
+            self._remember(event)
+        elif isinstance(event, AlertsRaised):
+            self.refresh_all()  # the service has judged the batch: "why" knows what fired
+        elif isinstance(event, PrefsChanged) and event.what in ("rules", "notifications"):
+            # Saved here or in another dashboard attached to the same service.
             self.refresh_all()
         elif isinstance(event, ConversationsChanged) and not event.conversation_ids:
             # A whole account changed at once: unlinked and purged, or its stored
@@ -151,14 +164,27 @@ class FiltersPane(RuntimePane):
     @work(group="filters-refill", exit_on_error=False)
     async def refill_recent(self, account_id: str) -> None:
         """Forget an account's kept messages, then keep again whatever the store still has."""
-        runtime = self.runtime
-        if runtime is None or runtime.notifier is None:
+        service = self.service
+        if service is None:
             return
-        runtime.notifier.forget_account(account_id)
+        service.notifier.forget_account(account_id)
         self.refresh_all()
-        for message, ctx in await recent_from_store(runtime.store, self.clock()):
+        for message, ctx in await recent_from_store(service.store, self.clock()):
             if message.account_id == account_id:
-                runtime.notifier.remember(message, ctx)
+                service.notifier.remember(message, ctx)
+        self.refresh_all()
+
+    @work(group="filters-remember", exit_on_error=False)
+    async def _remember(self, event: MessagesArrived) -> None:
+        """Add a live batch to the preview (the service judges it for alerts on its own)."""
+        service = self.service
+        assert service is not None
+        inbound = [m for m in event.messages if not m.from_us and m.kind is not MessageKind.ECHO]
+        if inbound:
+            now = self.clock()
+            contexts = await contexts_for(service.store, inbound, now, catch_up=event.catch_up)
+            for message, ctx in zip(inbound, contexts, strict=True):
+                service.notifier.remember(message, ctx)
         self.refresh_all()
 
     def refresh_all(self) -> None:
@@ -168,14 +194,14 @@ class FiltersPane(RuntimePane):
         self.refresh_recent()
 
     def _compute_previews(self) -> None:
-        runtime = self.runtime
-        if runtime is None or runtime.notifier is None:
+        service = self.service
+        if service is None:
             return
         settings = self.settings
         out = []
         # Newest first by time: backfill delivers old messages after new ones.
         recent = sorted(
-            runtime.notifier.recent,
+            service.notifier.recent,
             key=lambda pair: (pair[0].created_at, pair[0].remote_id),
             reverse=True,
         )
@@ -248,15 +274,20 @@ class FiltersPane(RuntimePane):
 
     # --- actions ---------------------------------------------------------------------
 
-    def _save_rules(self, rules: list[NotificationRule], done: str) -> bool:
-        runtime = self.runtime
-        assert runtime is not None
+    async def _update(self, change: PrefsChange) -> bool:
+        """Save through the service; the PrefsChanged it announces redraws this pane."""
+        service = self.service
+        assert service is not None
         try:
-            runtime.prefs_file.set_rules(rules)
+            await service.update_prefs(change)
         except Exception as exc:  # e.g. the file was broken by hand meanwhile
             self._error(exc)
             return False
-        runtime.reload_prefs()
+        return True
+
+    async def _save_rules(self, rules: list[NotificationRule], done: str) -> bool:
+        if not await self._update(SetRules(tuple(rules))):
+            return False
         self.refresh_all()
         self.notify(done, title="Filters", markup=False)
         return True
@@ -270,24 +301,18 @@ class FiltersPane(RuntimePane):
         )
 
     def _selected_rule(self) -> int | None:
-        if self.runtime is None or not self.rules:
+        if self.service is None or not self.rules:
             return None
         row = self.query_one("#rules-table", DataTable).cursor_row
         return row if 0 <= row < len(self.rules) else None
 
-    def action_toggle_rule(self) -> None:
+    async def action_toggle_rule(self) -> None:
         index = self._selected_rule()
         if index is None:
             return
         rule = self.rules[index]
-        runtime = self.runtime
-        assert runtime is not None
-        try:
-            runtime.prefs_file.set_rule_enabled(index, not rule.enabled)
-        except Exception as exc:
-            self._error(exc)
+        if not await self._update(SetRuleEnabled(index, not rule.enabled)):
             return
-        runtime.reload_prefs()
         self.refresh_all()
         state = "on" if not rule.enabled else "off"
         self.notify(sanitize(f"“{rule.name}” is {state} (saved)", max_chars=120), markup=False)
@@ -296,13 +321,14 @@ class FiltersPane(RuntimePane):
         # Imported here: tui.screens imports the main screen, which imports this pane.
         from tui.screens.rule_form import RuleForm
 
-        if self.runtime is None:
+        if self.service is None:
             return
-        accounts = [a.id for a in self.runtime.prefs.accounts]
+        accounts = [a.id for a in self.service.prefs.accounts]
 
-        def added(rule: NotificationRule | None) -> None:
-            if rule is not None:
-                self._save_rules([*self.rules, rule], "Rule added (saved)")
+        async def added(rule: NotificationRule | None) -> None:
+            if rule is not None and await self._save_rules(
+                [*self.rules, rule], "Rule added (saved)"
+            ):
                 self.query_one("#rules-table", DataTable).move_cursor(row=len(self.rules) - 1)
 
         self.app.push_screen(RuleForm(None, accounts), added)
@@ -312,15 +338,15 @@ class FiltersPane(RuntimePane):
         from tui.screens.rule_form import RuleForm
 
         index = self._selected_rule()
-        if index is None or self.runtime is None:
+        if index is None or self.service is None:
             return
-        accounts = [a.id for a in self.runtime.prefs.accounts]
+        accounts = [a.id for a in self.service.prefs.accounts]
 
-        def edited(rule: NotificationRule | None) -> None:
+        async def edited(rule: NotificationRule | None) -> None:
             if rule is not None:
                 rules = self.rules
                 rules[index] = rule
-                self._save_rules(rules, "Rule changed (saved)")
+                await self._save_rules(rules, "Rule changed (saved)")
 
         self.app.push_screen(RuleForm(self.rules[index], accounts), edited)
 
@@ -333,16 +359,16 @@ class FiltersPane(RuntimePane):
             return
         rule = self.rules[index]
 
-        def answered(yes: bool | None) -> None:
+        async def answered(yes: bool | None) -> None:
             if yes:
                 rules = self.rules
                 del rules[index]
-                self._save_rules(rules, "Rule deleted (saved)")
+                await self._save_rules(rules, "Rule deleted (saved)")
 
         question = sanitize(f"Delete the rule “{rule.name}”?", max_chars=120)
         self.app.push_screen(ConfirmScreen(question), answered)
 
-    def action_move(self, step: int) -> None:
+    async def action_move(self, step: int) -> None:
         index = self._selected_rule()
         if index is None:
             return
@@ -351,18 +377,18 @@ class FiltersPane(RuntimePane):
         if not 0 <= target < len(rules):
             return
         rules[index], rules[target] = rules[target], rules[index]
-        if self._save_rules(rules, "Order changed (saved)"):
+        if await self._save_rules(rules, "Order changed (saved)"):
             self.query_one("#rules-table", DataTable).move_cursor(row=target, animate=False)
 
     def action_why(self) -> None:
-        if self.runtime is None or not self.previews:
+        if self.service is None or not self.previews:
             return
         row = self.query_one("#recent-table", DataTable).cursor_row
         if not 0 <= row < len(self.previews):
             return
         message, ctx, _ = self.previews[row]
-        notifier = self.runtime.notifier
-        recorded = notifier.fired.get((message.account_id, message.remote_id)) if notifier else None
+        notifier = self.service.notifier
+        recorded = notifier.fired.get((message.account_id, message.remote_id))
         live = replace(ctx, catch_up=False, now=message.created_at)
         lines = explain(message, self.settings, live).lines()
         if recorded is not None:
@@ -370,21 +396,13 @@ class FiltersPane(RuntimePane):
         text = sanitize("\n".join(lines), max_chars=3000)
         self.query_one("#why", Static).update(Text(text))
 
-    def action_dnd_hour(self) -> None:
-        runtime = self.runtime
-        if runtime is None:
+    async def action_dnd_hour(self) -> None:
+        if self.service is None:
             return
         until = (self.clock() + timedelta(hours=1)).replace(microsecond=0)
-        try:
-            save_dnd(runtime.prefs_file, True, until)
-        except Exception as exc:
-            self._error(exc)
+        if not await self._update(SetDnd(True, until)):
             return
-        runtime.reload_prefs()
-        self.refresh_state()
-        refresh_header = getattr(self.screen, "refresh_header", None)
-        if callable(refresh_header):
-            refresh_header()
+        # The header and this pane redraw on the PrefsChanged the service announces.
         self.notify("Do not disturb for one hour.", title="Notifications", markup=False)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -16,8 +16,8 @@ from tui.domain.models import Conversation, Platform, TriageStatus
 from tui.messages import OpenConversation, OpenPerson
 from tui.panes.base import RuntimePane
 from tui.services import maintenance
-from tui.services.events import ConversationsChanged, Event, MessagesArrived
-from tui.services.runtime import Runtime
+from tui.services.api import Service, Triage
+from tui.services.events import ConversationsChanged, Event
 from tui.store import InboxView
 from tui.store.views import ViewKind
 from tui.widgets.empty_state import EmptyState, no_account_text
@@ -125,11 +125,11 @@ class InboxPane(RuntimePane):
     }
     """
 
-    def __init__(self, runtime: Runtime | None, *, id: str | None = None) -> None:
-        super().__init__(runtime, id=id)
+    def __init__(self, service: Service | None, *, id: str | None = None) -> None:
+        super().__init__(service, id=id)
         self.source: InboxSource | None = None
-        if self.runtime is not None:
-            self.source = InboxSource(self.runtime.store, self._now)
+        if self.service is not None:
+            self.source = InboxSource(self.service.store, self._now)
         self.refreshes = 0
         """How many reloads have finished (tests wait on it)."""
         self._reloading = False
@@ -140,9 +140,8 @@ class InboxPane(RuntimePane):
         """What the last triage key did, shown at the end of the header line."""
 
     def _now(self) -> datetime:
-        # The engine's clock: the simulator's in tests, so windows and snoozes line up.
-        runtime = self.runtime
-        return runtime.engine.clock() if runtime is not None else datetime.now(UTC)
+        # The service's clock: the simulator's in tests, so windows and snoozes line up.
+        return self.clock()
 
     # --- layout ---------------------------------------------------------------------
 
@@ -163,13 +162,22 @@ class InboxPane(RuntimePane):
         if self.source is None:
             return
         self.reload()
-        self.set_interval(WAKE_SECONDS, self.reload)
+        self.set_interval(WAKE_SECONDS, self.wake)
 
     # --- keeping the list current -----------------------------------------------------
 
     def handle_event(self, event: Event) -> None:
-        if self.source is not None and isinstance(event, MessagesArrived | ConversationsChanged):
+        # Every change to the rows (a sync, a triage key here or in another dashboard, a
+        # reply) comes as one ConversationsChanged: one reload per change, never two.
+        if self.source is not None and isinstance(event, ConversationsChanged):
             self.reload()
+
+    @work(group="inbox-wake", exclusive=True, exit_on_error=False)
+    async def wake(self) -> None:
+        """Every 30 s: the service reopens snoozes whose time came; relative times redraw."""
+        if self.service is not None:
+            await self.service.wake_snoozed()
+        self.reload()
 
     def reload(self) -> None:
         """Wake snoozed conversations whose time came, re-count, redraw; the cursor stays
@@ -194,7 +202,6 @@ class InboxPane(RuntimePane):
             self._reload_again = True
             while self._reload_again:
                 self._reload_again = False
-                await source.store.wake_snoozed(self._now())
                 await source.reload()
                 self.list.source_changed()
                 self._redraw_header()
@@ -237,18 +244,6 @@ class InboxPane(RuntimePane):
             parts += [(f" ({undo})", "$muted-text")]
         self.feedback = Content.assemble(*parts)
 
-    def _changed(self, *keys: ConversationKey) -> None:
-        """Local triage changed these conversations: redraw, and tell the header."""
-        self.reload()
-        runtime = self.runtime
-        if runtime is None:
-            return
-        by_account: dict[str, list[str]] = {}
-        for account_id, remote_id in keys:
-            by_account.setdefault(account_id, []).append(remote_id)
-        for account_id, ids in by_account.items():
-            runtime.bus.publish(ConversationsChanged(account_id, ids))
-
     # --- what the keys act on ---------------------------------------------------------
 
     def _current_row(self) -> InboxRow | None:
@@ -283,18 +278,13 @@ class InboxPane(RuntimePane):
     async def open_conversation(self, conversation: Conversation, *, compose: bool = False) -> None:
         """Show a conversation; reading it marks it read here and, if the account's privacy
         settings allow (the outbox checks), tells the customer it was seen."""
-        runtime = self.runtime
-        if runtime is None:
+        service = self.service
+        if service is None:
             return
         if conversation.unread_count > 0:
-            await runtime.store.mark_read(conversation.account_id, conversation.remote_id)
-            await runtime.outbox.sender_action(
-                conversation.account_id,
-                conversation.remote_id,
-                conversation.customer.platform_user_id,
-                "mark_seen",
+            await service.open_conversation(
+                self._key(conversation), conversation.customer.platform_user_id
             )
-            self._changed(self._key(conversation))
         self.post_message(
             OpenConversation(conversation.account_id, conversation.remote_id, compose=compose)
         )
@@ -307,18 +297,18 @@ class InboxPane(RuntimePane):
     def action_search(self) -> None:
         from tui.screens.search import SearchScreen  # tui.screens imports this module
 
-        runtime = self.runtime
-        if runtime is None:
+        service = self.service
+        if service is None:
             return
 
         async def chosen(key: tuple[str, str]) -> None:
-            conversation = await runtime.store.get_conversation(*key)
+            conversation = await service.store.get_conversation(*key)
             if conversation is not None:
                 await self.open_conversation(conversation)
 
         # A hit opens above the results: Esc there returns to them, query and cursor kept;
         # the next / starts from the last query.
-        screen = SearchScreen(runtime, self.last_query, on_open=chosen)
+        screen = SearchScreen(service, self.last_query, on_open=chosen)
 
         def closed(_key: tuple[str, str] | None) -> None:
             self.last_query = screen.current_query
@@ -329,65 +319,59 @@ class InboxPane(RuntimePane):
 
     async def action_done(self) -> None:
         conversation = self._current()
-        if conversation is None or self.runtime is None:
+        if conversation is None or self.service is None:
             return
         done = conversation.triage.status is TriageStatus.DONE
-        status = TriageStatus.OPEN if done else TriageStatus.DONE
-        await self.runtime.store.set_status(*self._key(conversation), status)
         if done:
             self._say("Reopened", conversation)
         else:
             self._say("Done:", conversation, "moved to the Done view, D shows it; e there reopens")
-        self._changed(self._key(conversation))
+        await self.service.triage(self._key(conversation), Triage.REOPEN if done else Triage.DONE)
 
     async def action_toggle_unread(self) -> None:
         conversation = self._current()
-        if conversation is None or self.runtime is None:
+        if conversation is None or self.service is None:
             return
-        if conversation.unread_count > 0:
-            await self.runtime.store.mark_read(*self._key(conversation))
+        unread = conversation.unread_count > 0
+        if unread:
             self._say("Marked read:", conversation, "u again: unread")
         else:
-            await self.runtime.store.mark_unread(*self._key(conversation))
             self._say("Marked unread:", conversation, "u again: read")
-        self._changed(self._key(conversation))
+        await self.service.triage(self._key(conversation), Triage.READ if unread else Triage.UNREAD)
 
     async def action_pin(self) -> None:
         conversation = self._current()
-        if conversation is None or self.runtime is None:
+        if conversation is None or self.service is None:
             return
         pinned = not conversation.triage.pinned
-        await self.runtime.store.set_flag(*self._key(conversation), pinned=pinned)
         self._say("Pinned:" if pinned else "Unpinned:", conversation, "p again undoes")
-        self._changed(self._key(conversation))
+        await self.service.triage(self._key(conversation), Triage.PIN if pinned else Triage.UNPIN)
 
     async def action_mute(self) -> None:
         conversation = self._current()
-        if conversation is None or self.runtime is None:
+        if conversation is None or self.service is None:
             return
         muted = not conversation.triage.muted
-        await self.runtime.store.set_flag(*self._key(conversation), muted=muted)
         if muted:
             self._say("Muted:", conversation, "no alerts from it; m again unmutes")
         else:
             self._say("Unmuted:", conversation, "m again mutes")
-        self._changed(self._key(conversation))
+        await self.service.triage(self._key(conversation), Triage.MUTE if muted else Triage.UNMUTE)
 
     def action_snooze(self) -> None:
         from tui.screens.triage_modals import SnoozeMenu  # tui.screens imports this module
 
         conversation = self._current()
-        runtime = self.runtime
-        if conversation is None or runtime is None:
+        service = self.service
+        if conversation is None or service is None:
             return
         key = self._key(conversation)
 
         async def chosen(until: datetime | None) -> None:
             if until is not None:
-                await runtime.store.set_status(*key, TriageStatus.SNOOZED, snoozed_until=until)
                 when = until.astimezone(self._now().astimezone().tzinfo)
                 self._say(f"Snoozed until {when:%a %H:%M}:", conversation, "z shows snoozed")
-                self._changed(key)
+                await service.triage(key, Triage.SNOOZE, until=until)
 
         self.app.push_screen(SnoozeMenu(self._now().astimezone()), callback=chosen)
 
@@ -395,17 +379,16 @@ class InboxPane(RuntimePane):
         from tui.screens.triage_modals import LabelEditor  # tui.screens imports this module
 
         conversation = self._current()
-        runtime = self.runtime
-        if conversation is None or runtime is None:
+        service = self.service
+        if conversation is None or service is None:
             return
         key = self._key(conversation)
 
         async def chosen(labels: list[str] | None) -> None:
             if labels is not None:
-                await runtime.store.set_labels(*key, labels)
                 shown = ", ".join(f"#{label}" for label in labels) or "none"
                 self._say(f"Labels {shown}:", conversation)
-                self._changed(key)
+                await service.set_labels(key, labels)
 
         self.app.push_screen(LabelEditor(conversation.triage.labels), callback=chosen)
 
@@ -468,7 +451,7 @@ class InboxPane(RuntimePane):
     async def action_mark_merge(self) -> None:
         source = self.source
         conversation = self._current()
-        if source is None or conversation is None or self.runtime is None:
+        if source is None or conversation is None or self.service is None:
             return
         key = self._key(conversation)
         first = source.marked
@@ -486,11 +469,11 @@ class InboxPane(RuntimePane):
         await self._link(first, key)
 
     async def _link(self, a: ConversationKey, b: ConversationKey) -> None:
-        runtime = self.runtime
-        if runtime is None or self.source is None:
+        service = self.service
+        if service is None or self.source is None:
             return
         try:
-            await maintenance.link_people(runtime.store, runtime.privacy, a, b)
+            await service.link_people(a, b)
         except maintenance.MergeRefused as exc:
             self.notify(
                 f"Not linked: {exc}. Change it in the Privacy tab.",
@@ -503,15 +486,15 @@ class InboxPane(RuntimePane):
             return
         self.source.marked = None
         self.notify("Linked: they are now one person.", markup=False)
-        self._changed(a, b)
 
     async def action_suggest_merges(self) -> None:
         from tui.screens.triage_modals import MergeSuggestions  # tui.screens imports this
 
-        runtime = self.runtime
-        if runtime is None:
+        service = self.service
+        if service is None:
             return
-        pairs = await maintenance.merge_suggestions(runtime.store, runtime.privacy, 20)
+        # A read: the suggestions come from the store and each account's privacy settings.
+        pairs = await maintenance.merge_suggestions(service.store, service.privacy, 20)
 
         async def chosen(pair: tuple[ConversationKey, ConversationKey] | None) -> None:
             if pair is not None:

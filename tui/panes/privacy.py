@@ -16,9 +16,8 @@ from textual.widgets import DataTable, Static
 from tui.domain.rules import PrivacySettings
 from tui.domain.safetext import sanitize
 from tui.panes.base import RuntimePane
-from tui.services.events import ConversationsChanged
-from tui.services.maintenance import purge_bodies, purge_history
-from tui.services.runtime import Runtime
+from tui.services.api import Service, SetPrivacy
+from tui.services.events import Event, PrefsChanged
 from tui.widgets.empty_state import EmptyState
 from tui.widgets.vim import VimDataTable
 
@@ -125,16 +124,16 @@ class PrivacyPane(RuntimePane):
 
     def __init__(
         self,
-        runtime: Runtime | None,
+        service: Service | None,
         *,
         id: str | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__(runtime, id=id, clock=clock)
+        super().__init__(service, id=id, clock=clock)
         self.rows: list[tuple[str, Toggle | None]] = []
 
     def compose(self) -> ComposeResult:
-        if self.runtime is None:
+        if self.service is None:
             yield EmptyState("Link an account to see and change what it may share.")
             return
         yield Static("", id="privacy-share")
@@ -144,10 +143,16 @@ class PrivacyPane(RuntimePane):
         yield Static("", id="privacy-help")
 
     def on_mount(self) -> None:
-        if self.runtime is None:
+        if self.service is None:
             return
         self.watch(self.app, "screen_share", self._share_changed, init=False)
         self.refresh_rows()
+
+    def handle_event(self, event: Event) -> None:
+        # Saved here or in another dashboard attached to the same service.
+        changed = isinstance(event, PrefsChanged) and event.what in ("privacy", "accounts")
+        if self.service is not None and changed:
+            self.refresh_rows()
 
     def _share_changed(self, _value: bool) -> None:
         self.refresh_share()
@@ -165,16 +170,16 @@ class PrivacyPane(RuntimePane):
         self.query_one("#privacy-share", Static).update(text)
 
     def refresh_rows(self) -> None:
-        runtime = self.runtime
-        assert runtime is not None
+        service = self.service
+        assert service is not None
         self.refresh_share()
         table = self.query_one("#privacy-table", DataTable)
         row = table.cursor_row
         table.clear()
         self.rows = []
-        for account in runtime.prefs.accounts:
+        for account in service.prefs.accounts:
             platform = str(account.platform)
-            connected = account.id in runtime.adapters
+            connected = service.connected(account.id)
             title = f"{account.id} · {platform}" + ("" if connected else " · not connected")
             table.add_row(
                 Text("▸ " + sanitize(title, max_chars=60, single_line=True), style="bold"),
@@ -183,7 +188,7 @@ class PrivacyPane(RuntimePane):
                 key=f"{len(self.rows)}",
             )
             self.rows.append((account.id, None))
-            settings = runtime.privacy(account.id)
+            settings = service.privacy(account.id)
             for toggle in TOGGLES:
                 limit = limit_for(platform, toggle.key, connected)
                 style = "dim" if limit else ""
@@ -209,11 +214,11 @@ class PrivacyPane(RuntimePane):
         self.query_one("#privacy-help", Static).update(Text(text))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        if self.runtime is not None:
+        if self.service is not None:
             self._show_help()
 
     def _selected(self) -> tuple[str, Toggle] | None:
-        if self.runtime is None:
+        if self.service is None:
             return None
         row = self.query_one("#privacy-table", DataTable).cursor_row
         if not 0 <= row < len(self.rows):
@@ -221,11 +226,11 @@ class PrivacyPane(RuntimePane):
         account_id, toggle = self.rows[row]
         return None if toggle is None else (account_id, toggle)
 
-    def _save(self, account_id: str, key: str, value: bool | int | None) -> bool:
-        runtime = self.runtime
-        assert runtime is not None
+    async def _save(self, account_id: str, key: str, value: bool | int | None) -> bool:
+        service = self.service
+        assert service is not None
         try:
-            runtime.prefs_file.set_privacy(account_id, key, value)
+            await service.update_prefs(SetPrivacy(account_id, key, value))
         except Exception as exc:  # a config broken by hand meanwhile, a read-only file
             self.notify(
                 sanitize(f"not saved: {exc}", max_chars=300),
@@ -234,62 +239,59 @@ class PrivacyPane(RuntimePane):
                 markup=False,
             )
             return False
-        runtime.reload_prefs()
         self.refresh_rows()
         return True
 
-    def action_flip(self) -> None:
+    async def action_flip(self) -> None:
         # Imported here: tui.screens imports the main screen, which imports this pane.
         from tui.screens.rule_form import ConfirmScreen
 
         selected = self._selected()
-        if selected is None or self.runtime is None:
+        if selected is None or self.service is None:
             return
         account_id, toggle = selected
         if toggle.days:
-            self.action_days(1)
+            await self.action_days(1)
             return
-        current = bool(getattr(self.runtime.privacy(account_id), toggle.key))
+        current = bool(getattr(self.service.privacy(account_id), toggle.key))
         if toggle.key == "store_bodies" and current:
             question = (
                 f"Stop storing message text for {account_id} and erase the text of every "
                 "message already stored for it? This cannot be undone."
             )
 
-            def answered(yes: bool | None) -> None:
+            async def answered(yes: bool | None) -> None:
                 if yes:
-                    self._bodies_off(account_id)
+                    await self._bodies_off(account_id)
 
             self.app.push_screen(ConfirmScreen(sanitize(question, max_chars=300)), answered)
             return
-        if self._save(account_id, toggle.key, not current):
+        if await self._save(account_id, toggle.key, not current):
             state = "on" if not current else "off"
             self.notify(f"{toggle.label}: {state} (saved)", title=account_id, markup=False)
 
-    def _bodies_off(self, account_id: str) -> None:
-        if self._save(account_id, "store_bodies", False):
+    async def _bodies_off(self, account_id: str) -> None:
+        if await self._save(account_id, "store_bodies", False):
             self.erase_bodies(account_id)
 
     @work(group="privacy-purge", exit_on_error=False)
     async def erase_bodies(self, account_id: str) -> None:
-        assert self.runtime is not None
-        count = await purge_bodies(self.runtime.store, account_id, now=self.clock())
-        # Every screen showing this account's texts redraws from the store now.
-        self.runtime.bus.publish(ConversationsChanged(account_id, ()))
+        assert self.service is not None
+        count = await self.service.purge_bodies(account_id)
         self.notify(f"Erased the text of {count} messages.", title=account_id, markup=False)
 
-    def action_days(self, step: int) -> None:
+    async def action_days(self, step: int) -> None:
         selected = self._selected()
-        if selected is None or self.runtime is None or not selected[1].days:
+        if selected is None or self.service is None or not selected[1].days:
             return
         account_id, toggle = selected
         steps = DAY_STEPS[toggle.key]
-        current = getattr(self.runtime.privacy(account_id), toggle.key)
+        current = getattr(self.service.privacy(account_id), toggle.key)
         index = steps.index(current) if current in steps else len(steps) - 1
         new = steps[min(max(index + step, 0), len(steps) - 1)]
-        if new != current and self._save(account_id, toggle.key, new):
+        if new != current and await self._save(account_id, toggle.key, new):
             self.notify(
-                f"{toggle.label}: {_value(self.runtime.privacy(account_id), toggle)} (saved)",
+                f"{toggle.label}: {_value(self.service.privacy(account_id), toggle)} (saved)",
                 title=account_id,
                 markup=False,
             )
@@ -298,7 +300,7 @@ class PrivacyPane(RuntimePane):
         # Imported here: tui.screens imports the main screen, which imports this pane.
         from tui.screens.rule_form import ConfirmScreen
 
-        if self.runtime is None:
+        if self.service is None:
             return
 
         def answered(yes: bool | None) -> None:
@@ -310,14 +312,8 @@ class PrivacyPane(RuntimePane):
 
     @work(group="privacy-purge", exit_on_error=False)
     async def purge_old(self) -> None:
-        runtime = self.runtime
-        assert runtime is not None
-        accounts = [a.id for a in runtime.prefs.accounts]
-        counts = await purge_history(runtime.store, accounts, runtime.privacy, self.clock())
-        total = sum(counts.values())
-        for account_id, count in counts.items():
-            if count:
-                runtime.bus.publish(ConversationsChanged(account_id, ()))
+        assert self.service is not None
+        total = await self.service.purge_history()
         self.notify(f"Deleted {total} messages past their history limit.", markup=False)
 
     def action_screen_share(self) -> None:

@@ -19,18 +19,10 @@ from tui.config import AccountConfig
 from tui.domain import AccountState, AccountStatus
 from tui.domain.clock import utc_now
 from tui.panes.base import RuntimePane
-from tui.services.accounts import (
-    VERIFY_EVERY,
-    AccountManager,
-    TokenFacts,
-    expiry_warning,
-    runtime_transport,
-)
-from tui.services.budget import WebhookHealth, freshness_text
+from tui.services.accounts import VERIFY_EVERY, TokenFacts, expiry_warning, token_facts
 from tui.services.doctor import standard_access_hint
-from tui.services.events import AccountStateChanged, Event
+from tui.services.events import AccountStateChanged, Event, PrefsChanged
 from tui.services.matrix_link import describe_bridges
-from tui.services.sync import AccountSync
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.vim import VimDataTable
@@ -159,19 +151,6 @@ def permissions_text(row: ProfileRow, *, short: bool = False) -> Content:
     )
 
 
-def budget_line(sync: AccountSync, health: WebhookHealth) -> str | None:
-    """``Polling: new messages within about 6 min at this budget; 1,420 of 2,000 calls
-    left today`` for accounts whose calls Meta budgets."""
-    planner = sync.planner
-    if planner is None:
-        return None
-    now = sync.clock().timestamp()
-    healthy = health.healthy(sync.account.id, now)
-    fresh = freshness_text(planner.freshness(sync.poll_cost, webhooks_healthy=healthy, now=now))
-    left, allowance = planner.left(now), planner.allowance
-    return f"Polling: {fresh}; {left:,.0f} of {allowance:,.0f} calls left (24 h)"
-
-
 def check_summary(row: ProfileRow) -> str:
     """One line saying what the last verification found."""
     verification = row.verification
@@ -278,7 +257,7 @@ class ProfilesPane(RuntimePane):
     verify_on_mount: ClassVar[bool] = True
 
     def compose(self) -> ComposeResult:
-        if self.runtime is None:
+        if self.service is None:
             yield EmptyState(no_account_text(), id="profiles-empty")
             return
         table: DataTable[Content] = VimDataTable(id="profiles-table", cursor_type="row")
@@ -288,11 +267,10 @@ class ProfilesPane(RuntimePane):
         yield Static(id="profile-details")
 
     def on_mount(self) -> None:
-        if self.runtime is None:
+        if self.service is None:
             return
-        self.manager = AccountManager(
-            self.runtime, transport=runtime_transport(self.runtime), clock=self.clock
-        )
+        self.last_verification: dict[str, Verification] = {}
+        self.last_checked: dict[str, datetime] = {}
         self.rows: dict[str, ProfileRow] = {}
         self.reload()
         if self.verify_on_mount:
@@ -302,25 +280,25 @@ class ProfilesPane(RuntimePane):
     # -- data ----------------------------------------------------------------------------
 
     async def collect(self) -> list[ProfileRow]:
-        runtime = self.runtime
-        assert runtime is not None
-        problems = {p.split("'")[1]: p for p in runtime.problems if p.startswith("account '")}
+        service = self.service
+        assert service is not None
+        problems = {p.split("'")[1]: p for p in service.problems if p.startswith("account '")}
         rows = []
-        for config in runtime.prefs.accounts:
-            sync = runtime.engine.accounts.get(config.id)
+        for config in service.prefs.accounts:
+            status = service.status(config.id)
             rows.append(
                 ProfileRow(
                     config,
-                    sync.status if sync else None,
-                    self.manager.last_verification.get(config.id),
-                    await self.manager.token_facts(config.id),
-                    await runtime.store.counts(config.id),
-                    problems.get(config.id) if sync is None else None,
-                    budget_line(sync, runtime.webhook_health) if sync else None,
-                    describe_bridges(await runtime.store.cursors(config.id))
+                    status,
+                    self.last_verification.get(config.id),
+                    await token_facts(service.store, config.id),
+                    await service.store.counts(config.id),
+                    problems.get(config.id) if status is None else None,
+                    service.budget_line(config.id),
+                    describe_bridges(await service.store.cursors(config.id))
                     if config.platform.value == "matrix"
                     else None,
-                    checked_at=self.manager.last_checked.get(config.id),
+                    checked_at=self.last_checked.get(config.id),
                 )
             )
         return rows
@@ -368,7 +346,7 @@ class ProfilesPane(RuntimePane):
         ]
 
     def selected(self) -> ProfileRow | None:
-        if self.runtime is None:
+        if self.service is None:
             return None
         table = self.query_one("#profiles-table", DataTable)
         if table.row_count == 0:
@@ -389,7 +367,11 @@ class ProfilesPane(RuntimePane):
         self._show_details()
 
     def handle_event(self, event: Event) -> None:
-        if isinstance(event, AccountStateChanged) and self.runtime is not None:
+        if self.service is None:
+            return
+        if isinstance(event, AccountStateChanged) or (
+            isinstance(event, PrefsChanged) and event.what == "accounts"
+        ):
             self.reload()
 
     # -- actions ---------------------------------------------------------------------------
@@ -397,15 +379,18 @@ class ProfilesPane(RuntimePane):
     @work(group="profiles-verify", exclusive=True, exit_on_error=False)
     async def verify_all(self, only: str | None = None) -> None:
         """Refresh due tokens and verify accounts against the platform."""
-        runtime = self.runtime
-        if runtime is None:
+        service = self.service
+        if service is None:
             return
-        for account_id in list(runtime.adapters):
-            if only not in (None, account_id):
+        for config in list(service.prefs.accounts):
+            account_id = config.id
+            if only not in (None, account_id) or not service.connected(account_id):
                 continue
             try:
-                await self.manager.refresh_if_due(account_id)
-                await self.manager.verify(account_id)
+                verification = await service.verify(account_id)
+                if verification is not None:
+                    self.last_verification[account_id] = verification
+                    self.last_checked[account_id] = service.clock()
             except AdapterError as exc:
                 self.notify(f"{account_id}: could not verify ({exc})", severity="warning")
         await self.show(await self.collect())
@@ -430,26 +415,27 @@ class ProfilesPane(RuntimePane):
         row = self.selected()
         if row is None:
             return
-        sync = self.runtime.engine.accounts.get(row.config.id) if self.runtime else None
-        paused = not (sync.paused if sync else row.config.paused)
-        await self.manager.set_paused(row.config.id, paused)
+        if row is None or self.service is None:
+            return
+        paused = not self.service.paused(row.config.id)
+        await self.service.set_paused(row.config.id, paused)
         self.notify(f"{row.config.id}: sync {'paused' if paused else 'resumed'}")
         self.reload()
 
     def action_link(self) -> None:
-        if self.runtime is None:
+        if self.service is None:
             return
         from tui.screens.link_wizard import LinkWizard
 
-        self.app.push_screen(LinkWizard(self.manager), self._after_wizard)
+        self.app.push_screen(LinkWizard(self.service), self._after_wizard)
 
     def action_reauth(self) -> None:
         row = self.selected()
-        if row is None:
+        if row is None or self.service is None:
             return
         from tui.screens.link_wizard import LinkWizard
 
-        self.app.push_screen(LinkWizard(self.manager, reauth=row.config), self._after_wizard)
+        self.app.push_screen(LinkWizard(self.service, reauth=row.config), self._after_wizard)
 
     def _after_wizard(self, account_id: str | None) -> None:
         if account_id:
@@ -470,7 +456,8 @@ class ProfilesPane(RuntimePane):
 
     @work(group="profiles-action", exit_on_error=False)
     async def _unlink(self, account_id: str, purge: bool) -> None:
-        purged = await self.manager.unlink(account_id, purge=purge)
+        assert self.service is not None
+        purged = await self.service.unlink_account(account_id, purge=purge)
         what = f"{purged} local messages purged" if purge else "local messages kept"
         self.notify(f"Unlinked {account_id}: {what}")
         await self.show(await self.collect())

@@ -10,9 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tui.domain.rules import TERMINAL_SINKS, Sink
+from tui.services.api import Service
 from tui.services.events import AlertsRaised, RaisedAlert
 from tui.services.notifier import Alert
-from tui.services.runtime import Runtime
 from tui.services.sinks import SinkDriver, deliver
 
 if TYPE_CHECKING:
@@ -45,13 +45,13 @@ class Alerts:
     def __init__(
         self,
         screen: MainScreen,
-        runtime: Runtime,
+        service: Service,
         *,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.screen = screen
-        self.runtime = runtime
-        self.clock = clock or runtime.engine.clock
+        self.service = service
+        self.clock = clock or service.clock
         self.driver = SinkDriver(toast=self._toast, bell=self._bell, write=self._write)
         self.delivered: deque[DeliveredAlert] = deque(maxlen=200)
         self.highlighted: set[tuple[str, str]] = set()

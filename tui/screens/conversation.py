@@ -21,9 +21,8 @@ from tui.domain import AccountState, Conversation, InboxMessage, OutboxItem, Out
 from tui.domain.safetext import sanitize
 from tui.domain.window import ReplyWindow, WindowState, is_matrix_room, reply_window
 from tui.screens.full_text import FullTextScreen
-from tui.services import drafts
+from tui.services.api import Service
 from tui.services.events import ConversationsChanged, Event, MessagesArrived, OutboxChanged
-from tui.services.runtime import Runtime
 from tui.store.views import InboxView
 from tui.widgets.composer import Composer, send_refusal
 from tui.widgets.history import PLATFORM_LABEL, History
@@ -106,7 +105,7 @@ class ConversationScreen(Screen[None]):
 
     def __init__(
         self,
-        runtime: Runtime,
+        service: Service,
         *,
         account_id: str | None = None,
         conversation_id: str | None = None,
@@ -116,13 +115,13 @@ class ConversationScreen(Screen[None]):
         compose: bool = True,
     ) -> None:
         super().__init__()
-        self.runtime = runtime
+        self.service = service
         self.start_in_composer = compose
         """Focus the composer on open (``r``); else the history, for reading (Enter)."""
         self.account_id = account_id
         self.conversation_id = conversation_id
         self.person_id = person_id
-        self.clock = clock or runtime.engine.clock
+        self.clock = clock or service.clock
         self.tz = tz
         self.targets: list[Conversation] = []
         """The conversations shown (one, or each of the person's), in the order cycled."""
@@ -184,7 +183,7 @@ class ConversationScreen(Screen[None]):
         self._choose_target()
         await self._restore_draft()
         keys = {(c.account_id, c.remote_id) for c in self.targets}
-        for item in await self.runtime.store.outbox_items(_OPEN_STATES):
+        for item in await self.service.store.outbox_items(_OPEN_STATES):
             if item.action == "text" and (item.account_id, item.conversation_id) in keys:
                 self.history.show_outbox(item)
         await self._show_webhook_state()
@@ -196,7 +195,7 @@ class ConversationScreen(Screen[None]):
         self._listen()
 
     async def _load_targets(self) -> None:
-        store = self.runtime.store
+        store = self.service.store
         if self.person_id is None:
             if self.account_id is None or self.conversation_id is None:
                 return
@@ -227,7 +226,7 @@ class ConversationScreen(Screen[None]):
     async def _fetch(
         self, before: tuple[datetime, str] | None, limit: int
     ) -> Sequence[InboxMessage]:
-        store = self.runtime.store
+        store = self.service.store
         if self.person_id is not None:
             return await store.person_timeline(self.person_id, before, limit)
         if self.account_id is None or self.conversation_id is None:
@@ -235,9 +234,9 @@ class ConversationScreen(Screen[None]):
         return await store.messages_page(self.account_id, self.conversation_id, before, limit)
 
     def _platform_of(self, account_id: str) -> str:
-        adapter = self.runtime.adapters.get(account_id)
-        if adapter is not None:
-            return str(adapter.account.platform)
+        config = self.service.prefs.account(account_id)
+        if config is not None:
+            return str(config.platform)
         for conversation in self.targets:
             if conversation.account_id == account_id:
                 return str(conversation.platform)
@@ -291,7 +290,7 @@ class ConversationScreen(Screen[None]):
         """Receipts and thread ownership, which only webhooks report."""
         if self.person_id is not None or self.account_id is None or not self.conversation_id:
             return
-        store = self.runtime.store
+        store = self.service.store
         seen, delivered = await store.receipts(self.account_id, self.conversation_id)
         self.history.show_receipts(seen, delivered)
         owner = await store.thread_owner(self.account_id, self.conversation_id)
@@ -313,7 +312,7 @@ class ConversationScreen(Screen[None]):
         """HUMAN_AGENT is offered only when the account's config says the feature is
         approved (it needs Meta's App Review)."""
         target = self.target
-        config = self.runtime.prefs.account(target.account_id) if target else None
+        config = self.service.prefs.account(target.account_id) if target else None
         return config is not None and config.human_agent
 
     def _update_composer(self) -> None:
@@ -355,14 +354,9 @@ class ConversationScreen(Screen[None]):
 
     @work(group="conversation-events", exit_on_error=False)
     async def _listen(self) -> None:
-        """Hear the bus while this screen is up (the main screen feeds only its panes)."""
-        bus = self.runtime.bus
-        queue = bus.subscribe()
-        try:
-            while True:
-                await self.handle_event(await queue.get())
-        finally:
-            bus.unsubscribe(queue)
+        """Hear the service while this screen is up (the main screen feeds only its panes)."""
+        async for event in self.service.events():
+            await self.handle_event(event)
 
     def _in_scope(self, account_id: str, conversation_id: str) -> bool:
         return any(
@@ -390,7 +384,7 @@ class ConversationScreen(Screen[None]):
         """A new message may reopen the reply window: read the conversations again."""
         for index, conversation in enumerate(self.targets):
             if (conversation.account_id, conversation.remote_id) in keys:
-                fresh = await self.runtime.store.get_conversation(
+                fresh = await self.service.store.get_conversation(
                     conversation.account_id, conversation.remote_id
                 )
                 if fresh is not None:
@@ -423,11 +417,10 @@ class ConversationScreen(Screen[None]):
                 self.app.bell()
                 self.notify(refusal, title="Not sent", severity="warning", markup=False)
             return
-        item = await self.runtime.outbox.send_text(
-            target.account_id,
-            target.remote_id,
-            recipient_id=target.customer.platform_user_id,
-            text=message.text,
+        item = await self.service.send_reply(
+            (target.account_id, target.remote_id),
+            target.customer.platform_user_id,
+            message.text,
             human_agent=self.human_agent,
         )
         self.history.show_outbox(item)
@@ -435,7 +428,7 @@ class ConversationScreen(Screen[None]):
         self._stop_draft_timer()
         self.composer.clear()
         async with self._draft_lock:
-            await drafts.clear_draft(self.runtime, target.account_id, target.remote_id)
+            await self.service.clear_draft((target.account_id, target.remote_id))
             self._draft_saved = (target.account_id, target.remote_id, "")
         self._last_typing = None
 
@@ -466,8 +459,8 @@ class ConversationScreen(Screen[None]):
         if self._last_typing is not None and now - self._last_typing < TYPING_EVERY:
             return
         self._last_typing = now
-        await self.runtime.outbox.sender_action(
-            target.account_id, target.remote_id, target.customer.platform_user_id, "typing_on"
+        await self.service.typing(
+            (target.account_id, target.remote_id), target.customer.platform_user_id
         )
 
     # --- actions --------------------------------------------------------------------
@@ -486,7 +479,7 @@ class ConversationScreen(Screen[None]):
         target = self.target
         if target is None or self.composer.text:
             return
-        text = await drafts.get_draft(self.runtime, target.account_id, target.remote_id)
+        text = await self.service.get_draft((target.account_id, target.remote_id))
         if text:
             self._draft_saved = (target.account_id, target.remote_id, text)
             self.composer.restore(text)
@@ -521,7 +514,7 @@ class ConversationScreen(Screen[None]):
             text = self.composer.text
             key = (target.account_id, target.remote_id, text)
             if key != self._draft_saved:
-                await drafts.save_draft(self.runtime, target.account_id, target.remote_id, text)
+                await self.service.save_draft((target.account_id, target.remote_id), text)
                 self._draft_saved = key
         return bool(text.strip())
 
@@ -539,7 +532,7 @@ class ConversationScreen(Screen[None]):
         if previous is not None and self.ready:
             # The draft follows the reply to its new target.
             async with self._draft_lock:
-                await drafts.clear_draft(self.runtime, previous.account_id, previous.remote_id)
+                await self.service.clear_draft((previous.account_id, previous.remote_id))
                 self._draft_saved = None
         self.target_index = (self.target_index + 1) % len(self.targets)
         self.picked = True
@@ -570,7 +563,7 @@ class ConversationScreen(Screen[None]):
             if not yes:
                 return
             try:
-                await self.runtime.outbox.retry(item.id)
+                await self.service.retry(item.id)
             except ValueError as exc:
                 self.notify(str(exc), title="Retry", severity="warning", markup=False)
                 return

@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from tui.adapters.base import Verification
 from tui.config import AccountConfig, SecretError
+from tui.config.paths import secrets_path_for
 from tui.domain import PrivacySettings
 from tui.screens.link_steps import (
     SIGNIN_LABELS,
@@ -39,7 +40,8 @@ from tui.screens.link_steps import (
     steps_text,
     target_label,
 )
-from tui.services.accounts import AccountManager, LinkPlan, find_linked
+from tui.services.accounts import LinkPlan, find_linked
+from tui.services.api import Service
 from tui.services.linking import (
     BACKFILL_CHOICES,
     TokenSource,
@@ -106,16 +108,16 @@ class LinkWizard(ModalScreen[str | None]):
 
     def __init__(
         self,
-        manager: AccountManager,
+        service: Service,
         *,
         reauth: AccountConfig | None = None,
         credentials: AppCredentials | None = None,
     ) -> None:
         super().__init__()
-        self.manager = manager
+        self.service = service
         self.reauth = reauth
         self.credentials = credentials or AppCredentials.load(
-            manager.runtime.prefs.app_ids, manager.secrets_path, os.environ
+            service.prefs.app_ids, secrets_path_for(service.config_path), os.environ
         )
         self.step = "platform"
         self.signin: SignIn | None = None
@@ -209,20 +211,19 @@ class LinkWizard(ModalScreen[str | None]):
         if event.option_id == "matrix":  # its own steps: tui/screens/matrix_link.py
             from tui.screens.matrix_link import MatrixLinkScreen
 
-            self.app.push_screen(MatrixLinkScreen(self.manager), self._close)
+            self.app.push_screen(MatrixLinkScreen(self.service), self._close)
             return
         self._choose_platform(LinkPlatform(str(event.option_id)))
 
     def _choose_platform(self, platform: LinkPlatform) -> None:
-        runtime = self.manager.runtime
         graph_url = self.reauth.graph_url if self.reauth else None
-        graph_url = graph_url or default_graph_url(runtime.prefs, os.environ)
+        graph_url = graph_url or default_graph_url(self.service.prefs, os.environ)
         self.signin = SignIn(
             platform,
             graph_url=graph_url,
             credentials=self.credentials,
-            transport=self.manager.transport,
-            clock=self.manager.clock,
+            transport=self.service.transport,
+            clock=self.service.clock,
         )
         self._prepare_signin()
 
@@ -364,9 +365,7 @@ class LinkWizard(ModalScreen[str | None]):
         listing.clear_options()
         listing.add_options(
             [
-                Option(
-                    target_label(t, self.manager.runtime.prefs.accounts, signin.platform), id=str(i)
-                )
+                Option(target_label(t, self.service.prefs.accounts, signin.platform), id=str(i))
                 for i, t in enumerate(self.targets)
             ]
         )
@@ -394,7 +393,7 @@ class LinkWizard(ModalScreen[str | None]):
             self.say(f"This token cannot reach {config.name or config.id}; sign in as its owner.")
             return
         try:
-            await self.manager.reauthenticate(config.id, match.token, self.expires_at)
+            await self.service.reauthenticate(config.id, match.token, self.expires_at)
         except (SecretError, OSError) as exc:
             self.say(safe(str(exc), max_chars=300))
             return
@@ -407,7 +406,7 @@ class LinkWizard(ModalScreen[str | None]):
         assert self.signin is not None
         self.target = self.targets[int(str(event.option_id))]
         existing = find_linked(
-            self.manager.runtime.prefs.accounts,
+            self.service.prefs.accounts,
             self.signin.platform.platform,
             self.target.page_id,
             self.target.ig_user_id,
@@ -450,7 +449,7 @@ class LinkWizard(ModalScreen[str | None]):
     async def _reauth_existing(self, existing: AccountConfig) -> None:
         assert self.target is not None
         try:
-            await self.manager.reauthenticate(existing.id, self.target.token, self.expires_at)
+            await self.service.reauthenticate(existing.id, self.target.token, self.expires_at)
         except (SecretError, OSError) as exc:
             self.say(safe(str(exc), max_chars=300))
             return
@@ -487,7 +486,7 @@ class LinkWizard(ModalScreen[str | None]):
     @on(Button.Pressed, "#sync-next")
     def _sync_done(self) -> None:
         assert self.target is not None
-        taken = [a.id for a in self.manager.runtime.prefs.accounts]
+        taken = [a.id for a in self.service.prefs.accounts]
         box = self.query_one("#account-id", Input)
         if not box.value:
             box.value = suggest_account_id(self.target.username or self.target.name, taken)
@@ -532,7 +531,7 @@ class LinkWizard(ModalScreen[str | None]):
         if plan is None:
             return
         try:
-            await self.manager.link(plan)
+            await self.service.link_account(plan)
         except (ValueError, SecretError, OSError) as exc:
             self.say(safe(str(exc), max_chars=300))
             return

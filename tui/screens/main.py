@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Mapping, Sequence
-from typing import ClassVar, Protocol
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,16 +27,16 @@ from tui.panes.privacy import PrivacyPane
 from tui.panes.profiles import ProfilesPane
 from tui.screens.alerts import Alerts
 from tui.screens.conversation import ConversationScreen
+from tui.services.api import Service, SetDnd
 from tui.services.events import (
     AccountStateChanged,
     AlertsRaised,
     ConversationsChanged,
     Event,
-    MessagesArrived,
+    PrefsChanged,
+    ServiceState,
 )
-from tui.services.notifier import dnd_active, save_dnd
-from tui.services.runtime import Runtime
-from tui.services.supervise import supervised
+from tui.services.notifier import dnd_active
 from tui.widgets.empty_state import EmptyState, demo_waiting_text, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.status_line import StatusLine
@@ -76,6 +75,24 @@ PANES: dict[str, type[RuntimePane]] = {
 }
 
 
+RunService = Callable[
+    [asyncio.Event, Callable[[str, BaseException, int], None]], Coroutine[Any, Any, None]
+]
+"""The embedded service's work: ``run(stop, on_failure)``."""
+
+
+def service_text(service: Service) -> Content | None:
+    """The header's word on the service: nothing when it runs inside this dashboard."""
+    link = getattr(service, "link", None)
+    info = service.info
+    if not info.attached:
+        return None
+    if link is not None and not link.up:
+        return Content.styled(link.message or "service lost", "$status-error bold")
+    since = info.started_at.astimezone().strftime("%d %b %H:%M")
+    return Content.styled(f"service {info.pid} since {since}", "$status-ok")
+
+
 class MainScreen(Screen[None]):
     """Header line of account states, the tabs (keys 1 to 5), and a footer of keys."""
 
@@ -87,6 +104,10 @@ class MainScreen(Screen[None]):
         ),
         # Not in the footer (room for the focused area); the header and Filters tab show it.
         Binding("ctrl+d", "toggle_dnd", "Do not disturb", id="main.dnd", show=False),
+        # Shown in the header while the service is lost.
+        Binding(
+            "ctrl+b", "start_service", "Start the service", id="main.start-service", show=False
+        ),
     ]
 
     def __init__(
@@ -95,16 +116,19 @@ class MainScreen(Screen[None]):
         status: StatusSource | None = None,
         inbox_source: RowSource | AsyncRowSource | None = None,
         demo: bool = False,
-        runtime: Runtime | None = None,
+        service: Service | None = None,
+        run: RunService | None = None,
     ) -> None:
         super().__init__(id="main")
         self.status = status
         self.inbox_source = inbox_source
         self.demo = demo
-        self.runtime = runtime
+        self.service = service
+        self.run = run
+        """The embedded service's work (sync, outbox, ...) when no ``linkdeck serve`` runs."""
         self.stop = asyncio.Event()
-        """Set on unmount: the sync engine, the outbox and the event loop wind down."""
-        self.alerts = Alerts(self, runtime) if runtime is not None else None
+        """Set on unmount: the embedded service and the event loop wind down."""
+        self.alerts = Alerts(self, service) if service is not None else None
         self._total_unread = 0
 
     def compose(self) -> ComposeResult:
@@ -114,7 +138,7 @@ class MainScreen(Screen[None]):
                 yield self._inbox_body()
             for tab in TAB_IDS[1:]:
                 with TabPane(self._tab_label(tab), id=tab):
-                    yield PANES[tab](self.runtime, id=f"{tab}-pane")
+                    yield PANES[tab](self.service, id=f"{tab}-pane")
         yield Footer(compact=True)
 
     def _tab_label(self, tab: str) -> Content:
@@ -128,8 +152,8 @@ class MainScreen(Screen[None]):
         )
 
     def _inbox_body(self) -> Widget:
-        if self.runtime is not None:
-            return InboxPane(self.runtime, id="inbox-pane")
+        if self.service is not None:
+            return InboxPane(self.service, id="inbox-pane")
         if self.inbox_source is not None:
             return VirtualList(self.inbox_source, id="inbox-list")
         if self.demo:
@@ -143,10 +167,11 @@ class MainScreen(Screen[None]):
             )
         # TabbedContent mounts its panes after this screen's Mount: focus once they exist.
         self.call_after_refresh(self._focus_tab, "inbox")
-        if self.runtime is not None:
+        if self.service is not None:
             self._refresh_header()
             self._count_unread()
-            self.run_services()
+            if self.run is not None:
+                self.run_services()
             self.consume_events()
 
     def on_unmount(self) -> None:
@@ -157,37 +182,19 @@ class MainScreen(Screen[None]):
     @work(group="unread", exit_on_error=False)
     async def _count_unread(self) -> None:
         """The header's unread total from the store at start, before any sync event."""
-        if self.runtime is not None:
-            self._total_unread = await self.runtime.store.total_unread(self.runtime.engine.clock())
+        if self.service is not None:
+            self._total_unread = await self.service.store.total_unread(self.service.clock())
             self._refresh_header()
 
     @work(group="services", exit_on_error=False)
     async def run_services(self) -> None:
-        """The sync engine, the outbox and any extra task (demo traffic) until unmount."""
-        runtime = self.runtime
-        assert runtime is not None
-        # A task that dies on an error is restarted and the user is told: never a
-        # dashboard that looks alive while nothing syncs.
-        named = [
-            ("the sync engine", runtime.engine.run),
-            ("the outbox", runtime.outbox.run),
-            *(
-                (getattr(extra, "__name__", "a background task"), extra)
-                for extra in runtime.extra_tasks
-            ),
-        ]
-        tasks = [
-            asyncio.create_task(supervised(name, run, self.stop, on_failure=self._task_failed))
-            for name, run in named
-        ]
-        try:
-            await self.stop.wait()
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        """The embedded service (sync, outbox, demo traffic) until unmount.
+
+        A task that dies on an error is restarted and the user is told: never a
+        dashboard that looks alive while nothing syncs.
+        """
+        assert self.run is not None
+        await self.run(self.stop, self._task_failed)
 
     def _task_failed(self, name: str, exc: BaseException, failures: int) -> None:
         what = sanitize(name, max_chars=60, single_line=True)
@@ -202,35 +209,36 @@ class MainScreen(Screen[None]):
 
     @work(group="events", exit_on_error=False)
     async def consume_events(self) -> None:
-        """Every event of the engine and outbox: header, alerts, then each pane."""
-        runtime = self.runtime
-        assert runtime is not None
-        queue = runtime.bus.subscribe()
+        """The service's one event stream: header, alerts, then each pane."""
+        service = self.service
+        assert service is not None
         failures = 0
-        try:
-            while not self.stop.is_set():
-                event = await queue.get()
-                try:
-                    await self.dispatch_event(event)
-                except Exception as exc:
-                    # One bad event must not end live updates for the rest of the session.
-                    failures += 1
-                    log.exception("handling %s failed", type(event).__name__)
-                    if failures == 1 or failures % 100 == 0:
-                        self._task_failed("Live updates", exc, failures)
-        finally:
-            runtime.bus.unsubscribe(queue)
+        async for event in service.events():
+            if self.stop.is_set():
+                return
+            try:
+                await self.dispatch_event(event)
+            except Exception as exc:
+                # One bad event must not end live updates for the rest of the session.
+                failures += 1
+                log.exception("handling %s failed", type(event).__name__)
+                if failures == 1 or failures % 100 == 0:
+                    self._task_failed("Live updates", exc, failures)
 
     async def dispatch_event(self, event: Event) -> None:
-        runtime = self.runtime
-        if runtime is None:
+        service = self.service
+        if service is None:
             return
-        if isinstance(event, MessagesArrived | ConversationsChanged):
-            self._total_unread = await runtime.store.total_unread(runtime.engine.clock())
+        if isinstance(event, ConversationsChanged):
+            self._total_unread = await service.store.total_unread(service.clock())
         if isinstance(event, AlertsRaised) and self.alerts is not None:
             self.alerts.on_raised(event)
-        if isinstance(event, AccountStateChanged | MessagesArrived | ConversationsChanged):
+        if isinstance(event, AccountStateChanged | ConversationsChanged | PrefsChanged):
             self._refresh_header()
+        if isinstance(event, ServiceState):
+            self._refresh_header()
+            if event.notice:
+                self.notify(event.notice, title="Service", severity="warning", markup=False)
         if isinstance(event, AccountStateChanged):
             self._warn_reauth(event.status)
         for pane in self.query(RuntimePane):
@@ -254,10 +262,10 @@ class MainScreen(Screen[None]):
     @on(OpenConversation)
     def _open_conversation(self, message: OpenConversation) -> None:
         message.stop()
-        if self.runtime is not None:
+        if self.service is not None:
             self.app.push_screen(
                 ConversationScreen(
-                    self.runtime,
+                    self.service,
                     account_id=message.account_id,
                     conversation_id=message.conversation_id,
                     compose=message.compose,
@@ -267,28 +275,37 @@ class MainScreen(Screen[None]):
     @on(OpenPerson)
     def _open_person(self, message: OpenPerson) -> None:
         message.stop()
-        if self.runtime is not None:
-            self.app.push_screen(ConversationScreen(self.runtime, person_id=message.person_id))
+        if self.service is not None:
+            self.app.push_screen(ConversationScreen(self.service, person_id=message.person_id))
 
     def refresh_header(self) -> None:
-        """Redraw the header from the runtime (after a setting such as DND changed)."""
+        """Redraw the header from the service (after a setting such as DND changed)."""
         self._refresh_header()
 
     def _refresh_header(self) -> None:
-        runtime = self.runtime
-        if runtime is None:
+        service = self.service
+        if service is None:
             return
-        dnd = dnd_active(runtime.prefs.notifications, runtime.engine.clock())
-        self.update_status(runtime.engine.statuses(), self._total_unread, dnd)
+        dnd = dnd_active(service.prefs.notifications, service.clock())
+        self.update_status(service.statuses(), self._total_unread, dnd)
+        self.query_one(StatusLine).set_service(service_text(service))
 
-    def action_toggle_dnd(self) -> None:
-        """Do-not-disturb on or off (saved at once); from every tab."""
-        runtime = self.runtime
-        if runtime is None:
+    def action_start_service(self) -> None:
+        """Start ``linkdeck serve`` for this folder when the attached one is gone."""
+        start = getattr(self.service, "start_service", None)
+        if start is None or not start():
+            self.notify("A service is running: nothing to start.", markup=False)
             return
-        on = not dnd_active(runtime.prefs.notifications, runtime.engine.clock())
+        self._refresh_header()
+
+    async def action_toggle_dnd(self) -> None:
+        """Do-not-disturb on or off (saved at once); from every tab."""
+        service = self.service
+        if service is None:
+            return
+        on = not dnd_active(service.prefs.notifications, service.clock())
         try:
-            save_dnd(runtime.prefs_file, on)
+            await service.update_prefs(SetDnd(on))
         except Exception as exc:  # a broken config file must not take the dashboard down
             self.notify(
                 safe(f"could not save: {exc}", max_chars=300).plain,
@@ -297,10 +314,7 @@ class MainScreen(Screen[None]):
                 markup=False,
             )
             return
-        runtime.reload_prefs()
-        self.refresh_header()
-        for pane in self.query(FiltersPane):
-            pane.refresh_state()
+        # The header and the Filters tab redraw on the PrefsChanged the service announces.
         self.notify(
             "Do not disturb is on: nothing will interrupt you." if on else "Do not disturb is off.",
             title="Notifications",

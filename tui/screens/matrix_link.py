@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui.services.accounts import AccountManager
+from tui.services.api import Service
 from tui.services.matrix_link import MatrixLinkError, discover, login, plan_for, server_name
 from tui.services.signin import suggest_account_id
 from tui.widgets.safe import safe
@@ -36,9 +36,9 @@ class MatrixLinkScreen(ModalScreen[str | None]):
     #matrix-status { color: $text-muted; }
     """
 
-    def __init__(self, manager: AccountManager) -> None:
+    def __init__(self, service: Service) -> None:
         super().__init__()
-        self.manager = manager
+        self.service = service
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -75,7 +75,7 @@ class MatrixLinkScreen(ModalScreen[str | None]):
         except MatrixLinkError as exc:
             self._say(str(exc))
             return
-        taken = [a.id for a in self.manager.runtime.prefs.accounts]
+        taken = [a.id for a in self.service.prefs.accounts]
         ident = self.query_one("#matrix-id", Input)
         if not ident.value:
             ident.value = suggest_account_id(user_id[1:].split(":", 1)[0], taken)
@@ -122,7 +122,7 @@ class MatrixLinkScreen(ModalScreen[str | None]):
             session = await login(
                 homeserver, user_id, password=password or None, token=token or None
             )
-            await self.manager.link(plan_for(session, account_id))
+            await self.service.link_account(plan_for(session, account_id))
         except (MatrixLinkError, ValueError, OSError) as exc:
             self._say(f"Not linked: {exc}")
             return

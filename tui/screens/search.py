@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui.services.runtime import Runtime
+from tui.services.api import Service
 from tui.store import SearchHit
 from tui.widgets.inbox_rows import BADGES, relative_time
 from tui.widgets.safe import HIDDEN_MARK, SCREEN_SHARE, private, safe, safe_highlight
@@ -161,13 +161,13 @@ class SearchScreen(Screen[tuple[str, str] | None]):
 
     def __init__(
         self,
-        runtime: Runtime,
+        service: Service,
         query: str = "",
         *,
         on_open: Callable[[tuple[str, str]], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(id="search")
-        self.runtime = runtime
+        self.service = service
         self.initial_query = query
         self.current_query = query
         """What the query box holds now (the inbox offers it again on the next ``/``)."""
@@ -209,8 +209,8 @@ class SearchScreen(Screen[tuple[str, str] | None]):
         """Search after ``delay`` seconds of quiet typing (a newer call cancels this one)."""
         if delay:
             await asyncio.sleep(delay)
-        hits = await self.runtime.store.search(query, limit=RESULT_LIMIT)
-        now = self.runtime.engine.clock()
+        hits = await self.service.store.search(query, limit=RESULT_LIMIT)
+        now = self.service.clock()
         self.source.items = [SearchHitRow(hit, now) for hit in hits]
         results = self.query_one("#search-results", VirtualList)
         results.source_changed()

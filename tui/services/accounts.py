@@ -31,6 +31,7 @@ from tui.domain.clock import utc_now
 from tui.services.events import AccountStateChanged, ConversationsChanged
 from tui.services.runtime import Runtime
 from tui.services.tokencheck import debug_token
+from tui.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,15 @@ def expiry_warning(expires_at: datetime | None, now: datetime) -> str | None:
     return f"token expires in {left.days} day{'s' if left.days != 1 else ''}"
 
 
+async def token_facts(store: Store, account_id: str) -> TokenFacts:
+    """When the account's token was issued and expires, as kept at link time (a read)."""
+    cursors = await store.cursors(account_id)
+    expires = cursors.get(EXPIRES_KEY)
+    return TokenFacts(
+        _parse(cursors.get(ISSUED_KEY)), _parse(expires), never_expires=expires == NEVER
+    )
+
+
 class AccountManager:
     """The account operations the Profiles tab, the wizard and the CLI share.
 
@@ -167,11 +177,7 @@ class AccountManager:
         )
 
     async def token_facts(self, account_id: str) -> TokenFacts:
-        cursors = await self.runtime.store.cursors(account_id)
-        expires = cursors.get(EXPIRES_KEY)
-        return TokenFacts(
-            _parse(cursors.get(ISSUED_KEY)), _parse(expires), never_expires=expires == NEVER
-        )
+        return await token_facts(self.runtime.store, account_id)
 
     def _adapter(self, config: AccountConfig, token: str) -> PlatformAdapter:
         return make_adapter(

@@ -63,7 +63,35 @@ class AlertsRaised:
     highlighted: tuple[tuple[str, str], ...] = ()
 
 
-Event = MessagesArrived | ConversationsChanged | AccountStateChanged | OutboxChanged | AlertsRaised
+@dataclass(frozen=True)
+class PrefsChanged:
+    """config.toml was changed through the service and reloaded; ``what`` names the part."""
+
+    what: str
+    """``rules``, ``privacy``, ``notifications``, ``ui`` or ``accounts``."""
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """The dashboard's link to its service went down or came back (never from the core)."""
+
+    up: bool
+    message: str = ""
+    notice: str = ""
+    """Something the user just asked for that could not be done (shown once as a toast)."""
+
+
+Event = (
+    MessagesArrived
+    | ConversationsChanged
+    | AccountStateChanged
+    | OutboxChanged
+    | AlertsRaised
+    | PrefsChanged
+    | ServiceState
+)
+InboxChanged = ConversationsChanged
+"""The inbox's rows for these conversation ids changed (sync, triage, a reply)."""
 
 
 @dataclass

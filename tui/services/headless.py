@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+from pathlib import Path
 
 from tui.config import install_excepthook, install_log_redaction
 from tui.config.paths import default_config_path, default_data_dir
@@ -35,16 +37,25 @@ def setup_logging(verbosity: int) -> None:
     install_excepthook()
 
 
+ALIAS_NOTE = "linkdeck: 'sync' is now called 'serve' (the same service); 'sync' keeps working"
+
+
 def run_sync(args: argparse.Namespace) -> int:
+    """``linkdeck sync``: the old name of ``linkdeck serve``; says so once, then serves."""
+    print(ALIAS_NOTE, file=sys.stderr)
+    return run_serve(args, name="sync")
+
+
+def run_serve(args: argparse.Namespace, *, name: str = "serve") -> int:
     setup_logging(getattr(args, "verbose", 0))
     try:
-        return asyncio.run(_sync(args))
+        return asyncio.run(_serve(args, name))
     except AlreadyRunning as exc:
-        print(f"linkdeck sync: {exc}", file=sys.stderr)
+        print(f"linkdeck {name}: {exc}", file=sys.stderr)
         return 3
 
 
-async def _sync(args: argparse.Namespace) -> int:
+async def _serve(args: argparse.Namespace, name: str) -> int:
     config_path = args.config or default_config_path()
     data_dir = args.data_dir or default_data_dir()
     runtime = await open_runtime(config_path, data_dir)
@@ -53,14 +64,14 @@ async def _sync(args: argparse.Namespace) -> int:
             log.warning("%s", problem)
         if not runtime.adapters:
             print(
-                f"linkdeck sync: no usable account in {config_path}. Link one with "
+                f"linkdeck {name}: no usable account in {config_path}. Link one with "
                 "'linkdeck link messenger', or try 'linkdeck --demo'.",
                 file=sys.stderr,
             )
             return 1
-        if args.once:
+        if getattr(args, "once", False):
             return await _once(runtime)
-        await _forever(runtime)
+        await _forever(runtime, data_dir)
         return 0
     finally:
         await runtime.close()
@@ -89,11 +100,22 @@ async def _once(runtime: Runtime) -> int:
     return 1 if failed else 0
 
 
-async def _forever(runtime: Runtime) -> None:
+async def _forever(runtime: Runtime, data_dir: Path) -> None:
+    from tui.services.local import LocalService
+    from tui.services.server import ServiceServer, socket_path
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
+    server = ServiceServer(LocalService.of(runtime), socket_path(data_dir))
+    await server.start()
+    log.warning(
+        "service started (pid %d) for %s; dashboards attach on %s",
+        os.getpid(),
+        data_dir,
+        server.path,
+    )
     # A task that dies is logged and restarted (with backoff), never silently gone.
     named = [
         ("the sync engine", runtime.engine.run),
@@ -105,8 +127,11 @@ async def _forever(runtime: Runtime) -> None:
         ),
     ]
     tasks = [asyncio.create_task(supervised(name, run, stop)) for name, run in named]
-    await stop.wait()
-    log.info("stopping")
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+    log.warning("service stopping")
     _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
     for task in pending:
         task.cancel()

@@ -21,7 +21,7 @@ from tui.domain import (
 )
 from tui.domain.clock import utc_now
 from tui.domain.models import UNCONFIRMED
-from tui.services.events import EventBus, MessagesArrived, OutboxChanged
+from tui.services.events import ConversationsChanged, EventBus, MessagesArrived, OutboxChanged
 from tui.store import Store
 
 log = logging.getLogger(__name__)
@@ -253,6 +253,8 @@ class Outbox:
             store_bodies=self.privacy(item.account_id).store_bodies,
         )
         if result.new_messages:
+            # The row's snippet and time changed: the inbox reloads on this, once.
+            self.bus.publish(ConversationsChanged(item.account_id, (item.conversation_id,)))
             self.bus.publish(MessagesArrived(item.account_id, tuple(result.new_messages), True))
 
     async def _finish(

@@ -112,9 +112,12 @@ def lock_data_dir(data_dir: Path) -> IO[str]:
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
+        handle.seek(0)
+        holder = handle.read().strip()
         handle.close()
+        who = f" (pid {holder})" if holder.isdigit() else ""
         raise AlreadyRunning(
-            f"another Linkdeck is already using {data_dir}; close it first, "
+            f"another Linkdeck{who} is already using {data_dir}; close it first, "
             "or pass --data-dir to use another folder"
         ) from None
     handle.seek(0)

@@ -84,6 +84,7 @@ class StatusLine(Horizontal):
         self.tz: tzinfo | None = None
         """Zone for "rate limited until hh:mm"; ``None`` is the machine's local zone."""
         self._latest: tuple[tuple[AccountStatus, ...], int, bool] = ((), 0, False)
+        self._service: Content | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Linkdeck", id="status-title")
@@ -100,6 +101,11 @@ class StatusLine(Horizontal):
         self._latest = (tuple(statuses), total_unread, dnd)
         self._redraw()
 
+    def set_service(self, text: Content | None) -> None:
+        """Which service this dashboard is attached to, or that it is lost (``None``: embedded)."""
+        self._service = text
+        self._redraw()
+
     def _redraw(self) -> None:
         try:
             accounts_widget = self.query_one("#status-accounts", Static)
@@ -113,7 +119,10 @@ class StatusLine(Horizontal):
         else:
             accounts = Content.styled(self.placeholder, "$muted-text")
         accounts_widget.update(accounts)
-        summary_widget.update(self._summary(total_unread, dnd))
+        summary = self._summary(total_unread, dnd)
+        if self._service is not None:
+            summary = Content.assemble(self._service, Content.styled(" · ", "$muted-text"), summary)
+        summary_widget.update(summary)
 
     @staticmethod
     def _summary(total_unread: int, dnd: bool) -> Content:
