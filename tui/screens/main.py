@@ -239,6 +239,16 @@ class MainScreen(Screen[None]):
             self._refresh_header()
             if event.notice:
                 self.notify(event.notice, title="Service", severity="warning", markup=False)
+            elif not event.up and event.message:
+                # Seen on every screen (the conversation view has no header).
+                self.notify(
+                    f"{event.message}. Your screens and unsent text stay; replies queue.",
+                    title="Service",
+                    severity="warning",
+                    markup=False,
+                )
+            elif event.up:
+                self.notify("Service back: attached again.", title="Service", markup=False)
         if isinstance(event, AccountStateChanged):
             self._warn_reauth(event.status)
         for pane in self.query(RuntimePane):

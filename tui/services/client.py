@@ -367,7 +367,10 @@ class RemoteService:
         await self._change("retry", outbox_id=outbox_id)
 
     async def save_draft(self, key: ConversationKey, text: str) -> None:
-        await self._change("save_draft", key=key, text=text)
+        # Without a service the text stays in the composer; it is saved once one is back.
+        if self.link.up:
+            with contextlib.suppress(ServiceUnavailable):
+                await self._call("save_draft", None, key=key, text=text)
 
     async def clear_draft(self, key: ConversationKey) -> None:
         await self._change("clear_draft", key=key)
