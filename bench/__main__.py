@@ -23,6 +23,7 @@ from bench import (
     matrix_bench,
     polling_bench,
     search_bench,
+    service_bench,
     startup,
     webhooks_bench,
 )
@@ -36,6 +37,7 @@ FULL = {
     "polling": lambda: polling_bench.run(30, 5, samples=10),
     "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
     "matrix": lambda: matrix_bench.run(50, 40, samples=20),
+    "service": lambda: service_bench.run(runs=5, samples=20),
 }
 SMOKE: dict[str, Callable[[], list[Result]]] = {
     "startup": lambda: startup.run(runs=1),
@@ -45,6 +47,7 @@ SMOKE: dict[str, Callable[[], list[Result]]] = {
     "polling": lambda: polling_bench.run(10, 3, samples=1),
     "webhooks": lambda: webhooks_bench.run(100, samples=2, messages=20),
     "matrix": lambda: matrix_bench.run(2, 3, samples=1),
+    "service": lambda: service_bench.run(runs=1, samples=2),
 }
 
 

@@ -22,6 +22,8 @@ EXPECTED = [
     "webhooks: event -> row on screen",
     "webhooks: events stored per second",
     "webhooks: calls per simulated day",
+    "start-up to first paint, attaching to a running service",
+    "service event to row redrawn in two attached dashboards",
 ]
 
 
