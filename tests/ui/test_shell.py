@@ -262,7 +262,7 @@ async def test_keymap_clash_is_reported(make_app: MakeApp) -> None:
 
 
 def test_cli_finds_the_dashboard() -> None:
-    from tui.app import run_dashboard
     from tui.cli import resolve
+    from tui.cli.dashboard import run_dashboard
 
     assert resolve("dashboard") is run_dashboard

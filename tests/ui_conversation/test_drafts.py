@@ -136,6 +136,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from tui.app import DashboardApp
     from tui.screens.conversation import ConversationScreen
+    from tui.services.local import LocalService
     from tui.services.runtime import open_runtime
     from tui.simulator import SimClock, Simulator
     from tui.store.views import InboxView
@@ -152,7 +153,9 @@ CHILD = textwrap.dedent(
         app = DashboardApp(user_themes_dir=tmp / "themes")
         async with app.run_test(size=(100, 30)) as pilot:
             screen = ConversationScreen(
-                runtime, account_id=target.account_id, conversation_id=target.remote_id
+                LocalService.of(runtime),
+                account_id=target.account_id,
+                conversation_id=target.remote_id,
             )
             await app.push_screen(screen)
             while not screen.ready:

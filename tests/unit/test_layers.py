@@ -42,3 +42,18 @@ def test_cli_help_and_version() -> None:
     ).stdout
     for command in ("sync", "export", "simulate", "link", "doctor"):
         assert command in helptext
+
+
+def test_the_store_never_imports_config() -> None:
+    """Paths and preferences belong to the shell commands (tui/cli/), not to the store."""
+    code = (
+        "import importlib, pkgutil, sys\n"
+        "import tui.store\n"
+        "for info in pkgutil.walk_packages(tui.store.__path__, 'tui.store.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('tui.config', 'tui.services')))\n"
+        "print('\\n'.join(bad))\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, f"the store imported: {result.stdout}{result.stderr}"

@@ -37,7 +37,6 @@ whatever the size of the database. A file given with ``--output`` is created 060
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import json
 import os
@@ -45,11 +44,10 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui.config.paths import database_path, default_data_dir
 from tui.domain.models import ActivityEvent, InboxMessage
 from tui.domain.safeout import json_line
 from tui.store.rows import attachments_json
@@ -155,7 +153,8 @@ def _open_output(path: Path | None) -> Iterator[TextIO]:
         yield handle
 
 
-async def _export(db_file: Path, args: argparse.Namespace, since: datetime | None) -> int:
+async def export_records(db_file: Path, args: argparse.Namespace, since: datetime | None) -> int:
+    """Write the messages (or activity, or quarantine) of ``db_file`` as ``args`` asks."""
     store = await Store.open(db_file)
     try:
         with _open_output(args.output) as out:
@@ -210,34 +209,3 @@ async def _export(db_file: Path, args: argparse.Namespace, since: datetime | Non
     if args.output is not None:
         print(f"linkdeck: exported {writer.count} rows to {args.output}", file=sys.stderr)
     return 0
-
-
-def run_export(args: argparse.Namespace) -> int:
-    """Entry point of ``linkdeck export``; returns the exit status."""
-    since: datetime | None = None
-    if args.since:
-        try:
-            if not _DAY.match(args.since):
-                raise ValueError
-            since = datetime.combine(date.fromisoformat(args.since), datetime.min.time(), UTC)
-        except ValueError:
-            print(
-                f"linkdeck export: --since wants a date like 2026-11-01, not {args.since!r}",
-                file=sys.stderr,
-            )
-            return 2
-    data_dir = args.data_dir if args.data_dir is not None else default_data_dir()
-    db_file = database_path(Path(data_dir))
-    if not db_file.is_file():
-        print(
-            f"linkdeck export: no database at {db_file} (nothing synced yet, or pass --data-dir)",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        return asyncio.run(_export(db_file, args, since))
-    except BrokenPipeError:
-        # `linkdeck export | head`: the reader has all it wanted; no traceback.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0

@@ -15,10 +15,10 @@ Handler = Callable[[argparse.Namespace], int]
 # Each command lives in its own module, imported only when it runs, so that
 # ``linkdeck --help`` stays fast and a missing part names itself clearly.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "dashboard": ("tui.app", "run_dashboard"),
+    "dashboard": ("tui.cli.dashboard", "run_dashboard"),
     "serve": ("tui.services.headless", "run_serve"),
     "sync": ("tui.services.headless", "run_sync"),
-    "export": ("tui.store.export", "run_export"),
+    "export": ("tui.cli.export", "run_export"),
     "simulate": ("tui.simulator.server", "run_simulate"),
     "link": ("tui.services.linking", "run_link"),
     "doctor": ("tui.services.doctor", "run_doctor"),
