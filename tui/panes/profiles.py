@@ -390,7 +390,7 @@ class ProfilesPane(RuntimePane):
                 verification = await service.verify(account_id)
                 if verification is not None:
                     self.last_verification[account_id] = verification
-                    self.last_checked[account_id] = service.clock()
+                    self.last_checked[account_id] = self.clock()
             except AdapterError as exc:
                 self.notify(f"{account_id}: could not verify ({exc})", severity="warning")
         await self.show(await self.collect())
