@@ -164,7 +164,13 @@ def test_linkdeck_simulate_subprocess(tmp_path: Path) -> None:
         assert first.startswith("listening on http://127.0.0.1:")
         base_url = first.removeprefix("listening on ")
         lines = [proc.stdout.readline().strip() for _ in range(3)]
-        assert lines[-1] == f"try: linkdeck sync --once --config {tmp_path / 'config.toml'}"
+        # The hint is safe to follow as printed: it names a data folder of its own, never
+        # the user's real store.
+        data = tmp_path / "data"
+        assert lines[-1] == (
+            f"try: linkdeck sync --once --config {tmp_path / 'config.toml'} --data-dir {data}"
+            f" && linkdeck export --data-dir {data}"
+        )
         config = tomllib.loads((tmp_path / "config.toml").read_text())
         token = tomllib.loads((tmp_path / "secrets.toml").read_text())["secrets"]["demo-page"]
         page_id = config["accounts"][0]["page_id"]
