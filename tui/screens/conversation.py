@@ -435,9 +435,7 @@ class ConversationScreen(Screen[None]):
     def _account_refusal(self, account_id: str) -> str | None:
         """Refuse at once, with the reason, a reply the account cannot send now, instead of
         queueing it to fail later. The text stays in the composer."""
-        status = next(
-            (s for s in self.runtime.engine.statuses() if s.account_id == account_id), None
-        )
+        status = self.service.status(account_id)
         if status is None or status.state is not AccountState.NEEDS_REAUTH:
             return None
         reason = sanitize(
