@@ -20,9 +20,6 @@ from .conftest import build_ui_runtime
 def frozen_app(tmp_path: Path) -> Iterator[DashboardApp]:
     # snap_compare runs the app in its own event loop, so the runtime is built in another.
     _sim, runtime = asyncio.run(build_ui_runtime(tmp_path))
-    # The app runs in snap_compare's own loop: the store's write lock must not stay bound
-    # to the loop that built the runtime (the dashboard's start-up writes contend for it).
-    runtime.store._write_lock = asyncio.Lock()
     app = DashboardApp(runtime=runtime, user_themes_dir=tmp_path / "themes")
     yield app
     asyncio.run(_close(runtime))

@@ -36,9 +36,6 @@ def snap_rig(tmp_path: Path) -> Iterator[Rig]:
         await store.set_labels(rig.ig, "ig_huge", ["vip", "order"])
 
     asyncio.run(triage())
-    # The app runs in snap_compare's own loop: the store's write lock must not stay bound
-    # to the loop that built the rig (the dashboard's start-up writes contend for it).
-    rig.runtime.store._write_lock = asyncio.Lock()
     yield rig
     asyncio.run(rig.runtime.close())
 

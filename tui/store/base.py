@@ -29,7 +29,22 @@ class StoreBase:
         self._db = db
         # One connection is shared by every caller: a transaction must not interleave with
         # another coroutine's writes, which would silently join (or roll back with) it.
-        self._write_lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def _write_lock(self) -> asyncio.Lock:
+        """The write lock of the running loop.
+
+        An asyncio lock belongs to the loop that first waited on it; a store opened in one
+        loop and then driven from another (a snapshot test builds its rig in one loop and
+        runs the app in a second) would otherwise fail with "bound to a different event
+        loop" at the first contended write.
+        """
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
