@@ -77,9 +77,12 @@ def test_a_second_sync_on_the_same_data_dir_exits_with_a_clear_message(
     assert first.returncode == 0
 
 
-def test_a_second_dashboard_on_the_same_data_dir_exits_with_a_clear_message(
+def test_a_dashboard_on_a_running_service_attaches_to_it_and_leaves_it_running(
     loopback: Callable[..., LoopbackSim], tmp_path: Path
 ) -> None:
+    """The first-version answer ("another Linkdeck is already using ...") is gone: a
+    dashboard started beside `linkdeck sync` attaches to that service, says so in its
+    header, and quitting it leaves the service running."""
     rig = loopback(seed=9)
     config = rig.write_config(tmp_path / "cfg", poll_seconds=2)
     data = tmp_path / "data"
@@ -88,14 +91,17 @@ def test_a_second_dashboard_on_the_same_data_dir_exits_with_a_clear_message(
     try:
         wait_until(lambda: (data / "linkdeck.lock").exists(), 30, "the first instance's lock")
         tmux.start()
-        assert tmux.wait_dead() == "3"
-        screen = tmux.screen(history=True)
-        assert "already using" in screen and "Traceback" not in screen
-        assert first.poll() is None, "the first instance must keep running"
+        screen = tmux.wait_for(f"service {first.pid} since", timeout=30)
+        assert "already using" not in screen and "Traceback" not in screen
+        tmux.wait_for(" conversations", timeout=30)
+        tmux.keys("C-q", pause=0.5)
+        assert tmux.wait_dead() == "0", tmux.screen()
+        assert first.poll() is None, "the service must keep running after the dashboard quits"
     finally:
         tmux.kill()
         first.send_signal(signal.SIGTERM)
         first.wait(10)
+    assert first.returncode == 0
 
 
 def test_a_corrupt_database_is_moved_aside_and_synced_again_by_the_cli(
