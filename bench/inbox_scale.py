@@ -31,8 +31,8 @@ from textual.strip import Strip
 
 from tui.app import DashboardApp
 from tui.config.paths import database_path
+from tui.modals.search import SearchScreen
 from tui.panes.inbox import InboxPane
-from tui.screens.search import SearchScreen
 from tui.services.runtime import open_runtime
 from tui.simulator import SimClock, Simulator
 from tui.store import Store

@@ -23,13 +23,13 @@ from tui.panes.privacy import PrivacyPane
 from tui.panes.profiles import ProfilesPane
 from tui.screens.conversation import ConfirmRetry, ConversationScreen
 from tui.screens.help import HelpScreen, collect_bindings
-from tui.screens.link_wizard import LinkWizard
+from tui.modals.link_wizard import LinkWizard
 from tui.screens.log_view import LogScreen
 from tui.screens.main import TAB_TITLES, MainScreen, RunService, StatusSource
-from tui.screens.rule_form import ConfirmScreen, RuleForm
-from tui.screens.search import SearchScreen
-from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
-from tui.screens.unlink import UnlinkScreen
+from tui.modals.rule_form import ConfirmScreen, RuleForm
+from tui.modals.search import SearchScreen
+from tui.modals.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
+from tui.modals.unlink import UnlinkScreen
 from tui.services.api import Service, SetUi
 from tui.services.local import LocalService
 from tui.services.recent_log import install_recent_log

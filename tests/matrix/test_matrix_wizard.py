@@ -14,7 +14,7 @@ from tests.synapse import SynapseServer
 from tui.app import DashboardApp
 from tui.config.secrets import read_secrets
 from tui.domain import Platform
-from tui.screens.matrix_link import MatrixLinkScreen
+from tui.modals.matrix_link import MatrixLinkScreen
 
 
 async def test_wizard_links_matrix_and_a_bridged_instagram_chat_arrives_beside_business(

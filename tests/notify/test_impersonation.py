@@ -8,7 +8,7 @@ from pathlib import Path
 from tui.config import load_prefs
 from tui.domain.models import Platform
 from tui.domain.rules import NotificationRule, NotificationSettings, RuleAction, Sink
-from tui.screens.search import OWN_MARK_STYLE, SearchHitRow
+from tui.modals.search import OWN_MARK_STYLE, SearchHitRow
 from tui.services.rule_engine import decide
 from tui.store.search import SearchHit
 

@@ -9,9 +9,9 @@ from textual.widgets import DataTable, Input, Static
 
 from tests.pilot import eventually, wait_until
 from tui.domain.rules import NotificationRule, RuleAction, Sink
+from tui.modals.rule_form import ConfirmScreen, RuleForm
 from tui.panes.filters import FiltersPane
 from tui.screens.main import MainScreen
-from tui.screens.rule_form import ConfirmScreen, RuleForm
 from tui.services.events import MessagesArrived
 from tui.widgets.safe import HIDDEN_MARK
 

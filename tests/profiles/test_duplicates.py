@@ -13,7 +13,7 @@ from tests.profiles.test_wizard_ui import app_for, open_wizard, until
 from tui.config import AccountConfig
 from tui.config.secrets import read_secrets
 from tui.domain import InstagramApi, Platform
-from tui.screens.link_wizard import LinkWizard
+from tui.modals.link_wizard import LinkWizard
 from tui.services.accounts import AlreadyLinked, LinkPlan
 from tui.services.linking import Prompter, link_in_terminal
 from tui.services.signin import LinkPlatform

@@ -21,7 +21,7 @@ from tests.profiles.test_wizard_ui import app_for, choose_option, show_profiles,
 from tui.config import AccountConfig
 from tui.config.secrets import read_secrets
 from tui.domain import AccountState, InstagramApi, Platform
-from tui.screens.link_wizard import LinkWizard
+from tui.modals.link_wizard import LinkWizard
 from tui.services.accounts import LinkPlan, expiry_warning
 from tui.services.signin import LinkPlatform, SignIn
 

@@ -17,9 +17,9 @@ from tests.ui_inbox.conftest import (
     wait_until,
 )
 from tui.domain.models import OutboxState, Platform, TriageStatus
+from tui.modals.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
 from tui.screens.conversation import ConversationScreen
 from tui.screens.main import MainScreen
-from tui.screens.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
 from tui.services.events import ConversationsChanged, PrefsChanged
 from tui.store import InboxView
 from tui.widgets.inbox_rows import ConversationRow, PersonRow

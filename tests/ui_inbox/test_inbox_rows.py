@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tui.domain.models import Conversation, Identity, Platform, TriageState
-from tui.screens.search import excerpt
-from tui.screens.triage_modals import parse_labels, snooze_choices
+from tui.modals.search import excerpt
+from tui.modals.triage_modals import parse_labels, snooze_choices
 from tui.widgets.inbox_rows import ConversationRow, PersonRow, relative_time, window_label
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

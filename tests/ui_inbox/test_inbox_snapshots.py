@@ -15,7 +15,7 @@ from textual.widgets import Input
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import Rig, build_rig, ready
 from tui.domain.models import TriageStatus
-from tui.screens.search import SearchScreen
+from tui.modals.search import SearchScreen
 
 DARK, LIGHT = "linkdeck-dark", "linkdeck-light"
 WIDE, NARROW = (120, 40), (80, 24)

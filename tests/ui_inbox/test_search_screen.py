@@ -6,9 +6,9 @@ from textual.widgets import Input
 
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import Rig, ready
+from tui.modals.search import SearchHitRow, SearchScreen
 from tui.screens.conversation import ConversationScreen
 from tui.screens.main import MainScreen
-from tui.screens.search import SearchHitRow, SearchScreen
 from tui.widgets.virtual_list import VirtualList
 
 SIZE = (120, 40)

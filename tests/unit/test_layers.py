@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 CORE = [
     "tui.domain",
@@ -57,3 +59,47 @@ def test_the_store_never_imports_config() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, f"the store imported: {result.stdout}{result.stderr}"
+
+
+def _loaded_after(imports: str, prefixes: tuple[str, ...]) -> list[str]:
+    code = (
+        "import sys\n"
+        f"{imports}\n"
+        f"bad = sorted(m for m in sys.modules if m.startswith({prefixes!r}))\n"
+        "print('\\n'.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_the_panes_do_not_import_the_screens() -> None:
+    """tui.screens imports the panes; the panes open modals from tui.modals, never tui.screens."""
+    imports = (
+        "import importlib, pkgutil, tui.panes\n"
+        "for info in pkgutil.walk_packages(tui.panes.__path__, 'tui.panes.'):\n"
+        "    importlib.import_module(info.name)"
+    )
+    assert _loaded_after(imports, ("tui.screens",)) == []
+    # Not even lazily, inside a function: that is how the cycle used to hide.
+    root = Path(__file__).resolve().parents[2] / "tui" / "panes"
+    lazy = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted(root.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tui.screens"))
+        or (
+            isinstance(node, ast.Import)
+            and any(alias.name.startswith("tui.screens") for alias in node.names)
+        )
+    ]
+    assert lazy == []
+
+
+def test_the_modals_import_neither_screens_nor_panes() -> None:
+    imports = (
+        "import importlib, pkgutil, tui.modals\n"
+        "for info in pkgutil.walk_packages(tui.modals.__path__, 'tui.modals.'):\n"
+        "    importlib.import_module(info.name)"
+    )
+    assert _loaded_after(imports, ("tui.screens", "tui.panes", "tui.app")) == []

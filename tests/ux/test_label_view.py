@@ -8,7 +8,7 @@ from tests.pilot import wait_until
 from tests.ui_inbox.conftest import inbox_list, ready, visible_text
 from tests.ui_inbox.test_inbox_keys import go_to
 from tests.ux.conftest import Rig
-from tui.screens.triage_modals import LabelEditor
+from tui.modals.triage_modals import LabelEditor
 
 
 async def test_label_view_then_remove_the_label(rig: Rig) -> None:

@@ -7,8 +7,8 @@ from textual.widgets import DataTable
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import ready
 from tests.ux.conftest import Rig
+from tui.modals.unlink import UnlinkScreen
 from tui.panes.profiles import ProfilesPane
-from tui.screens.unlink import UnlinkScreen
 
 
 def _accounts_in(table: DataTable[object]) -> set[str]:

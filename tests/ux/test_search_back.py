@@ -8,9 +8,9 @@ from textual.widgets import Input
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import ready
 from tests.ux.conftest import Rig
+from tui.modals.search import SearchScreen
 from tui.screens.conversation import ConversationScreen
 from tui.screens.main import MainScreen
-from tui.screens.search import SearchScreen
 from tui.widgets.virtual_list import VirtualList
 
 

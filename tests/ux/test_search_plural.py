@@ -7,7 +7,7 @@ from textual.widgets import Static
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import ready
 from tests.ux.conftest import Rig
-from tui.screens.search import SearchScreen
+from tui.modals.search import SearchScreen
 
 
 async def test_one_hit_is_one_message(rig: Rig) -> None:

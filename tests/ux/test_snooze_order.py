@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tui.screens.triage_modals import snooze_choices
+from tui.modals.triage_modals import snooze_choices
 
 
 def test_snooze_menu_is_in_time_order_just_before_six() -> None:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 from tui.domain.models import InboxMessage, MessageKind
 from tui.domain.rules import NotificationRule, NotificationSettings
 from tui.domain.safetext import sanitize
+from tui.modals.rule_form import ConfirmScreen, RuleForm
 from tui.panes.base import RuntimePane
 from tui.services.api import PrefsChange, Service, SetDnd, SetRuleEnabled, SetRules
 from tui.services.events import (
@@ -318,9 +319,6 @@ class FiltersPane(RuntimePane):
         self.notify(sanitize(f"“{rule.name}” is {state} (saved)", max_chars=120), markup=False)
 
     def action_add(self) -> None:
-        # Imported here: tui.screens imports the main screen, which imports this pane.
-        from tui.screens.rule_form import RuleForm
-
         if self.service is None:
             return
         accounts = [a.id for a in self.service.prefs.accounts]
@@ -334,9 +332,6 @@ class FiltersPane(RuntimePane):
         self.app.push_screen(RuleForm(None, accounts), added)
 
     def action_edit(self) -> None:
-        # Imported here: tui.screens imports the main screen, which imports this pane.
-        from tui.screens.rule_form import RuleForm
-
         index = self._selected_rule()
         if index is None or self.service is None:
             return
@@ -351,9 +346,6 @@ class FiltersPane(RuntimePane):
         self.app.push_screen(RuleForm(self.rules[index], accounts), edited)
 
     def action_delete(self) -> None:
-        # Imported here: tui.screens imports the main screen, which imports this pane.
-        from tui.screens.rule_form import ConfirmScreen
-
         index = self._selected_rule()
         if index is None:
             return

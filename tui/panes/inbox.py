@@ -14,6 +14,8 @@ from textual.widgets import Static
 
 from tui.domain.models import Conversation, Platform, TriageStatus
 from tui.messages import OpenConversation, OpenPerson
+from tui.modals.search import SearchScreen
+from tui.modals.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
 from tui.panes.base import RuntimePane
 from tui.services import maintenance
 from tui.services.api import Service, Triage
@@ -295,8 +297,6 @@ class InboxPane(RuntimePane):
             await self.open_conversation(conversation, compose=True)
 
     def action_search(self) -> None:
-        from tui.screens.search import SearchScreen  # tui.screens imports this module
-
         service = self.service
         if service is None:
             return
@@ -359,8 +359,6 @@ class InboxPane(RuntimePane):
         await self.service.triage(self._key(conversation), Triage.MUTE if muted else Triage.UNMUTE)
 
     def action_snooze(self) -> None:
-        from tui.screens.triage_modals import SnoozeMenu  # tui.screens imports this module
-
         conversation = self._current()
         service = self.service
         if conversation is None or service is None:
@@ -376,8 +374,6 @@ class InboxPane(RuntimePane):
         self.app.push_screen(SnoozeMenu(self._now().astimezone()), callback=chosen)
 
     def action_label(self) -> None:
-        from tui.screens.triage_modals import LabelEditor  # tui.screens imports this module
-
         conversation = self._current()
         service = self.service
         if conversation is None or service is None:
@@ -488,8 +484,6 @@ class InboxPane(RuntimePane):
         self.notify("Linked: they are now one person.", markup=False)
 
     async def action_suggest_merges(self) -> None:
-        from tui.screens.triage_modals import MergeSuggestions  # tui.screens imports this
-
         service = self.service
         if service is None:
             return

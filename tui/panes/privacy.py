@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from tui.domain.rules import PrivacySettings
 from tui.domain.safetext import sanitize
+from tui.modals.rule_form import ConfirmScreen
 from tui.panes.base import RuntimePane
 from tui.services.api import Service, SetPrivacy
 from tui.services.events import Event, PrefsChanged
@@ -243,9 +244,6 @@ class PrivacyPane(RuntimePane):
         return True
 
     async def action_flip(self) -> None:
-        # Imported here: tui.screens imports the main screen, which imports this pane.
-        from tui.screens.rule_form import ConfirmScreen
-
         selected = self._selected()
         if selected is None or self.service is None:
             return
@@ -297,9 +295,6 @@ class PrivacyPane(RuntimePane):
             )
 
     def action_purge_now(self) -> None:
-        # Imported here: tui.screens imports the main screen, which imports this pane.
-        from tui.screens.rule_form import ConfirmScreen
-
         if self.service is None:
             return
 

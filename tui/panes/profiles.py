@@ -18,6 +18,8 @@ from tui.adapters.errors import AdapterError
 from tui.config import AccountConfig
 from tui.domain import AccountState, AccountStatus
 from tui.domain.clock import utc_now
+from tui.modals.link_wizard import LinkWizard
+from tui.modals.unlink import UnlinkScreen
 from tui.panes.base import RuntimePane
 from tui.services.accounts import VERIFY_EVERY, TokenFacts, expiry_warning, token_facts
 from tui.services.doctor import standard_access_hint
@@ -425,7 +427,6 @@ class ProfilesPane(RuntimePane):
     def action_link(self) -> None:
         if self.service is None:
             return
-        from tui.screens.link_wizard import LinkWizard
 
         self.app.push_screen(LinkWizard(self.service), self._after_wizard)
 
@@ -433,7 +434,6 @@ class ProfilesPane(RuntimePane):
         row = self.selected()
         if row is None or self.service is None:
             return
-        from tui.screens.link_wizard import LinkWizard
 
         self.app.push_screen(LinkWizard(self.service, reauth=row.config), self._after_wizard)
 
@@ -446,7 +446,6 @@ class ProfilesPane(RuntimePane):
         row = self.selected()
         if row is None:
             return
-        from tui.screens.unlink import UnlinkScreen
 
         def done(purge: bool | None) -> None:
             if purge is not None:

@@ -29,7 +29,7 @@ from tui.adapters.base import Verification
 from tui.config import AccountConfig, SecretError
 from tui.config.paths import secrets_path_for
 from tui.domain import PrivacySettings
-from tui.screens.link_steps import (
+from tui.modals.link_steps import (
     SIGNIN_LABELS,
     STEP_TITLES,
     STEPS,
@@ -208,8 +208,8 @@ class LinkWizard(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected, "#platform-list")
     def _platform_chosen(self, event: OptionList.OptionSelected) -> None:
-        if event.option_id == "matrix":  # its own steps: tui/screens/matrix_link.py
-            from tui.screens.matrix_link import MatrixLinkScreen
+        if event.option_id == "matrix":  # its own steps: tui/modals/matrix_link.py
+            from tui.modals.matrix_link import MatrixLinkScreen
 
             self.app.push_screen(MatrixLinkScreen(self.service), self._close)
             return
