@@ -17,10 +17,10 @@ from tests.profiles.conftest import SIM_URL, Rig
 from tui.app import DashboardApp
 from tui.config.secrets import read_secrets
 from tui.domain import AccountState
+from tui.modals import link_wizard
 from tui.modals.link_wizard import LinkWizard
 from tui.modals.unlink import UnlinkScreen
 from tui.panes.profiles import ProfilesPane
-from tui.screens import link_wizard
 from tui.simulator.tokens import Token
 
 
