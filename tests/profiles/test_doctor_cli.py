@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tui.cli.doctor import run_doctor
 from tui.config.secrets import read_secrets
-from tui.services.doctor import diagnose, run_doctor
+from tui.services.doctor import diagnose
 from tui.services.linking import Prompter, link_in_terminal
 from tui.services.signin import LinkPlatform
 from tui.simulator.testing import loopback_simulator

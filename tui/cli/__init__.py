@@ -16,13 +16,13 @@ Handler = Callable[[argparse.Namespace], int]
 # ``linkdeck --help`` stays fast and a missing part names itself clearly.
 COMMANDS: dict[str, tuple[str, str]] = {
     "dashboard": ("tui.cli.dashboard", "run_dashboard"),
-    "serve": ("tui.services.headless", "run_serve"),
-    "sync": ("tui.services.headless", "run_sync"),
+    "serve": ("tui.cli.serve", "run_serve"),
+    "sync": ("tui.cli.serve", "run_sync"),
     "export": ("tui.cli.export", "run_export"),
-    "simulate": ("tui.simulator.server", "run_simulate"),
-    "link": ("tui.services.linking", "run_link"),
-    "doctor": ("tui.services.doctor", "run_doctor"),
-    "service": ("tui.services.systemd", "run_service"),
+    "simulate": ("tui.cli.simulate", "run_simulate"),
+    "link": ("tui.cli.link", "run_link"),
+    "doctor": ("tui.cli.doctor", "run_doctor"),
+    "service": ("tui.cli.service", "run_service"),
 }
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sqlite3
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +15,7 @@ from tui.adapters import make_adapter
 from tui.adapters.base import PlatformAdapter
 from tui.adapters.errors import AdapterError, RateLimited, Transient
 from tui.config import AccountConfig, SecretError, check_secrets_file, load_prefs, resolve_token
-from tui.config.paths import database_path, default_config_path, default_data_dir, secrets_path_for
+from tui.config.paths import database_path, secrets_path_for
 from tui.config.secrets import app_secret_or_none
 from tui.domain.clock import utc_now
 from tui.services.accounts import EXPIRES_KEY, expiry_warning
@@ -238,12 +235,3 @@ def _link_arg(platform: str, api: object) -> str:
     if platform == "instagram":
         return "instagram-login" if str(api) == "instagram_login" else "instagram"
     return "messenger"
-
-
-def run_doctor(args: argparse.Namespace) -> int:
-    """Entry point of ``linkdeck doctor``: 0 when all is well, 1 when something needs you."""
-    config_path = getattr(args, "config", None) or default_config_path()
-    data_dir = getattr(args, "data_dir", None) or default_data_dir()
-    report = asyncio.run(diagnose(config_path, data_dir))
-    report.write(sys.stdout)
-    return 1 if report.problems else 0

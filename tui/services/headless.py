@@ -11,9 +11,8 @@ import signal
 import sys
 from pathlib import Path
 
-from tui.config import install_excepthook, install_log_redaction
 from tui.config.paths import default_config_path, default_data_dir
-from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
+from tui.services.runtime import Runtime, open_runtime
 from tui.services.supervise import supervised
 
 log = logging.getLogger("linkdeck.sync")
@@ -22,40 +21,8 @@ STOP_GRACE = 1.5
 """Seconds the engine gets to finish in-flight work after a stop signal (exit within 2 s)."""
 
 
-def setup_logging(verbosity: int) -> None:
-    level = logging.WARNING - 10 * min(verbosity + 1, 2)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # Library chatter (every SQLite call, every socket event) only at -vv and above.
-    noisy = logging.DEBUG if verbosity >= 2 else logging.WARNING
-    for name in ("aiosqlite", "httpx", "httpcore", "asyncio"):
-        logging.getLogger(name).setLevel(noisy)
-    install_log_redaction(root)
-    install_excepthook()
-
-
-ALIAS_NOTE = "linkdeck: 'sync' is now called 'serve' (the same service); 'sync' keeps working"
-
-
-def run_sync(args: argparse.Namespace) -> int:
-    """``linkdeck sync``: the old name of ``linkdeck serve``; says so once, then serves."""
-    print(ALIAS_NOTE, file=sys.stderr)
-    return run_serve(args, name="sync")
-
-
-def run_serve(args: argparse.Namespace, *, name: str = "serve") -> int:
-    setup_logging(getattr(args, "verbose", 0))
-    try:
-        return asyncio.run(_serve(args, name))
-    except AlreadyRunning as exc:
-        print(f"linkdeck {name}: {exc}", file=sys.stderr)
-        return 3
-
-
-async def _serve(args: argparse.Namespace, name: str) -> int:
+async def serve(args: argparse.Namespace, name: str) -> int:
+    """The service until a stop signal (or one pass with ``--once``); the exit status."""
     config_path = args.config or default_config_path()
     data_dir = args.data_dir or default_data_dir()
     runtime = await open_runtime(config_path, data_dir)

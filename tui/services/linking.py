@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import getpass
 import os
@@ -16,7 +15,7 @@ import httpx
 
 from tui.adapters.base import Verification
 from tui.config import AccountConfig, Prefs, SecretError
-from tui.config.paths import default_config_path, default_data_dir, secrets_path_for
+from tui.config.paths import secrets_path_for
 from tui.config.secrets import run_token_command
 from tui.domain import PrivacySettings
 from tui.services.accounts import AccountManager, LinkPlan, find_linked
@@ -328,15 +327,3 @@ def review_text(plan: LinkPlan, notes: list[str]) -> str:
         lines.append(f"Expires:     {plan.token_expires_at:%Y-%m-%d %H:%M} UTC")
     lines += [f"Note:        {note}" for note in notes]
     return "\n".join(lines)
-
-
-def run_link(args: argparse.Namespace) -> int:
-    """Entry point of ``linkdeck link PLATFORM``."""
-    config_path = getattr(args, "config", None) or default_config_path()
-    data_dir = getattr(args, "data_dir", None) or default_data_dir()
-    if args.platform == "matrix":
-        from tui.services.matrix_link import link_matrix_in_terminal
-
-        return asyncio.run(link_matrix_in_terminal(config_path, data_dir, prompter=Prompter()))
-    platform = LinkPlatform(args.platform)
-    return asyncio.run(link_in_terminal(platform, config_path, data_dir, prompter=Prompter()))

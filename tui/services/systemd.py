@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.config.paths import database_path, default_config_path, default_data_dir
+from tui.config.paths import database_path
 from tui.config.prefs import load_prefs
 from tui.config.redact import redact
 from tui.domain.safetext import sanitize
@@ -24,10 +24,11 @@ from tui.store.readonly import last_errors
 __all__ = [
     "UNIT_NAME",
     "RunningService",
+    "install",
     "linkdeck_command",
     "render_unit",
-    "run_service",
     "running_service",
+    "status",
     "systemd_quote",
     "unit_path",
 ]
@@ -92,7 +93,7 @@ def render_unit(command: Sequence[str], config: Path, data_dir: Path, word: str)
     )
 
 
-def _install(args: argparse.Namespace, config: Path, data_dir: Path) -> int:
+def install(args: argparse.Namespace, config: Path, data_dir: Path) -> int:
     path = unit_path()
     text = render_unit(linkdeck_command(), config, data_dir, _service_word())
     if path.exists():
@@ -167,7 +168,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _status(config: Path, data_dir: Path) -> int:
+def status(config: Path, data_dir: Path) -> int:
     print(f"Data folder: {data_dir}")
     running = running_service(data_dir)
     if running is None:
@@ -200,12 +201,3 @@ def _status(config: Path, data_dir: Path) -> int:
         summary = sanitize(redact(event.summary), max_chars=160, single_line=True)
         print(f"  {name:<{width}}  last error {_when(event.at)}: {summary}")
     return 0 if running is not None else 3
-
-
-def run_service(args: argparse.Namespace) -> int:
-    """Entry point of ``linkdeck service``; ``status`` exits 3 when no service runs."""
-    config = Path(os.path.abspath(getattr(args, "config", None) or default_config_path()))
-    data_dir = Path(os.path.abspath(getattr(args, "data_dir", None) or default_data_dir()))
-    if args.service_command == "install":
-        return _install(args, config, data_dir)
-    return _status(config, data_dir)

@@ -6,7 +6,7 @@ from tui.simulator.clock import SimClock
 from tui.simulator.core import Simulator
 from tui.simulator.handler import LoggedRequest
 from tui.simulator.protocol import FaultDirective, GraphError, SimRequest, SimResponse
-from tui.simulator.server import run_simulate, serve
+from tui.simulator.server import serve, simulate
 from tui.simulator.world import World
 
 __all__ = [
@@ -18,6 +18,6 @@ __all__ = [
     "SimResponse",
     "Simulator",
     "World",
-    "run_simulate",
     "serve",
+    "simulate",
 ]

@@ -169,7 +169,7 @@ async def serve(sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> Async
         await server.wait_closed()
 
 
-async def _simulate(args: argparse.Namespace) -> int:
+async def simulate(args: argparse.Namespace) -> int:
     sim = Simulator(args.seed, clock=SimClock.live())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -194,8 +194,3 @@ async def _simulate(args: argparse.Namespace) -> int:
             await traffic
     print("simulator stopped", flush=True)
     return 0
-
-
-def run_simulate(args: argparse.Namespace) -> int:
-    """``linkdeck simulate``: serve until SIGINT/SIGTERM; 0 on a clean stop."""
-    return asyncio.run(_simulate(args))
