@@ -16,17 +16,17 @@ from textual.theme import Theme
 
 from tui.commands import ThemeCommands
 from tui.domain.safetext import sanitize
+from tui.modals.confirm import ConfirmRetry, ConfirmScreen, UnlinkScreen
 from tui.modals.link_wizard import LinkWizard
-from tui.modals.rule_form import ConfirmScreen, RuleForm
+from tui.modals.rule_form import RuleForm
 from tui.modals.search import SearchScreen
 from tui.modals.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
-from tui.modals.unlink import UnlinkScreen
 from tui.panes.activity import ActivityPane
 from tui.panes.filters import FiltersPane
 from tui.panes.inbox import InboxPane
 from tui.panes.privacy import PrivacyPane
 from tui.panes.profiles import ProfilesPane
-from tui.screens.conversation import ConfirmRetry, ConversationScreen
+from tui.screens.conversation import ConversationScreen
 from tui.screens.help import HelpScreen, collect_bindings
 from tui.screens.log_view import LogScreen
 from tui.screens.main import TAB_TITLES, MainScreen, RunService, StatusSource

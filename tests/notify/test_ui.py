@@ -9,7 +9,8 @@ from textual.widgets import DataTable, Input, Static
 
 from tests.pilot import eventually, wait_until
 from tui.domain.rules import NotificationRule, RuleAction, Sink
-from tui.modals.rule_form import ConfirmScreen, RuleForm
+from tui.modals.confirm import ConfirmScreen
+from tui.modals.rule_form import RuleForm
 from tui.panes.filters import FiltersPane
 from tui.screens.main import MainScreen
 from tui.services.events import MessagesArrived

@@ -18,8 +18,8 @@ from tui.app import DashboardApp
 from tui.config.secrets import read_secrets
 from tui.domain import AccountState
 from tui.modals import link_wizard
+from tui.modals.confirm import UnlinkScreen
 from tui.modals.link_wizard import LinkWizard
-from tui.modals.unlink import UnlinkScreen
 from tui.panes.profiles import ProfilesPane
 from tui.simulator.tokens import Token
 

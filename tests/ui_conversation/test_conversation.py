@@ -7,7 +7,8 @@ from textual.widgets import Static
 
 from tests.ui_conversation.conftest import Rig, open_screen, settle
 from tui.domain import OutboxState, WindowState
-from tui.screens.conversation import ConfirmRetry, ConversationScreen
+from tui.modals.confirm import ConfirmRetry
+from tui.screens.conversation import ConversationScreen
 from tui.widgets.composer import ComposerArea
 
 

@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import ready
 from tests.ux.conftest import Rig
-from tui.modals.unlink import UnlinkScreen
+from tui.modals.confirm import UnlinkScreen
 from tui.panes.profiles import ProfilesPane
 
 

@@ -1,4 +1,4 @@
-"""The form that adds or edits a notification rule (it validates), and a yes/no question."""
+"""The form that adds or edits a notification rule (it validates)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tui.domain.patterns import problem as pattern_problem
 from tui.domain.rules import NotificationRule, RuleAction, Sink
 from tui.widgets.safe import safe
 
-__all__ = ["ConfirmScreen", "RuleForm", "parse_rule_form", "split_list"]
+__all__ = ["RuleForm", "parse_rule_form", "split_list"]
 
 SENDER_FORMS = ("contact", "stranger", "vip")
 
@@ -216,29 +216,3 @@ class RuleForm(ModalScreen[NotificationRule | None]):
     @on(Button.Pressed, "#rule-cancel")
     def _cancel_pressed(self) -> None:
         self.action_cancel()
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """A yes/no question; ``y`` confirms, ``n`` or escape declines."""
-
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > Static {
-        width: 64; max-width: 100%; height: auto;
-        border: round $warning; background: $surface; padding: 1 2;
-    }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="ask.yes"),
-        Binding("n,escape", "answer(False)", "No", id="ask.no"),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        yield Static(safe(f"{self.question}\n\ny: yes    n: no"))
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)

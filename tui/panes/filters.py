@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Static
 from tui.domain.models import InboxMessage, MessageKind
 from tui.domain.rules import NotificationRule, NotificationSettings
 from tui.domain.safetext import sanitize
-from tui.modals.rule_form import ConfirmScreen, RuleForm
+from tui.modals.confirm import ConfirmScreen
+from tui.modals.rule_form import RuleForm
 from tui.panes.base import RuntimePane
 from tui.services.api import PrefsChange, Service, SetDnd, SetRuleEnabled, SetRules
 from tui.services.events import (

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 from tui.domain.rules import PrivacySettings
 from tui.domain.safetext import sanitize
-from tui.modals.rule_form import ConfirmScreen
+from tui.modals.confirm import ConfirmScreen
 from tui.panes.base import RuntimePane
 from tui.services.api import Service, SetPrivacy
 from tui.services.events import Event, PrefsChanged

@@ -18,8 +18,8 @@ from tui.adapters.errors import AdapterError
 from tui.config import AccountConfig
 from tui.domain import AccountState, AccountStatus
 from tui.domain.clock import utc_now
+from tui.modals.confirm import UnlinkScreen
 from tui.modals.link_wizard import LinkWizard
-from tui.modals.unlink import UnlinkScreen
 from tui.panes.base import RuntimePane
 from tui.services.accounts import VERIFY_EVERY, TokenFacts, expiry_warning, token_facts
 from tui.services.doctor import standard_access_hint

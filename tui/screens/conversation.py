@@ -11,15 +11,15 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from tui.domain import AccountState, Conversation, InboxMessage, OutboxItem, OutboxState
+from tui.domain import AccountState, Conversation, InboxMessage, OutboxState
 from tui.domain.safetext import sanitize
 from tui.domain.window import ReplyWindow, WindowState, is_matrix_room, reply_window
+from tui.modals.confirm import ConfirmRetry
 from tui.screens.full_text import FullTextScreen
 from tui.services.api import Service
 from tui.services.events import ConversationsChanged, Event, MessagesArrived, OutboxChanged
@@ -28,54 +28,13 @@ from tui.widgets.composer import Composer, send_refusal
 from tui.widgets.history import PLATFORM_LABEL, History
 from tui.widgets.safe import private, safe
 
-__all__ = ["ConfirmRetry", "ConversationScreen"]
+__all__ = ["ConversationScreen"]
 
 DRAFT_DEBOUNCE = 0.5
 """Seconds of no typing before the draft is written (a crash loses at most this much)."""
 TYPING_EVERY = timedelta(seconds=5)
 """At most one typing indicator per this long while the user types."""
 _OPEN_STATES = (OutboxState.QUEUED, OutboxState.SENDING, OutboxState.FAILED, OutboxState.UNKNOWN)
-
-
-class ConfirmRetry(ModalScreen[bool]):
-    """Asks before sending a failed reply again (the platform may have got it after all)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Retry", id="retry.yes"),
-        Binding("n,escape", "answer(False)", "Cancel", id="retry.no"),
-    ]
-    DEFAULT_CSS = """
-    ConfirmRetry {
-        align: center middle;
-        & > Vertical {
-            width: 64;
-            height: auto;
-            border: thick $error 60%;
-            background: $surface;
-            padding: 1 2;
-        }
-    }
-    """
-
-    def __init__(self, item: OutboxItem) -> None:
-        super().__init__()
-        self.item = item
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Content.styled("Send this reply again?", "bold"))
-            yield Static(safe(self.item.text, max_chars=300), id="confirm-text")
-            yield Static(
-                Content.assemble(
-                    "It " if self.item.needs_user else "It failed with: ",
-                    safe(self.item.error or "no reason given", max_chars=300),
-                    "\nIf the platform did receive it, the customer may see it twice.",
-                    "\n\ny: retry   n: cancel",
-                )
-            )
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
 
 
 class ConversationScreen(Screen[None]):
