@@ -158,6 +158,17 @@ def push_receiver() -> Iterator[PushReceiver]:
 
 
 @pytest.fixture(autouse=True)
+def _screen_share_off() -> Iterator[None]:
+    """Screen sharing is one process-wide switch (the app sets it, every renderer reads it):
+    a test that turned it on must not leave the next test's rows drawn as hidden marks."""
+    from tui.widgets.safe import SCREEN_SHARE
+
+    SCREEN_SHARE.on = False
+    yield
+    SCREEN_SHARE.on = False
+
+
+@pytest.fixture(autouse=True)
 def _logging_left_as_found() -> Iterator[None]:
     """Every test leaves the logging setup as it found it, so no test depends on order.
 
