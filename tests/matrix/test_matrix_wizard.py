@@ -10,6 +10,7 @@ from tests.matrix.conftest import unique
 from tests.matrixpeer import FakeBridge, Peer
 from tests.pilot import wait_until
 from tests.profiles.conftest import make_rig
+from tests.profiles.test_wizard_ui import open_wizard
 from tests.synapse import SynapseServer
 from tui.app import DashboardApp
 from tui.config.secrets import read_secrets
@@ -26,9 +27,7 @@ async def test_wizard_links_matrix_and_a_bridged_instagram_chat_arrives_beside_b
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(pilot, lambda: pilot.app.focused is not None)
-            await pilot.press("2")
-            await pilot.pause(0.3)
-            await pilot.press("a")
+            await open_wizard(pilot)
             await wait_until(pilot, lambda: bool(pilot.app.screen.query("#platform-list")))
             options = pilot.app.screen.query_one("#platform-list", OptionList)
             options.focus()
