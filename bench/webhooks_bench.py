@@ -130,6 +130,7 @@ async def _to_screen(samples: int) -> Result:
     """Event POST -> the text in the open conversation's History (headless run_test)."""
     from tui.app import DashboardApp
     from tui.screens.conversation import ConversationScreen
+    from tui.services.local import LocalService
     from tui.services.runtime import open_runtime
 
     sim = Simulator(7, clock=SimClock.fixed(), conversations_per_account=3)
@@ -166,7 +167,7 @@ async def _to_screen(samples: int) -> Result:
         try:
             async with app.run_test(size=(120, 40)) as pilot, httpx.AsyncClient() as client:
                 screen = ConversationScreen(
-                    runtime,
+                    LocalService.of(runtime),
                     account_id=PAGE_KEY,
                     conversation_id=first["conversation_id"],
                     clock=sim.clock.now,
@@ -186,7 +187,10 @@ async def _to_screen(samples: int) -> Result:
                     )
                     # The app runs in this loop: a plain sleep lets it work without the
                     # pilot's own settling waits in the measurement.
-                    while f"{text} 0" not in screen.history.all_text():  # noqa: ASYNC110
+                    deadline = time.perf_counter() + 30
+                    while f"{text} 0" not in screen.history.all_text():
+                        if time.perf_counter() > deadline:
+                            raise RuntimeError(f"{text!r} never reached the screen in 30 s")
                         await asyncio.sleep(0.001)
                     ours.append((time.perf_counter() - started) * 1000)
                     # Customers do not write every millisecond: let the dashboard finish
