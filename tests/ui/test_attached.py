@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -115,3 +116,24 @@ async def test_a_lost_service_shows_in_the_header_and_keys_do_not_crash(
         await wait_until(pilot, lambda: client.link.up, timeout=15)
         await wait_until(pilot, lambda: "service lost" not in header(pilot))
         assert events and events[0].up
+
+
+async def test_a_draft_typed_while_no_service_runs_is_kept_in_the_store(
+    service_rig: ServiceRig,
+) -> None:
+    """Detached, the dashboard keeps the half-written reply itself: quitting (or a crash)
+    before any service is back must not lose it."""
+    client = await service_rig.attach()
+    store = service_rig.runtime.store
+    now = service_rig.runtime.engine.clock()
+    first = (await store.conversations_page(InboxView(), 0, 1, now))[0]
+    key = (first.account_id, first.remote_id)
+    await service_rig.server.close()  # every connection drops, as with kill -9
+    deadline = asyncio.get_running_loop().time() + 15
+    while client.link.up:
+        assert asyncio.get_running_loop().time() < deadline, "the client never saw the loss"
+        await asyncio.sleep(0.05)
+    await client.save_draft(key, "half a reply, typed while detached")
+    assert await store.get_draft(*key) == "half a reply, typed while detached"
+    await client.clear_draft(key)
+    assert await store.get_draft(*key) is None

@@ -367,13 +367,29 @@ class RemoteService:
         await self._change("retry", outbox_id=outbox_id)
 
     async def save_draft(self, key: ConversationKey, text: str) -> None:
-        # Without a service the text stays in the composer; it is saved once one is back.
         if self.link.up:
-            with contextlib.suppress(ServiceUnavailable):
+            try:
                 await self._call("save_draft", None, key=key, text=text)
+                return
+            except ServiceUnavailable:
+                pass
+        await self._keep_draft_detached(key, text)
 
     async def clear_draft(self, key: ConversationKey) -> None:
-        await self._change("clear_draft", key=key)
+        if self.link.up:
+            try:
+                await self._call("clear_draft", None, key=key)
+                return
+            except ServiceUnavailable:
+                pass
+        await self._keep_draft_detached(key, "")
+
+    async def _keep_draft_detached(self, key: ConversationKey, text: str) -> None:
+        """No service: like a reply, a draft is written to the store by the dashboard itself,
+        so quitting or a crash while detached keeps it. Where the account keeps no message
+        text on disk, it stays in the composer only, as the service would do."""
+        if self.privacy(key[0]).store_bodies:
+            await self.store.save_draft(key[0], key[1], text, self.clock())
 
     async def get_draft(self, key: ConversationKey) -> str | None:
         if not self.link.up:
