@@ -10,8 +10,13 @@ swaps) on top of NFKD, which already folds full-width and mathematical letters.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-__all__ = ["DISGUISE_MARK", "disguised", "skeleton"]
+__all__ = ["DISGUISE_MARK", "KnownNames", "disguised", "skeleton"]
+
+MAX_NAME_CHARS = 200
+"""Only so much of a name is compared: a 1 MB name must not be folded whole."""
 
 DISGUISE_MARK = "≈"
 """Shown before a name that is not what it looks like (mixed scripts, odd spaces, ...)."""
@@ -79,3 +84,52 @@ def disguised(name: str) -> bool:
         if len(scripts) > 1:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class _Known:
+    name: str
+    ids: frozenset[str]
+    people: frozenset[int]
+
+
+@dataclass(frozen=True)
+class KnownNames:
+    """The skeletons of the names the user knows, and whose they really are."""
+
+    by_skeleton: Mapping[str, _Known] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[str, str, int | None]]) -> KnownNames:
+        """From ``(name, customer id, person id)`` of known people (see ``Store.known_names``)."""
+        names: dict[str, str] = {}
+        ids: dict[str, set[str]] = {}
+        people: dict[str, set[int]] = {}
+        for name, customer_id, person_id in entries:
+            key = skeleton(name[:MAX_NAME_CHARS])
+            if not key:
+                continue
+            names.setdefault(key, name[:MAX_NAME_CHARS])
+            if customer_id:
+                ids.setdefault(key, set()).add(customer_id)
+            if person_id is not None:
+                people.setdefault(key, set()).add(person_id)
+        return cls(
+            {
+                key: _Known(name, frozenset(ids.get(key, ())), frozenset(people.get(key, ())))
+                for key, name in names.items()
+            }
+        )
+
+    def lookalike(self, name: str, customer_id: str, person_id: int | None) -> str | None:
+        """The known name ``name`` passes for when its owner is someone else, else None."""
+        if not self.by_skeleton or not name:
+            return None
+        known = self.by_skeleton.get(skeleton(name[:MAX_NAME_CHARS]))
+        if known is None:
+            return None
+        if customer_id and customer_id in known.ids:
+            return None
+        if person_id is not None and person_id in known.people:
+            return None
+        return known.name

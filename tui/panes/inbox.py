@@ -131,7 +131,7 @@ class InboxPane(RuntimePane):
         super().__init__(service, id=id)
         self.source: InboxSource | None = None
         if self.service is not None:
-            self.source = InboxSource(self.service.store, self._now)
+            self.source = InboxSource(self.service.store, self._now, self._vip)
         self.refreshes = 0
         """How many reloads have finished (tests wait on it)."""
         self._reloading = False
@@ -140,6 +140,9 @@ class InboxPane(RuntimePane):
         """The search query of the last ``/``, offered again on the next."""
         self.feedback: Content | None = None
         """What the last triage key did, shown at the end of the header line."""
+
+    def _vip(self) -> tuple[str, ...]:
+        return self.service.prefs.notifications.vip if self.service is not None else ()
 
     def _now(self) -> datetime:
         # The service's clock: the simulator's in tests, so windows and snoozes line up.

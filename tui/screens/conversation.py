@@ -17,6 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from tui.domain import AccountState, Conversation, InboxMessage, OutboxState
+from tui.domain.confusables import DISGUISE_MARK, KnownNames
 from tui.domain.safetext import sanitize
 from tui.domain.window import ReplyWindow, WindowState, is_matrix_room, reply_window
 from tui.modals.confirm import ConfirmRetry
@@ -95,6 +96,8 @@ class ConversationScreen(Screen[None]):
         """Another app's id when it owns the thread (handover protocol), else empty."""
         self._draft_timer: Timer | None = None
         self._draft_lock = asyncio.Lock()
+        self.lookalikes: list[str] = []
+        """Known names (a VIP, a contact) the customer's name looks like but is not."""
         self._draft_saved: tuple[str, str, str] | None = None
         """(account, conversation, text) last written, so an unchanged draft is not rewritten."""
 
@@ -137,6 +140,7 @@ class ConversationScreen(Screen[None]):
             )
             self.composer.area.read_only = True
             return
+        await self._find_lookalikes()
         self._show_title()
         await self.history.load_first_page()
         self._choose_target()
@@ -168,6 +172,24 @@ class ConversationScreen(Screen[None]):
             for found in await store.conversations_page(view, 0, 100, now):
                 seen.setdefault((found.account_id, found.remote_id), found)
         self.targets = sorted(seen.values(), key=lambda c: (c.account_id, c.remote_id))
+
+    async def _find_lookalikes(self) -> None:
+        """Which known person's name each shown customer passes for, if any (≈ in the title)."""
+        if self.person_id is not None:
+            return  # a merged person is someone the user chose
+        known = KnownNames.of(
+            await self.service.store.known_names(self.service.prefs.notifications.vip)
+        )
+        self.lookalikes = [
+            found
+            for c in self.targets
+            if (
+                found := known.lookalike(
+                    c.customer.name, c.customer.platform_user_id, c.customer.person_id
+                )
+            )
+            is not None
+        ]
 
     def _choose_target(self) -> None:
         """A person's reply goes where they last wrote."""
@@ -225,6 +247,12 @@ class ConversationScreen(Screen[None]):
             parts.append(safe(private(name), style="bold", max_chars=60, single_line=True))
         if self.person_id is not None:
             parts.append(Content.styled("  (merged timeline)", "$text-muted"))
+        for known in dict.fromkeys(self.lookalikes):
+            parts += [
+                Content.styled(f"  {DISGUISE_MARK} looks like ", "bold $text-warning"),
+                safe(private(known), style="bold $text-warning", max_chars=60, single_line=True),
+                Content.styled(" (another id)", "$text-warning"),
+            ]
         for conversation in self.targets:
             platform = PLATFORM_LABEL.get(str(conversation.platform), str(conversation.platform))
             if conversation.platform != "matrix" and is_matrix_room(conversation.remote_id):

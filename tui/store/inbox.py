@@ -230,6 +230,39 @@ class InboxMixin(StoreBase):
         )
         return bool(rows)
 
+    async def known_names(self, vip: Sequence[str] = ()) -> list[tuple[str, str, int | None]]:
+        """``(name, customer id, person id)`` of everyone the user knows: people they
+        merged or linked, customers an account answered, and the VIP entries' ids.
+
+        Names here are what a stranger could imitate; ids are who they really are.
+        """
+        ids = {v.strip().rpartition(":")[2] for v in vip if not v.strip().startswith("person:")}
+        people = {
+            int(v.strip()[7:])
+            for v in vip
+            if v.strip().startswith("person:") and v.strip()[7:].isdigit()
+        }
+        ids.discard("")
+        id_marks = ",".join("?" * len(ids)) or "NULL"
+        person_marks = ",".join("?" * len(people)) or "NULL"
+        rows = await self._all(
+            "SELECT c.customer_name, c.customer_id, c.person_id FROM conversations c "
+            "WHERE c.customer_name != '' AND (c.person_id IS NOT NULL OR c.last_from_us = 1 "
+            f"OR c.customer_id IN ({id_marks}) OR EXISTS (SELECT 1 FROM messages m "
+            "WHERE m.account_id = c.account_id AND m.conversation_id = c.remote_id "
+            "AND m.from_us = 1))",
+            tuple(sorted(ids)),
+        )
+        found = [(str(r[0]), str(r[1]), r[2]) for r in rows]
+        named = await self._all(
+            "SELECT display_name, id FROM people WHERE display_name != '' "
+            f"AND (id IN (SELECT person_id FROM conversations WHERE person_id IS NOT NULL) "
+            f"OR id IN ({person_marks}))",
+            tuple(sorted(people)),
+        )
+        found.extend((str(r[0]), "", int(r[1])) for r in named)
+        return found
+
     async def suggest_merges(self, limit: int = 20) -> list[tuple[Conversation, Conversation]]:
         """Pairs with the same display name (ignoring case and accents) on different accounts."""
         rows = await self._all(

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from textual.content import Content
 
-from tui.domain.confusables import DISGUISE_MARK, disguised
+from tui.domain.confusables import DISGUISE_MARK, KnownNames, disguised
 from tui.domain.models import Conversation, Platform
 from tui.domain.window import WindowState, is_matrix_room, reply_window
 from tui.store import InboxView, Store
@@ -130,10 +130,11 @@ def _cell(text: object, width: int, style: str = "") -> Content:
     return clean.truncate(width, ellipsis=True, pad=True)
 
 
-def _name_cell(name: str, width: int, style: str) -> Content:
-    """The name, marked with ≈ when it is drawn like a plainer one (mixed scripts, odd spaces)."""
+def _name_cell(name: str, width: int, style: str, lookalike: bool = False) -> Content:
+    """The name, marked with ≈ when it is drawn like a plainer one (mixed scripts, odd
+    spaces) or passes for someone the user knows who it is not."""
     shown = private(name)
-    if shown is name and isinstance(name, str) and disguised(name[: width * 4]):
+    if shown is name and isinstance(name, str) and (lookalike or disguised(name[: width * 4])):
         return Content.assemble(
             Content.styled(DISGUISE_MARK, "bold $text-warning"), _cell(shown, width - 1, style)
         )
@@ -157,6 +158,7 @@ def _line(
     name_style: str,
     draft: bool = False,
     via_matrix: bool = False,
+    lookalike: bool = False,
 ) -> Content:
     w = _widths(width)
     window_text, window_style = window_label(last_inbound, now)
@@ -181,7 +183,7 @@ def _line(
         " ",
         _cell(account, w.account, "$muted-text"),
         " ",
-        _name_cell(name, w.name, name_style),
+        _name_cell(name, w.name, name_style, lookalike),
         " ",
         Content.styled(unread_text.rjust(3), "bold $inbox-unread"),
         " ",
@@ -202,6 +204,8 @@ class ConversationRow:
     now: datetime
     marked: bool = False
     """Chosen as the first half of a "same person" merge."""
+    lookalike: str | None = None
+    """The known person's name this stranger's name passes for (TR39 skeleton)."""
 
     @property
     def key(self) -> Hashable:
@@ -230,6 +234,7 @@ class ConversationRow:
             name_style="bold" if c.unread_count else "",
             draft=c.draft,
             via_matrix=c.platform is not Platform.MATRIX and is_matrix_room(c.remote_id),
+            lookalike=self.lookalike is not None,
         )
 
 
@@ -291,9 +296,18 @@ class InboxSource:
     list, whenever the store may have changed.
     """
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        vip: Callable[[], Sequence[str]] = tuple,
+    ) -> None:
         self.store = store
         self.clock = clock
+        self.vip = vip
+        """The VIP entries (ids) in the notification settings, read at each reload."""
+        self.known = KnownNames()
+        """Skeletons of the names the user knows, read once per reload."""
         self.view = InboxView()
         self.grouped = False
         self.marked: ConversationKey | None = None
@@ -307,6 +321,7 @@ class InboxSource:
 
     async def reload(self) -> int:
         now = self.clock()
+        self.known = KnownNames.of(await self.store.known_names(self.vip()))
         if self.grouped:
             self._count = await self.store.count_groups(self.view, now)
         else:
@@ -347,7 +362,11 @@ class InboxSource:
 
     def _row(self, conversation: Conversation, now: datetime) -> ConversationRow:
         key = (conversation.account_id, conversation.remote_id)
-        return ConversationRow(conversation, now, marked=key == self.marked)
+        customer = conversation.customer
+        lookalike = self.known.lookalike(
+            customer.name, customer.platform_user_id, customer.person_id
+        )
+        return ConversationRow(conversation, now, marked=key == self.marked, lookalike=lookalike)
 
     async def index_of(self, key: Hashable) -> int | None:
         now = self.clock()

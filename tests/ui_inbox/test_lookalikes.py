@@ -1,0 +1,77 @@
+"""A stranger whose name passes for a VIP's or a contact's (same TR39 skeleton) is marked."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from tests.pilot import wait_until
+from tui.screens.conversation import ConversationScreen
+from tui.services.local import LocalService
+
+from .conftest import Rig, ready, visible_text
+
+SIZE = (120, 40)
+
+
+def _make_vip(rig: Rig, *ids: str) -> None:
+    prefs = rig.runtime.prefs
+    rig.runtime.prefs = dataclasses.replace(
+        prefs, notifications=dataclasses.replace(prefs.notifications, vip=ids)
+    )
+
+
+async def test_look_alikes_of_a_vip_are_marked_and_the_vip_is_not(rig: Rig) -> None:
+    # The VIP is chosen by id: Ana Souza on the Messenger account (rig adds "cust-t_ana").
+    _make_vip(rig, "cust-t_ana")
+    # A Cyrillic А; the same plain name under other ids on the Instagram account.
+    await rig.add(rig.fb, "t_cyr", "Аna Souza", "it is me, Ana", age=timedelta(hours=1))
+    await rig.add(rig.ig, "ig_rn", "Ana Souza", "new account", age=timedelta(hours=2))
+    await rig.add(rig.fb, "t_other", "Bruno Lima", "hello", age=timedelta(hours=3))
+    async with rig.app().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lines = [line for line in visible_text(pilot) if "Souza" in line or "Lima" in line]
+        by_text = {
+            key: next(line for line in lines if text in line)
+            for key, text in [
+                ("cyr", "it is me"),
+                ("ig", "Hi from Instagram"),
+                ("new", "new account"),
+                ("vip", "sourdough"),
+                ("other", "hello"),
+            ]
+        }
+        assert "≈Аna Souza" in by_text["cyr"], by_text
+        assert "≈Ana Souza" in by_text["ig"], by_text
+        assert "≈Ana Souza" in by_text["new"], by_text
+        assert "≈" not in by_text["vip"], by_text
+        assert "≈" not in by_text["other"], by_text
+
+        screen = ConversationScreen(
+            LocalService.of(rig.runtime), account_id=rig.ig, conversation_id="ig_rn"
+        )
+        await pilot.app.push_screen(screen)
+        await wait_until(pilot, lambda: screen.ready)
+        title = str(screen.query_one("#conversation-title").render())
+        assert "≈ looks like Ana Souza" in title, title
+        real = ConversationScreen(
+            LocalService.of(rig.runtime), account_id=rig.fb, conversation_id="t_ana"
+        )
+        await pilot.app.push_screen(real)
+        await wait_until(pilot, lambda: real.ready)
+        assert "looks like" not in str(real.query_one("#conversation-title").render())
+
+
+async def test_a_name_that_passes_for_someone_the_account_answered_is_marked(rig: Rig) -> None:
+    # No VIP: "Marta Reis" is a contact because the account answered her.
+    await rig.add(
+        rig.fb, "t_marta", "Marta Reis", "we open at nine", from_us=True, age=timedelta(hours=1)
+    )
+    await rig.add(rig.ig, "ig_rnarta", "Rnarta Reis", "pay here", age=timedelta(hours=2))
+    async with rig.app().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lines = visible_text(pilot)
+        fake = next(line for line in lines if "Rnarta" in line)
+        real = next(line for line in lines if "Marta Reis" in line)
+        assert "≈Rnarta Reis" in fake
+        assert "≈" not in real
