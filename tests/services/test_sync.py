@@ -279,3 +279,36 @@ async def test_the_facebook_apps_code_4_leaves_the_instagram_login_account_alone
     assert states["demo-page"] is AccountState.RATE_LIMITED
     assert states["demo-ig"] is AccountState.RATE_LIMITED, "same Facebook app, same limit"
     assert states["demo-iglogin"] is not AccountState.RATE_LIMITED
+
+
+async def test_a_message_stamped_in_2100_is_dated_when_received_and_its_window_is_a_day(
+    rig: Rig,
+) -> None:
+    """A stranger's clock in 2100 neither pins the conversation to the top nor opens a
+    reply window for decades: the time is taken as when it arrived."""
+    from tui.widgets.inbox_rows import ConversationRow
+
+    await rig.runtime.engine.run_once()
+    sync = rig.runtime.engine.accounts["demo-page"]
+    future = {"account": "demo-page", "text": "from 2100", "timestamp": 4102444800000}
+    response = await rig.control.post("/_sim/inbound", json={**future, "name": "Time Traveller"})
+    response.raise_for_status()
+    await sync.poll_once()
+    now = rig.sim.clock.now()
+    page = await rig.runtime.store.conversations_page(InboxView("all"), 0, 500, now)
+    (late,) = [c for c in page if c.customer.name == "Time Traveller"]
+    assert late.updated_at <= now and late.last_inbound_at is not None
+    assert late.last_inbound_at <= now
+    row = ConversationRow(late, now).render(120).plain
+    assert "open 1d" in row and row.rstrip().endswith("now"), row
+    # Two hours later it is two hours old, and a customer writing now goes above it.
+    (await rig.control.post("/_sim/clock", json={"advance": 7200})).raise_for_status()
+    await rig.inbound("demo-page", "an ordinary customer, two hours later")
+    await sync.poll_once()
+    now = rig.sim.clock.now()
+    page = await rig.runtime.store.conversations_page(InboxView("all"), 0, 500, now)
+    names = [c.customer.name for c in page]
+    (late,) = [c for c in page if c.customer.name == "Time Traveller"]
+    row = ConversationRow(late, now).render(120).plain
+    assert "open 22h" in row and row.rstrip().endswith("2h"), row
+    assert page[0].customer.name != "Time Traveller", names

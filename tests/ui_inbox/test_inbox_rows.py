@@ -179,3 +179,9 @@ def test_ordinary_accents_and_other_scripts_are_not_marked() -> None:
     for name in ("José Müller", "Анна Петрова", "李小龍", "Zoë"):
         line = ConversationRow(conversation(customer=Identity("b", "p", name=name)), NOW)
         assert "≈" not in line.render(100).plain, name
+
+
+def test_a_reply_window_is_never_longer_than_the_platform_allows() -> None:
+    # A last message stamped in 2100 (stored before times were checked) still shows a day.
+    text, _ = window_label(datetime(2100, 1, 1, tzinfo=UTC), NOW)
+    assert text == "open 1d", text

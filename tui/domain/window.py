@@ -9,6 +9,20 @@ from enum import StrEnum
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 CLOSING_SOON = timedelta(hours=1)
+FUTURE_TOLERANCE = timedelta(minutes=15)
+"""How far ahead of our clock a stamped time may be (clock skew) before it is not believed."""
+
+
+def not_in_future(moment: datetime, received: datetime, known: datetime | None = None) -> datetime:
+    """``moment``, unless it lies further ahead than clock skew explains: then ``known``
+    (the time it was first stored, so a re-read does not date it again) or ``received``.
+
+    A stranger's clock or a hostile server can stamp a message in 2100; believed, it
+    would hold the conversation at the top and its reply window open for decades.
+    """
+    if moment <= received + FUTURE_TOLERANCE:
+        return moment
+    return known if known is not None and known <= received else received
 
 
 class WindowState(StrEnum):
@@ -39,7 +53,8 @@ def reply_window(last_inbound: datetime | None, now: datetime) -> ReplyWindow:
     """Where a conversation stands, given the customer's last message time."""
     if last_inbound is None:
         return ReplyWindow(WindowState.UNKNOWN)
-    age = now - last_inbound
+    # A time ahead of ours never makes the window longer than the platform allows.
+    age = max(now - last_inbound, timedelta(0))
     if age < STANDARD_WINDOW:
         left = STANDARD_WINDOW - age
         state = WindowState.CLOSING if left <= CLOSING_SOON else WindowState.OPEN

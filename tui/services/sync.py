@@ -28,6 +28,7 @@ from tui.domain import (
     PrivacySettings,
 )
 from tui.domain.clock import utc_now
+from tui.domain.window import not_in_future
 from tui.services.budget import BudgetPlanner, WebhookHealth
 from tui.services.events import (
     AccountStateChanged,
@@ -206,6 +207,16 @@ class AccountSync:
             messages += gap
             if not settings.sync_contacts:
                 messages = [replace(m, sender_name="") for m in messages]
+            # Times from the future are dated when first received; read again at the
+            # next poll (the listing still says 2100), they keep that date: ``since``.
+            received = self.clock()
+            messages = [_believable(m, received, since) for m in messages]
+            conversation = replace(
+                conversation,
+                updated_at=not_in_future(conversation.updated_at, received, since),
+                last_inbound_at=conversation.last_inbound_at
+                and not_in_future(conversation.last_inbound_at, received, since),
+            )
             await self._quarantine_adapter_problems()
             newest_message = max((m.created_at for m in messages), default=since)
             batch_cursors = {key: _iso(newest_message)} if newest_message else {}
@@ -338,6 +349,8 @@ class AccountSync:
                 pages += 1
                 if not self.privacy().sync_contacts:
                     messages = [replace(m, sender_name="") for m in messages]
+                received = self.clock()
+                messages = [_believable(m, received) for m in messages]
                 await self._quarantine_adapter_problems()
                 cursors[key] = next_cursor or "done"
                 result = await self.store.apply_batch(
@@ -609,3 +622,11 @@ class SyncEngine:
         for key, sync in self.accounts.items():
             if account_id in (None, key):
                 sync.wake.set()
+
+
+def _believable(
+    message: InboxMessage, received: datetime, known: datetime | None = None
+) -> InboxMessage:
+    """A message stamped further ahead than clock skew explains is dated when received."""
+    at = not_in_future(message.created_at, received, known)
+    return message if at is message.created_at else replace(message, created_at=at)
