@@ -75,3 +75,17 @@ async def test_a_name_that_passes_for_someone_the_account_answered_is_marked(rig
         real = next(line for line in lines if "Marta Reis" in line)
         assert "≈Rnarta Reis" in fake
         assert "≈" not in real
+
+
+async def test_search_results_mark_a_look_alike_of_a_vip(rig: Rig) -> None:
+    from tests.ui_inbox.test_search_screen import again, lines, search
+
+    _make_vip(rig, "cust-t_ana")
+    async with rig.app().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "Instagram")
+        (fake,) = [line for line in lines(screen) if "Hi from Instagram" in line]
+        assert "≈Ana Souza" in fake, fake
+        await again(pilot, screen, "ship sourdough")
+        (real,) = [line for line in lines(screen) if "Do you ship sourdough" in line]
+        assert "Ana Souza" in real and "≈" not in real, real

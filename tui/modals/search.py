@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from tui.domain.confusables import DISGUISE_MARK, KnownNames
 from tui.services.api import Service
 from tui.store import SearchHit
 from tui.widgets.inbox_rows import BADGES, relative_time
@@ -58,6 +59,8 @@ class SearchHitRow:
 
     hit: SearchHit
     now: datetime
+    lookalike: bool = False
+    """The writer's name passes for a known person's (VIP, contact) under another id."""
 
     @property
     def key(self) -> Hashable:
@@ -86,6 +89,11 @@ class SearchHitRow:
             who_cell = safe(private(who), style="bold", max_chars=40, single_line=True).truncate(
                 16, ellipsis=True, pad=True
             )
+            if self.lookalike:
+                who_cell = Content.assemble(
+                    Content.styled(DISGUISE_MARK, "bold $text-warning"),
+                    who_cell.truncate(15, ellipsis=True, pad=True),
+                )
         head = Content.assemble(
             (badge, "bold"),
             " ",
@@ -211,7 +219,10 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             await asyncio.sleep(delay)
         hits = await self.service.store.search(query, limit=RESULT_LIMIT)
         now = self.service.clock()
-        self.source.items = [SearchHitRow(hit, now) for hit in hits]
+        known = KnownNames.of(
+            await self.service.store.known_names(self.service.prefs.notifications.vip)
+        )
+        self.source.items = [SearchHitRow(hit, now, _passes_for_known(hit, known)) for hit in hits]
         results = self.query_one("#search-results", VirtualList)
         results.source_changed()
         results.cursor = 0
@@ -249,3 +260,12 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             self.dismiss(key)
         else:
             self.run_worker(self.on_open(key), group="search-open", exit_on_error=False)
+
+
+def _passes_for_known(hit: SearchHit, known: KnownNames) -> bool:
+    message, conversation = hit.message, hit.conversation
+    if message.from_us:
+        return False
+    name = message.sender_name or (conversation.customer.name if conversation else "")
+    person = conversation.customer.person_id if conversation is not None else None
+    return known.lookalike(name, message.sender_id, person) is not None
