@@ -502,4 +502,5 @@ async def test_one_new_message_reloads_the_inbox_once(rig: Rig) -> None:
         await rig.runtime.engine.run_once()
         await reloaded(pilot, before)
         assert await settled_reloads(pilot, rig, before) == 1
-        assert "one more question" in visible_text(pilot)[0]
+        # The page of rows is read after the count: wait for it to be drawn.
+        await wait_until(pilot, lambda: "one more question" in visible_text(pilot)[0])
