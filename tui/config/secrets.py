@@ -298,17 +298,7 @@ def save_secret(secrets_path: Path, account_id: str, token: str) -> None:
         raise SecretError("an account id is required to save a token")
     if not token:
         raise SecretError(f"account '{account_id}': refusing to save an empty token")
-    register_secret(token)
-    with _write_lock, folder_lock(secrets_path):
-        toml = _read_secrets_toml(secrets_path)
-        table = toml.doc.get(SECRETS_TABLE)
-        if table is None:
-            table = tomlkit.table()
-            toml.doc[SECRETS_TABLE] = table
-        elif not isinstance(table, MutableMapping):
-            raise SecretError(f"{secrets_path}: [{SECRETS_TABLE}] must be a table of id = token")
-        table[account_id] = token
-        write_toml(secrets_path, toml, mode=0o600)
+    _put_secret(secrets_path, SECRETS_TABLE, account_id, token, "a table of id = token")
 
 
 def remove_secret(secrets_path: Path, account_id: str) -> bool:
@@ -363,17 +353,7 @@ def save_app_secret(secrets_path: Path, app: str, secret: str) -> None:
     secret = secret.strip()
     if not secret:
         raise SecretError(f"refusing to save an empty {app} app secret")
-    register_secret(secret)
-    with _write_lock, folder_lock(secrets_path):
-        toml = _read_secrets_toml(secrets_path)
-        table = toml.doc.get(APP_SECRETS_TABLE)
-        if table is None:
-            table = tomlkit.table()
-            toml.doc[APP_SECRETS_TABLE] = table
-        elif not isinstance(table, MutableMapping):
-            raise SecretError(f"{secrets_path}: [{APP_SECRETS_TABLE}] must be a table")
-        table[app] = secret
-        write_toml(secrets_path, toml, mode=0o600)
+    _put_secret(secrets_path, APP_SECRETS_TABLE, app, secret, "a table")
 
 
 def app_secret_or_none(
@@ -385,3 +365,18 @@ def app_secret_or_none(
         return read_app_secret(secrets_path, app, environ=environ)
     except SecretError:
         return None
+
+
+def _put_secret(secrets_path: Path, table_name: str, key: str, value: str, shape: str) -> None:
+    """Write ``key = value`` into ``[table_name]`` of secrets.toml (mode 0600, comments kept)."""
+    register_secret(value)
+    with _write_lock, folder_lock(secrets_path):
+        toml = _read_secrets_toml(secrets_path)
+        table = toml.doc.get(table_name)
+        if table is None:
+            table = tomlkit.table()
+            toml.doc[table_name] = table
+        elif not isinstance(table, MutableMapping):
+            raise SecretError(f"{secrets_path}: [{table_name}] must be {shape}")
+        table[key] = value
+        write_toml(secrets_path, toml, mode=0o600)
