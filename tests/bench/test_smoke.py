@@ -22,6 +22,9 @@ EXPECTED = [
     "webhooks: event -> row on screen",
     "webhooks: events stored per second",
     "webhooks: calls per simulated day",
+    "matrix: bare /sync client, send to seen",
+    "matrix: send to stored + inbox event",
+    "matrix: initial sync",
     "start-up to first paint, attaching to a running service",
     "service event to row redrawn in two attached dashboards",
 ]
