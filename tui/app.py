@@ -40,6 +40,7 @@ from tui.themes import (
     THEME_VARIABLE_DEFAULTS,
     load_themes,
 )
+from tui.widgets.config_error import ConfigNotice
 from tui.widgets.history import History
 from tui.widgets.safe import SCREEN_SHARE
 from tui.widgets.vim import VimDataTable, VimOptionList
@@ -108,9 +109,11 @@ class DashboardApp(App[None]):
         runtime: Runtime | None = None,
         service: Service | None = None,
         run: RunService | None = None,
+        config_notice: ConfigNotice | None = None,
     ) -> None:
         """``runtime``: run the service inside this dashboard (its sync, outbox, ...);
-        ``service`` (with ``run`` for its work, or attached to ``linkdeck serve``)."""
+        ``service`` (with ``run`` for its work, or attached to ``linkdeck serve``);
+        ``config_notice``: config.toml is wrong, said above the inbox until fixed."""
         super().__init__()
         SCREEN_SHARE.on = False  # a new dashboard never starts in screen-share mode
         if runtime is not None and service is None:
@@ -121,6 +124,7 @@ class DashboardApp(App[None]):
         self.status = status
         self.inbox_source = inbox_source
         self.demo = demo
+        self.config_notice = config_notice
         self.keymap: dict[str, str] = dict(keymap)
         self.on_theme_change = on_theme_change
         self.problems: list[str] = []
@@ -155,6 +159,7 @@ class DashboardApp(App[None]):
             demo=self.demo,
             service=self.service,
             run=self.run_service,
+            config_notice=self.config_notice,
         )
 
     @property

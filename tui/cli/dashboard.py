@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tui.app import DashboardApp
+    from tui.config import PrefsFile
     from tui.screens.main import RunService
     from tui.services.api import Service
     from tui.services.runtime import Runtime
+    from tui.services.server import ServiceServer
+    from tui.widgets.config_error import ConfigNotice
 
 __all__ = ["run_dashboard"]
 
@@ -39,22 +44,73 @@ async def _attach(data_dir: Path) -> Service | None:
         return None
 
 
-async def _dashboard(args: argparse.Namespace) -> int:
+@dataclass
+class Prepared:
+    """A dashboard ready to run, and what to close after it."""
+
+    app: DashboardApp
+    runtime: Runtime | None
+    service: Service | None
+    server: ServiceServer | None
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+        if self.runtime is not None:
+            await self.runtime.close()
+        elif self.service is not None:
+            close = getattr(self.service, "close", None)
+            if close is not None:
+                await close()
+
+
+def _config_notice(prefs_file: PrefsFile) -> ConfigNotice | None:
+    """The inbox's notice when config.toml does not parse or has values that were ignored."""
+    from tui.config import Problem, load_prefs
+    from tui.widgets.config_error import ConfigNotice
+
+    def syntax() -> list[Problem]:
+        error = prefs_file.syntax_error()
+        if error is None:
+            return []
+        return [Problem(error.file, error.message, line=error.line, column=error.column)]
+
+    def invalid() -> list[Problem]:
+        return [p for p in load_prefs(prefs_file.path)[1] if p.severity == "error"]
+
+    if syntax():
+        return ConfigNotice(syntax(), broken=True, recheck=syntax)
+    problems = invalid()
+    if problems:
+        return ConfigNotice(problems, broken=False, recheck=invalid)
+    return None
+
+
+async def prepare_dashboard(args: argparse.Namespace) -> Prepared:
+    """Attach to the folder's service or open one, and build the app (not run yet).
+
+    A config.toml that does not parse opens the folder's store as it is, for reading and
+    triage, with no sync and nothing written to the file; the inbox says why.
+    """
     # The UI is imported only here: ``linkdeck serve`` and the other commands never load it.
     from tui.app import DashboardApp
     from tui.config import PrefsFile
-    from tui.config.paths import default_config_path, default_data_dir, user_themes_dir
+    from tui.config.paths import (
+        database_path,
+        default_config_path,
+        default_data_dir,
+        user_themes_dir,
+    )
     from tui.services.demo import open_demo_runtime
     from tui.services.local import LocalService
-    from tui.services.recent_log import install_recent_log
     from tui.services.runtime import AlreadyRunning, open_runtime
     from tui.services.server import ServiceServer, socket_path
-    from tui.terminal_guard import stop_signals_exit_cleanly
 
     demo = bool(getattr(args, "demo", False))
     data_dir: Path | None = getattr(args, "data_dir", None)
     runtime: Runtime | None = None
     service: Service | None = None
+    notice: ConfigNotice | None = None
     if demo:
         runtime, _sim = await open_demo_runtime(data_dir, seed=getattr(args, "seed", 7))
         prefs_file = runtime.prefs_file
@@ -63,9 +119,12 @@ async def _dashboard(args: argparse.Namespace) -> int:
         config_path = getattr(args, "config", None) or default_config_path()
         prefs_file = PrefsFile(config_path)
         prefs, _problems = prefs_file.load()
+        notice = _config_notice(prefs_file)
         folder = data_dir or default_data_dir()
         service = await _attach(folder)
-        if service is None and prefs.accounts:
+        stored = database_path(folder).exists()
+        store_only = notice is not None and (notice.broken or not prefs.accounts) and stored
+        if service is None and (prefs.accounts or store_only):
             try:
                 runtime = await open_runtime(config_path, folder)
             except AlreadyRunning:
@@ -78,8 +137,11 @@ async def _dashboard(args: argparse.Namespace) -> int:
     run: RunService | None = None
     if runtime is not None:
         local = LocalService.of(runtime)
-        service, run = local, local.run
-        if runtime.data_dir is not None and not demo:
+        service = local
+        broken = notice is not None and notice.broken
+        # Against a broken file nothing runs: no sync, no sends, no rules on defaults.
+        run = None if broken else local.run
+        if runtime.data_dir is not None and not demo and not broken:
             # Other dashboards on this folder attach to the service inside this one.
             server = ServiceServer(local, socket_path(runtime.data_dir))
             try:
@@ -97,22 +159,27 @@ async def _dashboard(args: argparse.Namespace) -> int:
         if service is not None
         else lambda name: prefs_file.set_ui("theme", name),
         user_themes_dir=user_themes_dir(config_path),
+        config_notice=notice,
     )
-    app.problems += [str(p) for p in problems]
+    # Config problems the notice shows stay out of the start-up toast; the rest go in it.
+    app.problems += [str(p) for p in problems if p.severity != "error" or notice is None]
+    known = {str(p) for p in problems}
     if service is not None:
-        app.problems += [p for p in service.problems if p not in app.problems]
+        app.problems += [p for p in service.problems if p not in app.problems and p not in known]
+    return Prepared(app, runtime, service, server)
+
+
+async def _dashboard(args: argparse.Namespace) -> int:
+    from tui.services.recent_log import install_recent_log
+    from tui.terminal_guard import stop_signals_exit_cleanly
+
+    prepared = await prepare_dashboard(args)
+    app = prepared.app
     install_recent_log()  # the dashboard's log, shown with ctrl+l
     loop = asyncio.get_running_loop()
     try:
         with stop_signals_exit_cleanly(lambda: loop.call_soon_threadsafe(app.exit)):
             await app.run_async()
     finally:
-        if server is not None:
-            await server.close()
-        if runtime is not None:
-            await runtime.close()
-        elif service is not None:
-            close = getattr(service, "close", None)
-            if close is not None:
-                await close()
+        await prepared.close()
     return app.return_code or 0

@@ -165,6 +165,21 @@ class PrefsFile:
     def load(self) -> tuple[Prefs, list[Problem]]:
         return load_prefs(self.path)
 
+    def syntax_error(self) -> ConfigSyntaxError | None:
+        """Why the file cannot be read as TOML (file, line, column), or ``None`` when it can.
+
+        A missing file reads as empty; a file that cannot be opened counts as broken too.
+        """
+        try:
+            read_toml(self.path)
+        except ConfigSyntaxError as exc:
+            return exc
+        except OSError as exc:
+            return ConfigSyntaxError(
+                self.path, f"cannot read the file ({exc.strerror})", None, None
+            )
+        return None
+
     def edit(self, change: Callable[[TOMLDocument], None]) -> None:
         """Apply ``change`` to the current file and save it atomically.
 

@@ -37,6 +37,7 @@ from tui.services.events import (
     ServiceState,
 )
 from tui.services.notifier import dnd_active
+from tui.widgets.config_error import ConfigNotice
 from tui.widgets.empty_state import EmptyState, demo_waiting_text, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.status_line import StatusLine
@@ -118,8 +119,11 @@ class MainScreen(Screen[None]):
         demo: bool = False,
         service: Service | None = None,
         run: RunService | None = None,
+        config_notice: ConfigNotice | None = None,
     ) -> None:
         super().__init__(id="main")
+        self.config_notice = config_notice
+        """config.toml is wrong: a notice stays above the inbox (the store still shows)."""
         self.status = status
         self.inbox_source = inbox_source
         self.demo = demo
@@ -132,9 +136,14 @@ class MainScreen(Screen[None]):
         self._total_unread = 0
 
     def compose(self) -> ComposeResult:
-        yield StatusLine("demo" if self.demo else "no account linked", id="status-line")
+        placeholder = "demo" if self.demo else "no account linked"
+        if self.config_notice is not None and self.config_notice.broken:
+            placeholder = "config.toml has an error: not syncing"
+        yield StatusLine(placeholder, id="status-line")
         with TabbedContent(initial="inbox", id="tabs"):
             with TabPane(self._tab_label("inbox"), id="inbox"):
+                if self.config_notice is not None:
+                    yield self.config_notice.panel()
                 yield self._inbox_body()
             for tab in TAB_IDS[1:]:
                 with TabPane(self._tab_label(tab), id=tab):

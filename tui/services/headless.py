@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from tui.config import PrefsFile
 from tui.config.paths import default_config_path, default_data_dir
 from tui.services.runtime import Runtime, open_runtime
 from tui.services.supervise import supervised
@@ -25,6 +26,16 @@ async def serve(args: argparse.Namespace, name: str) -> int:
     """The service until a stop signal (or one pass with ``--once``); the exit status."""
     config_path = args.config or default_config_path()
     data_dir = args.data_dir or default_data_dir()
+    broken = PrefsFile(config_path).syntax_error()
+    if broken is not None:
+        # Syncing on defaults would look like "no account": refuse, and say where to look.
+        print(
+            f"linkdeck {name}: config.toml has an error at {broken}\n"
+            "Nothing was synced and the file was not changed. Fix it and run again "
+            "('linkdeck doctor' checks the whole file).",
+            file=sys.stderr,
+        )
+        return 2
     runtime = await open_runtime(config_path, data_dir)
     try:
         for problem in runtime.problems:
