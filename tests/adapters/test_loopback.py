@@ -23,24 +23,10 @@ from tui.adapters.errors import (
     WindowClosed,
 )
 from tui.adapters.graph import GraphClient
-from tui.domain import Account, InstagramApi, Platform
 from tui.simulator import Simulator
-from tui.simulator.testing import loopback_simulator
+from tui.simulator.testing import loopback_simulator, seeded_account
 
 MESSENGER, IG_PAGE, IG_LOGIN = "demo-page", "demo-ig", "demo-iglogin"
-
-
-def to_account(row: dict[str, Any]) -> Account:
-    api = row.get("api")
-    return Account(
-        id=row["id"],
-        platform=Platform(row["platform"]),
-        page_id=row.get("page_id"),
-        ig_user_id=row.get("ig_user_id"),
-        api=InstagramApi(api) if api else None,
-        graph_url=row["graph_url"],
-        name=row.get("name", ""),
-    )
 
 
 class Rig:
@@ -56,7 +42,7 @@ class Rig:
     def adapter(self, key: str, *, deadline: float = 10.0) -> PlatformAdapter:
         row = self.rows[key]
         made = make_adapter(
-            to_account(row), row["token"], deadline=deadline, clock=self.sim.clock.now
+            seeded_account(row), row["token"], deadline=deadline, clock=self.sim.clock.now
         )
         self.adapters[f"{key}:{len(self.adapters)}"] = made
         return made
@@ -350,7 +336,7 @@ async def test_in_process_transport_serves_every_seeded_account() -> None:
     sim = Simulator(7)
     for row in sim.seeded_accounts("http://sim.invalid"):
         adapter = make_adapter(
-            to_account(row), row["token"], transport=sim.transport(), clock=sim.clock.now
+            seeded_account(row), row["token"], transport=sim.transport(), clock=sim.clock.now
         )
         async with adapter.client:
             verification = await adapter.verify()

@@ -11,23 +11,17 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from tests.webhooks.harness import account_of
-from tui.adapters import make_adapter
-from tui.domain import PrivacySettings
+from tests.sync_rig import one_account_sync, throttled
 from tui.services.budget import (
     BudgetPlanner,
-    ThrottledTransport,
     WebhookHealth,
     freshness_text,
 )
-from tui.services.events import EventBus
 from tui.services.local import budget_line
-from tui.services.sync import SyncEngine
 from tui.simulator.clock import SimClock
 from tui.simulator.core import Simulator
 from tui.simulator.ratelimit import RateConfig
 from tui.simulator.world import PAGE_KEY
-from tui.store import Store
 
 ENGAGED = 20
 DAY = 86400.0
@@ -37,23 +31,8 @@ async def test_a_day_without_webhooks_stays_inside_the_budget(tmp_path: Path) ->
     sim = Simulator(
         31, clock=SimClock.fixed(), conversations_per_account=6, rate=RateConfig.meta(ENGAGED)
     )
-    raw = next(a for a in sim.seeded_accounts("http://sim.test") if a["id"] == PAGE_KEY)
-
-    async def sim_sleep(seconds: float) -> None:
-        sim.clock.advance(seconds)
-
-    transport = ThrottledTransport(sim.transport(), monotonic=sim.clock.timestamp, sleep=sim_sleep)
-    adapter = make_adapter(account_of(raw), raw["token"], transport=transport)
-    store = await Store.open(tmp_path / "linkdeck.db")
-    try:
-        engine = SyncEngine(
-            store,
-            {PAGE_KEY: adapter},
-            EventBus(),
-            privacy=lambda _a: PrivacySettings(),
-            clock=sim.clock.now,
-        )
-        sync = engine.accounts[PAGE_KEY]
+    async with one_account_sync(sim, PAGE_KEY, tmp_path, transport=throttled(sim)) as rig:
+        store, sync, adapter = rig.store, rig.sync, rig.adapter
         planner = BudgetPlanner(share=0.5, configured_engaged=ENGAGED)
         sync.planner = planner
         start = sim.clock.timestamp()
@@ -101,6 +80,3 @@ async def test_a_day_without_webhooks_stays_inside_the_budget(tmp_path: Path) ->
         # What the Profiles tab shows for the account.
         line = budget_line(sync, WebhookHealth())
         assert line is not None and "at this budget" in line and "of 2,000 calls left" in line
-    finally:
-        await adapter.client.aclose()
-        await store.close()

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.webhooks.harness import account_of
-from tui.adapters import make_adapter
-from tui.domain import PrivacySettings
+from tests.sync_rig import one_account_sync
 from tui.services.budget import BudgetPlanner
-from tui.services.events import EventBus
-from tui.services.sync import SyncEngine
 from tui.simulator.clock import SimClock
 from tui.simulator.core import Simulator
 from tui.simulator.world import IG_PAGE_KEY
-from tui.store import Store
 
 
 async def test_the_recent_window_catches_unsends_and_edits(tmp_path: Path) -> None:
     sim = Simulator(9, clock=SimClock.fixed(), conversations_per_account=3)
-    raw = next(a for a in sim.seeded_accounts("http://sim.test") if a["id"] == IG_PAGE_KEY)
-    adapter = make_adapter(account_of(raw), raw["token"], transport=sim.transport())
-    store = await Store.open(tmp_path / "linkdeck.db")
-    try:
-        engine = SyncEngine(
-            store,
-            {IG_PAGE_KEY: adapter},
-            EventBus(),
-            privacy=lambda _a: PrivacySettings(),
-            clock=sim.clock.now,
-        )
-        sync = engine.accounts[IG_PAGE_KEY]
+    async with one_account_sync(sim, IG_PAGE_KEY, tmp_path) as rig:
+        store, sync = rig.store, rig.sync
         sync.planner = BudgetPlanner(configured_engaged=50)
         while (await sync.step()) == 0.25:  # the first sync and its backfill
             pass
@@ -48,6 +33,3 @@ async def test_the_recent_window_catches_unsends_and_edits(tmp_path: Path) -> No
         assert by_id[oops["id"]].removed and by_id[oops["id"]].text == ""
         assert await store.search("hunter2") == []
         assert (by_id[typo["id"]].text, by_id[typo["id"]].edited) == ("see you at 6", True)
-    finally:
-        await adapter.client.aclose()
-        await store.close()

@@ -12,29 +12,16 @@ from typing import Any
 from tui.adapters import make_adapter
 from tui.adapters.base import PlatformAdapter
 from tui.domain import PrivacySettings
-from tui.domain.models import Account, InstagramApi, Platform
 from tui.services.events import Event, EventBus
 from tui.simulator.clock import SimClock
 from tui.simulator.core import Simulator
 from tui.simulator.server import serve
+from tui.simulator.testing import seeded_account
 from tui.store import Store
 from tui.webhooks.processor import WebhookProcessor
 from tui.webhooks.receiver import WebhookReceiver
 
 VERIFY = "harness-verify"
-
-
-def account_of(raw: dict[str, Any]) -> Account:
-    api = raw.get("api")
-    return Account(
-        id=raw["id"],
-        platform=Platform(raw["platform"]),
-        page_id=raw.get("page_id"),
-        ig_user_id=raw.get("ig_user_id"),
-        api=InstagramApi(api) if api else None,
-        graph_url=raw["graph_url"],
-        name=raw.get("name", ""),
-    )
 
 
 @dataclass
@@ -72,7 +59,7 @@ async def webhook_path(
     try:
         async with serve(sim) as base_url:
             for raw in sim.seeded_accounts(base_url):
-                adapters[raw["id"]] = make_adapter(account_of(raw), raw["token"])
+                adapters[raw["id"]] = make_adapter(seeded_account(raw), raw["token"])
             privacy: dict[str, PrivacySettings] = {}
             processor = WebhookProcessor(
                 store,

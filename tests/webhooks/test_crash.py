@@ -14,13 +14,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.webhooks.harness import account_of
 from tui.adapters import make_adapter
 from tui.domain import PrivacySettings
 from tui.services.events import EventBus
 from tui.simulator.clock import SimClock
 from tui.simulator.core import Simulator
 from tui.simulator.server import serve
+from tui.simulator.testing import seeded_account
 from tui.simulator.world import IG_PAGE_KEY, PAGE_KEY
 from tui.store import Store
 from tui.webhooks.processor import WebhookProcessor
@@ -111,7 +111,7 @@ async def test_ten_thousand_events_killed_receiver_each_message_once(tmp_path: P
     try:
         async with serve(sim) as base_url:
             adapters = {
-                raw["id"]: make_adapter(account_of(raw), raw["token"])
+                raw["id"]: make_adapter(seeded_account(raw), raw["token"])
                 for raw in sim.seeded_accounts(base_url)
             }
             processor = WebhookProcessor(
