@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -16,67 +17,80 @@ from textual.theme import Theme
 
 from tui.commands import ThemeCommands
 from tui.domain.safetext import sanitize
-from tui.modals.confirm import ConfirmRetry, ConfirmScreen, UnlinkScreen
-from tui.modals.link_wizard import LinkWizard
-from tui.modals.rule_form import RuleForm
-from tui.modals.search import SearchScreen
-from tui.modals.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
-from tui.panes.activity import ActivityPane
-from tui.panes.filters import FiltersPane
-from tui.panes.inbox import InboxPane
-from tui.panes.privacy import PrivacyPane
-from tui.panes.profiles import ProfilesPane
-from tui.screens.conversation import ConversationScreen
-from tui.screens.help import HelpScreen, collect_bindings
-from tui.screens.log_view import LogScreen
-from tui.screens.main import TAB_TITLES, MainScreen, RunService, StatusSource
-from tui.services.api import Service, SetUi
-from tui.services.local import LocalService
+from tui.messages import TAB_TITLES
 from tui.services.recent_log import install_recent_log
-from tui.services.runtime import Runtime
 from tui.themes import (
     DEFAULT_THEME,
     TEXTUAL_ANSI_DEFAULTS,
     THEME_VARIABLE_DEFAULTS,
     load_themes,
 )
-from tui.widgets.config_error import ConfigNotice
-from tui.widgets.history import History
 from tui.widgets.safe import SCREEN_SHARE
-from tui.widgets.vim import VimDataTable, VimOptionList
-from tui.widgets.virtual_list import AsyncRowSource, RowSource, VirtualList
 
-__all__ = ["BINDING_OWNERS", "DashboardApp"]
+if TYPE_CHECKING:
+    # The panes, screens, services, store and network clients are imported when the
+    # dashboard screen is built, after the first frame (see ``loader``): never here.
+    from tui.screens.main import MainScreen, RunService, StatusSource
+    from tui.services.api import Service
+    from tui.services.runtime import Runtime
+    from tui.widgets.config_error import ConfigNotice
+    from tui.widgets.virtual_list import AsyncRowSource, RowSource
+
+__all__ = ["DashboardApp", "Loader", "binding_owner_classes"]
 
 EMPTY_KEYMAP: Mapping[str, str] = MappingProxyType({})
+DASHBOARD_MODE = "dashboard"
 
-BINDING_OWNERS: list[type[DOMNode]] = [
-    MainScreen,
-    ProfilesPane,
-    LinkWizard,
-    UnlinkScreen,
-    ActivityPane,
-    HelpScreen,
-    VirtualList,
-    InboxPane,
-    SearchScreen,
-    SnoozeMenu,
-    LabelEditor,
-    MergeSuggestions,
-    ConversationScreen,
-    ConfirmRetry,
-    History,
-    FiltersPane,
-    PrivacyPane,
-    RuleForm,
-    ConfirmScreen,
-    VimDataTable,
-    VimOptionList,
-]
-"""Classes whose binding ids are valid in [keymap] even when none is on screen yet.
+Loader = Callable[["DashboardApp"], Awaitable[bool]]
+"""Opens the service after the first frame and sets ``service``/``run_service`` on the app;
+``False`` when it could not (it has told the user and called ``app.exit``)."""
 
-Panes built later add themselves here so that their ids are neither reported as
-unknown nor missing from the help."""
+
+@cache
+def binding_owner_classes() -> tuple[type[DOMNode], ...]:
+    """Classes whose binding ids are valid in [keymap] even when none is on screen yet.
+
+    Imported on first use: they are every pane and screen, loaded after the first frame."""
+    from tui.modals.confirm import ConfirmRetry, ConfirmScreen, UnlinkScreen
+    from tui.modals.link_wizard import LinkWizard
+    from tui.modals.rule_form import RuleForm
+    from tui.modals.search import SearchScreen
+    from tui.modals.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
+    from tui.panes.activity import ActivityPane
+    from tui.panes.filters import FiltersPane
+    from tui.panes.inbox import InboxPane
+    from tui.panes.privacy import PrivacyPane
+    from tui.panes.profiles import ProfilesPane
+    from tui.screens.conversation import ConversationScreen
+    from tui.screens.help import HelpScreen
+    from tui.screens.main import MainScreen
+    from tui.widgets.history import History
+    from tui.widgets.vim import VimDataTable, VimOptionList
+    from tui.widgets.virtual_list import VirtualList
+
+    return (
+        MainScreen,
+        ProfilesPane,
+        LinkWizard,
+        UnlinkScreen,
+        ActivityPane,
+        HelpScreen,
+        VirtualList,
+        InboxPane,
+        SearchScreen,
+        SnoozeMenu,
+        LabelEditor,
+        MergeSuggestions,
+        ConversationScreen,
+        ConfirmRetry,
+        History,
+        FiltersPane,
+        PrivacyPane,
+        RuleForm,
+        ConfirmScreen,
+        VimDataTable,
+        VimOptionList,
+    )
 
 
 class DashboardApp(App[None]):
@@ -110,15 +124,23 @@ class DashboardApp(App[None]):
         service: Service | None = None,
         run: RunService | None = None,
         config_notice: ConfigNotice | None = None,
+        loader: Loader | None = None,
     ) -> None:
         """``runtime``: run the service inside this dashboard (its sync, outbox, ...);
         ``service`` (with ``run`` for its work, or attached to ``linkdeck serve``);
-        ``config_notice``: config.toml is wrong, said above the inbox until fixed."""
+        ``config_notice``: config.toml is wrong, said above the inbox until fixed;
+        ``loader``: paint the shell (header, tab bar, "Loading…") first, then await
+        ``loader(self)`` to open the service and show the dashboard screen."""
         super().__init__()
         SCREEN_SHARE.on = False  # a new dashboard never starts in screen-share mode
         if runtime is not None and service is None:
+            from tui.services.local import LocalService
+
             local = LocalService.of(runtime)
             service, run = local, local.run
+        self.loader = loader
+        self.loaded = loader is None
+        """The dashboard screen is up (at once without a ``loader``)."""
         self.service = service
         self.run_service = run
         self.status = status
@@ -153,6 +175,15 @@ class DashboardApp(App[None]):
     # --- wiring ---------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
+        if self.loader is not None:
+            from tui.shell import ShellScreen
+
+            return ShellScreen(demo=self.demo)
+        return self._build_main_screen()
+
+    def _build_main_screen(self) -> MainScreen:
+        from tui.screens.main import MainScreen
+
         return MainScreen(
             status=self.status,
             inbox_source=self.inbox_source,
@@ -165,9 +196,19 @@ class DashboardApp(App[None]):
     @property
     def main_screen(self) -> MainScreen:
         """The dashboard screen (it stays at the bottom of the stack)."""
+        from tui.screens.main import MainScreen
+
         screen = self.screen_stack[0]
         assert isinstance(screen, MainScreen)
         return screen
+
+    @property
+    def default_screen(self) -> Screen[Any]:
+        """Where app-level queries look: the dashboard screen once a ``loader`` brought it
+        up (Textual's default is the first screen composed, which is then the shell)."""
+        if self.loader is not None and self.loaded:
+            return self.main_screen
+        return super().default_screen
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Derived from the theme's own colours, so a theme that sets only the basic
@@ -188,6 +229,29 @@ class DashboardApp(App[None]):
 
     def on_mount(self) -> None:
         install_recent_log()  # before any worker can fail: ctrl+l shows what they logged
+        if self.loader is None:
+            self._settle()
+        else:
+            # The shell's first frame is drawn before anything else is imported or opened.
+            self.call_after_refresh(self.run_worker, self._load(), group="start")
+
+    async def _load(self) -> None:
+        """After the first frame: open the service, then swap the shell for the dashboard."""
+        assert self.loader is not None
+        if not await self.loader(self):
+            return  # the loader told the user why and asked the app to exit
+        main = self._build_main_screen()
+        while len(self.screen_stack) > 1:  # a help or log screen opened while loading
+            await self.pop_screen()
+        # Its own mode, so that the dashboard screen is the bottom of its stack (as without
+        # a loader); the shell stays behind, unseen, in the default mode.
+        self.add_mode(DASHBOARD_MODE, lambda: main)
+        await self.switch_mode(DASHBOARD_MODE)
+        self.loaded = True
+        self._settle()
+
+    def _settle(self) -> None:
+        """Keymap checks, theme saving and the problems toast, once the dashboard is up."""
         self.keymap_problems = self._unknown_keymap_ids() + self._keymap_clashes()
         self.problems += self.keymap_problems
         self.set_keymap(self.keymap)
@@ -206,13 +270,15 @@ class DashboardApp(App[None]):
     def binding_owners(self) -> Iterable[type[DOMNode]]:
         """Every class whose bindings the keymap and the help cover, without repeats."""
         owners: dict[type[DOMNode], None] = {type(self): None}
-        owners.update(dict.fromkeys(BINDING_OWNERS))
+        owners.update(dict.fromkeys(binding_owner_classes()))
         for screen in self.screen_stack:
             owners[type(screen)] = None
             owners.update(dict.fromkeys(type(node) for node in screen.walk_children()))
         return owners
 
     def known_binding_ids(self) -> set[str]:
+        from tui.screens.help import collect_bindings
+
         return {info.id for info in collect_bindings(self, self.binding_owners(), keymap={})}
 
     def _unknown_keymap_ids(self) -> list[str]:
@@ -225,6 +291,8 @@ class DashboardApp(App[None]):
         Textual only reports clashes with bindings that have no id, so we look ourselves:
         within one class, or against the app and main screen, which are always in reach.
         """
+        from tui.screens.main import MainScreen
+
         always = {type(self), MainScreen}
         effective: list[tuple[type[DOMNode], str, str]] = []
         for owner in self.binding_owners():
@@ -262,6 +330,8 @@ class DashboardApp(App[None]):
 
     def action_help(self) -> None:
         """Show every binding with its id and keys."""
+        from tui.screens.help import HelpScreen, collect_bindings
+
         if isinstance(self.screen, HelpScreen):
             return
         here: list[str] = []
@@ -278,6 +348,8 @@ class DashboardApp(App[None]):
 
     def action_show_log(self) -> None:
         """The dashboard's own recent log records (redacted)."""
+        from tui.screens.log_view import LogScreen
+
         if not isinstance(self.screen, LogScreen):
             self.push_screen(LogScreen())
 
@@ -304,6 +376,8 @@ class DashboardApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; a reply being written is kept as a draft, and the line left behind says so."""
+        from tui.screens.conversation import ConversationScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, ConversationScreen):
                 try:
@@ -375,6 +449,8 @@ class DashboardApp(App[None]):
             )
 
     async def _save_theme(self, name: str) -> None:
+        from tui.services.api import SetUi
+
         assert self.service is not None
         try:
             await self.service.update_prefs(SetUi("theme", name))

@@ -6,10 +6,19 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-__all__ = ["TAB_IDS", "OpenConversation", "OpenPerson", "ShowTab"]
+__all__ = ["TAB_IDS", "TAB_TITLES", "OpenConversation", "OpenPerson", "ShowTab"]
 
 TAB_IDS = ("inbox", "profiles", "filters", "privacy", "activity")
 """The dashboard's tabs, in the order of their number keys."""
+
+TAB_TITLES = {
+    "inbox": "Inbox",
+    "profiles": "Profiles",
+    "filters": "Filters",
+    "privacy": "Privacy",
+    "activity": "Activity",
+}
+"""Each tab's title on the tab bar (after the key that shows it)."""
 
 
 @dataclass

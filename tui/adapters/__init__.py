@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -22,11 +23,15 @@ from tui.adapters.errors import (
 )
 from tui.adapters.graph import GraphClient, GraphResponse
 from tui.adapters.instagram import InstagramAdapter
-from tui.adapters.matrix import MatrixAdapter, MatrixClient
 from tui.adapters.messenger import MessengerAdapter
 from tui.adapters.usage import Usage
 from tui.domain import Account, InstagramApi, Platform
 from tui.domain.clock import utc_now
+
+if TYPE_CHECKING:
+    # The Matrix client library (mautrix, aiohttp) is large: it is imported only when a
+    # Matrix account's adapter is made, never by importing this package.
+    from tui.adapters.matrix import MatrixAdapter
 
 FACEBOOK_URL = "https://graph.facebook.com"
 INSTAGRAM_URL = "https://graph.instagram.com"
@@ -77,6 +82,8 @@ def make_adapter(
     Close the adapter's ``client`` when done with it.
     """
     if account.platform is Platform.MATRIX:
+        from tui.adapters.matrix import MatrixAdapter, MatrixClient
+
         homeserver = account.homeserver or account.graph_url or ""
         matrix = MatrixClient(homeserver, token, account.user_id or "", account.device_id or "")
         return MatrixAdapter(account, matrix)  # type: ignore[return-value]
@@ -95,3 +102,12 @@ def make_adapter(
     if account.platform is Platform.INSTAGRAM:
         return InstagramAdapter(account, graph)
     return MessengerAdapter(account, graph)
+
+
+def __getattr__(name: str) -> Any:
+    """``MatrixAdapter`` on first use (see the import note above)."""
+    if name == "MatrixAdapter":
+        from tui.adapters.matrix import MatrixAdapter
+
+        return MatrixAdapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,11 +1,17 @@
-"""``linkdeck`` and ``linkdeck --demo``: attach to the data folder's service, or embed one."""
+"""``linkdeck`` and ``linkdeck --demo``: attach to the data folder's service, or embed one.
+
+The dashboard paints its shell first (header, tab bar, "Loading…"); the demo's simulator,
+the store, the service or the socket to one are imported and opened after that first
+frame, by the app's loader (:class:`_Start`), and the dashboard screen replaces the shell.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,19 +24,30 @@ if TYPE_CHECKING:
     from tui.services.server import ServiceServer
     from tui.widgets.config_error import ConfigNotice
 
-__all__ = ["run_dashboard"]
+__all__ = ["peek_ui", "prepare_dashboard", "run_dashboard"]
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
     """``linkdeck`` and ``linkdeck --demo``: attach to the folder's service, or embed one."""
-    from tui.services.client import VersionMismatch
-    from tui.services.runtime import AlreadyRunning
+    return asyncio.run(_dashboard(args))
 
+
+def peek_ui(config_path: Path) -> tuple[str | None, dict[str, str]]:
+    """The theme and keymap of ``config.toml``, read quickly for the first frame.
+
+    The full, checked load (its problems reported) happens after the first frame; a file
+    this cannot read gives the defaults until then.
+    """
     try:
-        return asyncio.run(_dashboard(args))
-    except (AlreadyRunning, VersionMismatch) as exc:
-        print(f"linkdeck: {exc}", file=sys.stderr)
-        return 3
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None, {}
+    ui, keymap = data.get("ui"), data.get("keymap")
+    theme = ui.get("theme") if isinstance(ui, dict) else None
+    keys = {}
+    if isinstance(keymap, dict):
+        keys = {name: key for name, key in keymap.items() if isinstance(key, str)}
+    return (theme if isinstance(theme, str) else None), keys
 
 
 async def _attach(data_dir: Path) -> Service | None:
@@ -45,13 +62,17 @@ async def _attach(data_dir: Path) -> Service | None:
 
 
 @dataclass
-class Prepared:
-    """A dashboard ready to run, and what to close after it."""
+class Opened:
+    """The service a dashboard shows, how it was opened, and what to close after it."""
 
-    app: DashboardApp
-    runtime: Runtime | None
-    service: Service | None
-    server: ServiceServer | None
+    prefs_file: PrefsFile
+    runtime: Runtime | None = None
+    service: Service | None = None
+    run: RunService | None = None
+    server: ServiceServer | None = None
+    notice: ConfigNotice | None = None
+    problems: list[str] = field(default_factory=list)
+    """For the start-up toast (config problems the notice shows are left out)."""
 
     async def close(self) -> None:
         if self.server is not None:
@@ -62,6 +83,29 @@ class Prepared:
             close = getattr(self.service, "close", None)
             if close is not None:
                 await close()
+
+
+@dataclass
+class Prepared:
+    """A dashboard ready to run (its service open, no shell), and what to close after it."""
+
+    app: DashboardApp
+    opened: Opened
+
+    @property
+    def runtime(self) -> Runtime | None:
+        return self.opened.runtime
+
+    @property
+    def service(self) -> Service | None:
+        return self.opened.service
+
+    @property
+    def server(self) -> ServiceServer | None:
+        return self.opened.server
+
+    async def close(self) -> None:
+        await self.opened.close()
 
 
 def _config_notice(prefs_file: PrefsFile) -> ConfigNotice | None:
@@ -86,21 +130,14 @@ def _config_notice(prefs_file: PrefsFile) -> ConfigNotice | None:
     return None
 
 
-async def prepare_dashboard(args: argparse.Namespace) -> Prepared:
-    """Attach to the folder's service or open one, and build the app (not run yet).
+async def open_service(args: argparse.Namespace) -> Opened:
+    """Attach to the folder's service or open one (the demo's, or embedded).
 
     A config.toml that does not parse opens the folder's store as it is, for reading and
     triage, with no sync and nothing written to the file; the inbox says why.
     """
-    # The UI is imported only here: ``linkdeck serve`` and the other commands never load it.
-    from tui.app import DashboardApp
     from tui.config import PrefsFile
-    from tui.config.paths import (
-        database_path,
-        default_config_path,
-        default_data_dir,
-        user_themes_dir,
-    )
+    from tui.config.paths import database_path, default_config_path, default_data_dir
     from tui.services.demo import open_demo_runtime
     from tui.services.local import LocalService
     from tui.services.runtime import AlreadyRunning, open_runtime
@@ -114,7 +151,6 @@ async def prepare_dashboard(args: argparse.Namespace) -> Prepared:
     if demo:
         runtime, _sim = await open_demo_runtime(data_dir, seed=getattr(args, "seed", 7))
         prefs_file = runtime.prefs_file
-        config_path = prefs_file.path
     else:
         config_path = getattr(args, "config", None) or default_config_path()
         prefs_file = PrefsFile(config_path)
@@ -133,53 +169,132 @@ async def prepare_dashboard(args: argparse.Namespace) -> Prepared:
                 service = await _attach(folder)
                 if service is None:
                     raise
-    server: ServiceServer | None = None
-    run: RunService | None = None
+    opened = Opened(prefs_file, runtime, service, notice=notice)
     if runtime is not None:
         local = LocalService.of(runtime)
-        service = local
+        opened.service = local
         broken = notice is not None and notice.broken
         # Against a broken file nothing runs: no sync, no sends, no rules on defaults.
-        run = None if broken else local.run
+        opened.run = None if broken else local.run
         if runtime.data_dir is not None and not demo and not broken:
             # Other dashboards on this folder attach to the service inside this one.
             server = ServiceServer(local, socket_path(runtime.data_dir))
             try:
                 await server.start()
             except OSError:
-                server = None
-    prefs, problems = prefs_file.load()
+                pass
+            else:
+                opened.server = server
+    _prefs, problems = prefs_file.load()
+    # Config problems the notice shows stay out of the start-up toast; the rest go in it.
+    opened.problems = [str(p) for p in problems if p.severity != "error" or notice is None]
+    known = {str(p) for p in problems}
+    if opened.service is not None:
+        opened.problems += [
+            p for p in opened.service.problems if p not in opened.problems and p not in known
+        ]
+    return opened
+
+
+def _configure(app: DashboardApp, opened: Opened) -> None:
+    """Hand what was opened to the app (before its dashboard screen is built)."""
+    prefs_file = opened.prefs_file
+    prefs, _problems = prefs_file.load()
+    app.service, app.run_service = opened.service, opened.run
+    app.config_notice = opened.notice
+    app.on_theme_change = (
+        None if opened.service is not None else lambda name: prefs_file.set_ui("theme", name)
+    )
+    app.keymap = dict(prefs.keymap)
+    if prefs.theme != app.theme and prefs.theme in app.available_themes:
+        app.theme = prefs.theme
+    app.problems += opened.problems
+
+
+async def prepare_dashboard(args: argparse.Namespace) -> Prepared:
+    """Open the service and build the app with its dashboard screen at once (no shell)."""
+    from tui.app import DashboardApp
+    from tui.config.paths import user_themes_dir
+
+    opened = await open_service(args)
+    prefs, _problems = opened.prefs_file.load()
     app = DashboardApp(
-        service=service,
-        run=run,
-        demo=demo,
+        demo=bool(getattr(args, "demo", False)),
         theme=prefs.theme,
         keymap=prefs.keymap,
-        on_theme_change=None
-        if service is not None
-        else lambda name: prefs_file.set_ui("theme", name),
-        user_themes_dir=user_themes_dir(config_path),
-        config_notice=notice,
+        user_themes_dir=user_themes_dir(opened.prefs_file.path),
     )
-    # Config problems the notice shows stay out of the start-up toast; the rest go in it.
-    app.problems += [str(p) for p in problems if p.severity != "error" or notice is None]
-    known = {str(p) for p in problems}
-    if service is not None:
-        app.problems += [p for p in service.problems if p not in app.problems and p not in known]
-    return Prepared(app, runtime, service, server)
+    _configure(app, opened)
+    return Prepared(app, opened)
+
+
+class _Start:
+    """The app's loader: opens the service after the shell's first frame."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.opened: Opened | None = None
+        self.refused: str | None = None
+        """Why the dashboard could not start (printed once the terminal is restored)."""
+        self.failed: Exception | None = None
+        """An unexpected error while opening: raised again once the terminal is restored,
+        so that it goes through the redacting excepthook as it did before the UI started."""
+
+    async def load(self, app: DashboardApp) -> bool:
+        from tui.services.client import VersionMismatch
+        from tui.services.runtime import AlreadyRunning
+
+        try:
+            self.opened = await open_service(self.args)
+        except (AlreadyRunning, VersionMismatch) as exc:
+            self.refused = str(exc)
+            app.exit(return_code=3)
+            return False
+        except Exception as exc:
+            self.failed = exc
+            app.exit(return_code=1)
+            return False
+        _configure(app, self.opened)
+        return True
+
+    async def close(self) -> None:
+        if self.opened is not None:
+            await self.opened.close()
 
 
 async def _dashboard(args: argparse.Namespace) -> int:
-    from tui.services.recent_log import install_recent_log
+    # Only the app and its shell are imported before the first frame: ``linkdeck serve``
+    # and the other commands never load the UI, and the UI loads the rest after painting.
+    from tui.app import DashboardApp
+    from tui.config.paths import default_config_path, user_themes_dir
     from tui.terminal_guard import stop_signals_exit_cleanly
+    from tui.themes import DEFAULT_THEME
 
-    prepared = await prepare_dashboard(args)
-    app = prepared.app
-    install_recent_log()  # the dashboard's log, shown with ctrl+l
+    demo = bool(getattr(args, "demo", False))
+    theme: str | None = None
+    keymap: dict[str, str] = {}
+    themes_dir: Path | None = None
+    if not demo:
+        config_path: Path = getattr(args, "config", None) or default_config_path()
+        theme, keymap = peek_ui(config_path)
+        themes_dir = user_themes_dir(config_path)
+    start = _Start(args)
+    app = DashboardApp(
+        demo=demo,
+        loader=start.load,
+        theme=theme or DEFAULT_THEME,
+        keymap=keymap,
+        user_themes_dir=themes_dir,
+    )
     loop = asyncio.get_running_loop()
     try:
         with stop_signals_exit_cleanly(lambda: loop.call_soon_threadsafe(app.exit)):
             await app.run_async()
     finally:
-        await prepared.close()
+        await start.close()
+    if start.failed is not None:
+        raise start.failed
+    if start.refused is not None:
+        print(f"linkdeck: {start.refused}", file=sys.stderr)
+        return 3
     return app.return_code or 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from tui.config.checker import Problem
-from tui.config.prefs import AccountConfig, Prefs, PrefsFile, load_prefs
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported at once: ``redact`` is both a submodule and a function, and the CLI needs it first.
 from tui.config.redact import (
     install_excepthook,
     install_log_redaction,
@@ -11,14 +13,18 @@ from tui.config.redact import (
     redacting_excepthook,
     register_secret,
 )
-from tui.config.secrets import (
-    SecretError,
-    check_secrets_file,
-    remove_secret,
-    resolve_token,
-    save_secret,
-)
-from tui.config.toml_io import ConfigSyntaxError, atomic_write_text
+
+if TYPE_CHECKING:
+    from tui.config.checker import Problem
+    from tui.config.prefs import AccountConfig, Prefs, PrefsFile, load_prefs
+    from tui.config.secrets import (
+        SecretError,
+        check_secrets_file,
+        remove_secret,
+        resolve_token,
+        save_secret,
+    )
+    from tui.config.toml_io import ConfigSyntaxError, atomic_write_text
 
 __all__ = [
     "AccountConfig",
@@ -39,3 +45,28 @@ __all__ = [
     "resolve_token",
     "save_secret",
 ]
+
+_LAZY: dict[str, str] = {
+    "AccountConfig": "tui.config.prefs",
+    "ConfigSyntaxError": "tui.config.toml_io",
+    "Prefs": "tui.config.prefs",
+    "PrefsFile": "tui.config.prefs",
+    "Problem": "tui.config.checker",
+    "SecretError": "tui.config.secrets",
+    "atomic_write_text": "tui.config.toml_io",
+    "check_secrets_file": "tui.config.secrets",
+    "load_prefs": "tui.config.prefs",
+    "remove_secret": "tui.config.secrets",
+    "resolve_token": "tui.config.secrets",
+    "save_secret": "tui.config.secrets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Each name is imported from its module on first use: importing the package is free."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

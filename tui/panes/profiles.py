@@ -22,9 +22,9 @@ from tui.modals.confirm import UnlinkScreen
 from tui.modals.link_wizard import LinkWizard
 from tui.panes.base import RuntimePane
 from tui.services.accounts import VERIFY_EVERY, TokenFacts, expiry_warning, token_facts
+from tui.services.api import Service
 from tui.services.doctor import standard_access_hint
 from tui.services.events import AccountStateChanged, Event, PrefsChanged
-from tui.services.matrix_link import describe_bridges
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.vim import VimDataTable
@@ -297,7 +297,7 @@ class ProfilesPane(RuntimePane):
                     await service.store.counts(config.id),
                     problems.get(config.id) if status is None else None,
                     service.budget_line(config.id),
-                    describe_bridges(await service.store.cursors(config.id))
+                    await _bridges(service, config.id)
                     if config.platform.value == "matrix"
                     else None,
                     checked_at=self.last_checked.get(config.id),
@@ -460,3 +460,10 @@ class ProfilesPane(RuntimePane):
         what = f"{purged} local messages purged" if purge else "local messages kept"
         self.notify(f"Unlinked {account_id}: {what}")
         await self.show(await self.collect())
+
+
+async def _bridges(service: Service, account_id: str) -> str:
+    """A Matrix account's bridges; the Matrix library is imported only when one is linked."""
+    from tui.services.matrix_link import describe_bridges
+
+    return describe_bridges(await service.store.cursors(account_id))

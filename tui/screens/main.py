@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, ClassVar, Protocol
 
 from textual import on, work
@@ -18,7 +18,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from tui.domain import AccountState, AccountStatus
 from tui.domain.safetext import sanitize
-from tui.messages import TAB_IDS, OpenConversation, OpenPerson, ShowTab
+from tui.messages import TAB_IDS, TAB_TITLES, OpenConversation, OpenPerson, ShowTab
 from tui.panes.activity import ActivityPane
 from tui.panes.base import RuntimePane
 from tui.panes.filters import FiltersPane
@@ -37,6 +37,7 @@ from tui.services.events import (
     ServiceState,
 )
 from tui.services.notifier import dnd_active
+from tui.shell import tab_label
 from tui.widgets.config_error import ConfigNotice
 from tui.widgets.empty_state import EmptyState, demo_waiting_text, no_account_text
 from tui.widgets.safe import safe
@@ -44,15 +45,6 @@ from tui.widgets.status_line import StatusLine
 from tui.widgets.virtual_list import AsyncRowSource, RowSource, VirtualList
 
 __all__ = ["TAB_TITLES", "AccountStatus", "MainScreen", "StatusSource"]
-
-TAB_TITLES = {
-    "inbox": "Inbox",
-    "profiles": "Profiles",
-    "filters": "Filters",
-    "privacy": "Privacy",
-    "activity": "Activity",
-}
-
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +144,7 @@ class MainScreen(Screen[None]):
 
     def _tab_label(self, tab: str) -> Content:
         """``1 Inbox``: the title with the key that shows it (after any [keymap] change)."""
-        keymap: Mapping[str, str] = getattr(self.app, "keymap", {})
-        default = str(TAB_IDS.index(tab) + 1)
-        key = keymap.get(f"main.{tab}", default).split(",")[0].strip()
-        shown = self.app.get_key_display(Binding(key, ""))
-        return Content.assemble(
-            safe(shown, style="$accent", max_chars=12, single_line=True), " ", TAB_TITLES[tab]
-        )
+        return tab_label(self.app, tab)
 
     def _inbox_body(self) -> Widget:
         if self.service is not None:

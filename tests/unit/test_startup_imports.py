@@ -1,0 +1,76 @@
+"""The dashboard's first frame costs textual and the shell only (issue 16, goal 1).
+
+Each check runs in a fresh interpreter, as ``linkdeck`` does: what is in ``sys.modules``
+when the shell's first frame is done is what start-up paid for before painting.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEAVY = (
+    "httpx",
+    "aiosqlite",
+    "mautrix",
+    "aiohttp",
+    "cattrs",
+    "tomlkit",
+    "tui.adapters",
+    "tui.store",
+    "tui.services.runtime",
+    "tui.services.client",
+    "tui.screens.main",
+    "tui.panes",
+    "tui.domain.models",
+)
+"""Imported after the first frame, never before it."""
+
+FIRST_FRAME = f"""
+import asyncio, json, sys
+from tui.app import DashboardApp
+from tui.shell import LOADING_TEXT, ShellScreen
+
+seen = {{}}
+
+async def loader(app):
+    shell = app.screen
+    seen["shell"] = isinstance(shell, ShellScreen)
+    seen["loading"] = str(shell.query_one("#shell-loading").render()) == LOADING_TEXT
+    seen["tabs"] = [str(tab.label) for tab in shell.query("Tab")]
+    seen["heavy"] = [m for m in {HEAVY!r} if m in sys.modules]
+    app.exit()
+    return False
+
+asyncio.run(DashboardApp(demo=True, loader=loader).run_async(headless=True, size=(120, 40)))
+print(json.dumps(seen))
+"""
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_first_frame_is_the_shell_drawn_without_the_heavy_modules() -> None:
+    seen = json.loads(run_python(FIRST_FRAME).splitlines()[-1])
+    assert seen["shell"] and seen["loading"]
+    assert seen["tabs"] == ["1 Inbox", "2 Profiles", "3 Filters", "4 Privacy", "5 Activity"]
+    assert seen["heavy"] == []
+
+
+def test_the_command_line_and_the_app_module_import_nothing_heavy() -> None:
+    code = (
+        "import json, sys\n"
+        "import tui.cli, tui.cli.dashboard, tui.app, tui.shell\n"
+        "tui.cli.build_parser()\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    assert json.loads(run_python(code)) == []
