@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.simrig import SimRuntime, frozen, loopback_runtime, sim_runtime
 from tui.app import DashboardApp
 from tui.domain.models import InboxMessage, MessageKind
 from tui.services.notifier import MessageContext
-from tui.services.runtime import Runtime, open_runtime
-from tui.simulator import SimClock, Simulator
-from tui.simulator.testing import loopback_simulator
+from tui.services.runtime import Runtime
+from tui.simulator import Simulator
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -55,25 +54,8 @@ def later(seconds: float) -> datetime:
     return NOW + timedelta(seconds=seconds)
 
 
-@dataclass
-class Rig:
-    """A runtime against the simulator on loopback, plus a client for its control API."""
-
-    sim: Simulator
-    runtime: Runtime
-    control: httpx.AsyncClient
-    config: Path
-
-    async def inbound(self, account: str, text: str, customer: str | None = None) -> None:
-        body = {"account": account, "text": text}
-        if customer:
-            body["customer"] = customer
-        response = await self.control.post("/_sim/inbound", json=body)
-        response.raise_for_status()
-
-    async def requests_to(self, needle: str) -> list[dict[str, object]]:
-        log = (await self.control.get("/_sim/requests")).json()["data"]
-        return [r for r in log if needle in r["path"]]
+class Rig(SimRuntime):
+    """A runtime against the simulator on loopback (on the real clock), plus its control API."""
 
     def account_ids(self) -> list[str]:
         return [a.id for a in self.runtime.prefs.accounts]
@@ -81,12 +63,8 @@ class Rig:
 
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with loopback_simulator(seed=5, clock=SimClock.fixed()) as (sim, base_url):
-        config = sim.write_config(tmp_path / "config", base_url)
-        runtime = await open_runtime(config, tmp_path / "data")
-        async with httpx.AsyncClient(base_url=base_url) as control:
-            yield Rig(sim, runtime, control, config)
-        await runtime.close()
+    async with loopback_runtime(tmp_path, frozen(5), kind=Rig, sim_clock=False) as built:
+        yield built
 
 
 RULES_CONFIG = """
@@ -109,20 +87,14 @@ action = "highlight"
 
 async def build_ui_runtime(tmp: Path, *, rules: bool = True) -> tuple[Simulator, Runtime]:
     """A runtime on the in-process simulator, synced once (catch-up), accounts paused."""
-    sim = Simulator(5, clock=SimClock.fixed(), conversations_per_account=4)
-    config = sim.write_config(tmp / "config", "http://sim.test")
-    if rules:
-        with config.open("a", encoding="utf-8") as handle:
-            handle.write(RULES_CONFIG)
-    runtime = await open_runtime(
-        config, tmp / "data", transport=sim.transport(), clock=sim.clock.now
+    built = await sim_runtime(
+        tmp,
+        frozen(5, conversations_per_account=4),
+        config_extra=RULES_CONFIG if rules else "",
+        synced=True,
+        paused=True,
     )
-    runtime.engine.clock = sim.clock.now
-    await runtime.engine.run_once()
-    # Paused: nothing changes the store behind a test's back; tests poll on purpose.
-    for account_id in runtime.engine.accounts:
-        runtime.engine.pause(account_id)
-    return sim, runtime
+    return built.sim, built.runtime
 
 
 @dataclass

@@ -9,15 +9,13 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.services.conftest import Rig
+from tests.simrig import frozen, loopback_runtime
 from tui.adapters.errors import InvalidRequest
-from tui.services.runtime import open_runtime
 from tui.services.sync import GAP_PAGES, WATERMARK
 from tui.simulator.faults import FaultRule
-from tui.simulator.testing import loopback_simulator
 
 CURSOR_LIMIT = {
     "error": {
@@ -32,12 +30,8 @@ CURSOR_LIMIT = {
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     """The services rig with two pages of conversations per account."""
-    async with loopback_simulator(seed=11, conversations_per_account=40) as (sim, base_url):
-        config = sim.write_config(tmp_path / "config", base_url)
-        runtime = await open_runtime(config, tmp_path / "data", clock=sim.clock.now)
-        async with httpx.AsyncClient(base_url=base_url) as control:
-            yield Rig(sim, base_url, runtime, control)
-        await runtime.close()
+    async with loopback_runtime(tmp_path, frozen(11, conversations_per_account=40)) as built:
+        yield built
 
 
 async def stored_conversations(rig: Rig) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,24 +11,16 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.pilot import wait_until
+from tests.simrig import SimRuntime, frozen, sim_runtime
 from tui.app import DashboardApp
 from tui.domain import Conversation, WindowState, reply_window
 from tui.screens.conversation import ConversationScreen
 from tui.services.local import LocalService
-from tui.services.runtime import Runtime, open_runtime
-from tui.simulator import SimClock, Simulator
 from tui.store.views import InboxView
 
-BASE_URL = "http://sim.test"
 
-
-@dataclass
-class Rig:
+class Rig(SimRuntime):
     """The simulator, the runtime wired to it, and where the app keeps its themes."""
-
-    sim: Simulator
-    runtime: Runtime
-    tmp: Path
 
     def now(self) -> datetime:
         return self.sim.clock.now()
@@ -62,19 +53,10 @@ class Rig:
 
 @pytest.fixture
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    sim = Simulator(7, clock=SimClock.fixed())
-    config = sim.write_config(tmp_path / "config", BASE_URL)
-    runtime = await open_runtime(
-        config, tmp_path / "data", transport=sim.transport(), clock=sim.clock.now
-    )
-    # Our own replies are stamped with the simulator's time, so the history order is fixed.
-    runtime.outbox.clock = sim.clock.now
-    runtime.engine.clock = sim.clock.now
-    for account in runtime.engine.accounts.values():
-        account.clock = sim.clock.now
-    await runtime.engine.run_once()
-    yield Rig(sim, runtime, tmp_path)
-    await runtime.close()
+    # The services keep the simulator's time, so the history order is fixed.
+    built = await sim_runtime(tmp_path, frozen(7), kind=Rig, synced=True)
+    yield built
+    await built.close()
 
 
 async def open_screen(pilot: Pilot[None], screen: ConversationScreen) -> ConversationScreen:

@@ -12,11 +12,10 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.pilot import wait_until
+from tests.simrig import SimRuntime, frozen, sim_runtime
 from tui.app import DashboardApp
 from tui.domain.models import Conversation, Identity, InboxMessage, Platform
 from tui.panes.inbox import InboxPane
-from tui.services.runtime import Runtime, open_runtime
-from tui.simulator import SimClock, Simulator
 from tui.widgets.virtual_list import VirtualList
 
 HOSTILE_NAME = "[bold red]Boss[/] \x1b[31mred\x1b]0;pwned\x07 \u202etxt.exe"
@@ -25,10 +24,7 @@ HUGE_TEXT = "huge " + "x" * 1_000_000
 
 
 @dataclass
-class Rig:
-    sim: Simulator
-    runtime: Runtime
-    tmp: Path
+class Rig(SimRuntime):
     fb: str
     """The Messenger account's id."""
     ig: str
@@ -73,21 +69,12 @@ class Rig:
 
 async def build_rig(tmp_path: Path) -> Rig:
     """Simulator with a frozen clock, synced once into a real store, accounts then paused."""
-    sim = Simulator(5, clock=SimClock.fixed(), conversations_per_account=5)
-    config = sim.write_config(tmp_path / "config", "http://sim.test")
-    runtime = await open_runtime(
-        config, tmp_path / "data", transport=sim.transport(), clock=sim.clock.now
-    )
-    runtime.engine.clock = sim.clock.now
-    runtime.outbox.clock = sim.clock.now
-    await runtime.engine.run_once()
-    platforms = await runtime.store.platforms()
-    fb = next(a for a, p in sorted(platforms.items()) if p == "messenger")
-    ig = next(a for a, p in sorted(platforms.items()) if p == "instagram")
-    # Paused: nothing changes the store behind a test's back; tests sync on purpose.
-    for account_id in runtime.engine.accounts:
-        runtime.engine.pause(account_id)
-    rig = Rig(sim, runtime, tmp_path, fb, ig)
+    sim = frozen(5, conversations_per_account=5)
+    rig = await sim_runtime(tmp_path, sim, kind=Rig, synced=True, paused=True, fb="", ig="")
+    platforms = await rig.runtime.store.platforms()
+    rig.fb = next(a for a, p in sorted(platforms.items()) if p == "messenger")
+    rig.ig = next(a for a, p in sorted(platforms.items()) if p == "instagram")
+    fb, ig = rig.fb, rig.ig
     await rig.add(fb, "t_hostile", HOSTILE_NAME, HOSTILE_TEXT, age=timedelta(seconds=20))
     await rig.add(ig, "ig_huge", "Huge Line", HUGE_TEXT, age=timedelta(minutes=1))
     await rig.add(fb, "t_ana", "Ana Souza", "Do you ship sourdough?", age=timedelta(hours=30))
@@ -99,7 +86,7 @@ async def build_rig(tmp_path: Path) -> Rig:
 async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     built = await build_rig(tmp_path)
     yield built
-    await built.runtime.close()
+    await built.close()
 
 
 def inbox(pilot: Pilot[Any]) -> InboxPane:
