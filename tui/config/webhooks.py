@@ -1,19 +1,23 @@
 """The ``[webhooks]`` table: where the receiver listens, and how its two secrets are found.
 
-The verify token and the app secret are secrets like account tokens: an environment
-variable, a command, or ``secrets.toml`` (keys ``webhook_verify_token`` and
-``webhook_app_secret`` under ``[secrets]``); never config.toml.
+The verify token is a secret like an account token: an environment variable, a command,
+or ``webhook_verify_token`` under ``[secrets]`` in ``secrets.toml``; never config.toml.
+Deliveries are signed with our Meta app's secret, the one linking already keeps
+(``[app_secrets]``, or ``LINKDECK_APP_SECRET`` / ``LINKDECK_IG_APP_SECRET``);
+``app_secret_env`` / ``app_secret_command`` name another source, and the
+``webhook_app_secret`` entry older versions asked for is still read.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tui.config.checker import Checker
-from tui.config.secrets import resolve_token
+from tui.config.secrets import SecretError, read_app_secret, resolve_token
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8790
@@ -67,19 +71,32 @@ class _Source:
 
 def resolve_webhook_secrets(
     settings: WebhookSettings, secrets_path: Path, *, environ: Mapping[str, str] | None = None
-) -> tuple[str, str]:
-    """``(verify_token, app_secret)``; raises ``SecretError`` naming what is missing."""
+) -> tuple[str, tuple[str, ...]]:
+    """``(verify_token, app_secrets)``: the verify token, and every secret a delivery may
+    be signed with; raises ``SecretError`` naming what is missing."""
     verify = resolve_token(
         _Source("webhook_verify_token", settings.verify_token_env, settings.verify_token_command),
         secrets_path,
         environ=environ,
     )
-    secret = resolve_token(
-        _Source("webhook_app_secret", settings.app_secret_env, settings.app_secret_command),
-        secrets_path,
-        environ=environ,
-    )
-    return verify, secret
+    named = _Source("webhook_app_secret", settings.app_secret_env, settings.app_secret_command)
+    if named.token_env or named.token_command:
+        return verify, (resolve_token(named, secrets_path, environ=environ),)
+    found: list[str] = []
+    # The old entry is optional: [app_secrets] is where the secret lives now.
+    with contextlib.suppress(SecretError):
+        found.append(resolve_token(named, secrets_path, environ=environ))
+    for app in ("facebook", "instagram"):
+        secret = read_app_secret(secrets_path, app, environ=environ)
+        if secret and secret not in found:
+            found.append(secret)
+    if not found:
+        raise SecretError(
+            "no app secret to check webhook signatures with: add it under [app_secrets] "
+            f'in {secrets_path} (facebook = "..."), or set LINKDECK_APP_SECRET, or '
+            "name app_secret_env / app_secret_command in [webhooks]"
+        )
+    return verify, tuple(found)
 
 
 def read_webhooks(check: Checker, data: Mapping[str, Any]) -> WebhookSettings:

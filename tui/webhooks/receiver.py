@@ -47,7 +47,8 @@ class WebhookReceiver:
 
     store: Store
     verify_token: str
-    app_secret: str
+    app_secret: str | tuple[str, ...]
+    """Our Meta app secret, or each of them (a delivery signed by any one is accepted)."""
     path: str = "/webhooks"
     max_body_bytes: int = 1_000_000
     on_stored: Callable[[int], None] | None = None

@@ -28,7 +28,7 @@ Task = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 def webhook_task(
     runtime: Runtime,
     verify_token: str,
-    app_secret: str,
+    app_secret: str | tuple[str, ...],
     *,
     host: str,
     port: int,
