@@ -48,6 +48,13 @@ def cell(text: object, style: str = "", width: int = 60) -> Text:
     return Text(sanitize(text, max_chars=width, single_line=True), style=style)
 
 
+def short_cell(text: object, style: str, width: int) -> Text:
+    """A cell cut to ``width`` cells with an ellipsis, so the columns after it stay on screen."""
+    out = Text(sanitize(text, max_chars=width * 2 + 8, single_line=True), style=style)
+    out.truncate(width, overflow="ellipsis")
+    return out
+
+
 def describe_rule(rule: NotificationRule) -> str:
     """What a rule matches, in a few words ("any message" when it has no condition)."""
     parts: list[str] = []
@@ -240,10 +247,10 @@ class FiltersPane(RuntimePane):
             table.add_row(
                 cell(str(index + 1), style),
                 cell("●" if rule.enabled else "○", "bold" if rule.enabled else "dim"),
-                cell(rule.name, style, 30),
-                cell(describe_rule(rule), style, 50),
+                short_cell(rule.name, style, 22),
+                short_cell(describe_rule(rule), style, 36),
                 cell(rule.action.value, style),
-                cell(",".join(rule.sinks) if rule.action == "notify" else "—", style),
+                short_cell(",".join(rule.sinks) if rule.action == "notify" else "—", style, 18),
                 cell(str(catches.get(index, 0)), style),
                 key=str(index),
             )
