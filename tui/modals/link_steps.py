@@ -9,11 +9,9 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import (
     Button,
-    Checkbox,
     ContentSwitcher,
     Input,
     OptionList,
-    RadioButton,
     RadioSet,
     Static,
 )
@@ -26,6 +24,7 @@ from tui.services.guides import token_steps
 from tui.services.linking import BACKFILL_CHOICES, describe_missing
 from tui.services.signin import DeviceCode, LinkPlatform, LinkTarget
 from tui.widgets.safe import safe
+from tui.widgets.toggles import GlyphCheckbox, GlyphRadioButton
 
 __all__ = [
     "SIGNIN_LABELS",
@@ -89,9 +88,11 @@ def compose_steps() -> ComposeResult:
             yield Static(id="permissions-text")
             yield OptionList(id="permissions-choice")
         with Vertical(id="step-messaging"):
-            yield Checkbox("Send read receipts when I open a conversation", True, id="opt-receipts")
-            yield Checkbox("Send typing indicators while I write", True, id="opt-typing")
-            yield Checkbox("Show message text in notifications", True, id="opt-text")
+            yield GlyphCheckbox(
+                "Send read receipts when I open a conversation", True, id="opt-receipts"
+            )
+            yield GlyphCheckbox("Send typing indicators while I write", True, id="opt-typing")
+            yield GlyphCheckbox("Show message text in notifications", True, id="opt-text")
             yield Button("Next", id="messaging-next")
         with Vertical(id="step-sync"):
             yield Static("History to fetch now:")
@@ -102,8 +103,8 @@ def compose_steps() -> ComposeResult:
                         if label == "none"
                         else ("all" if label == "all" else f"{label} days")
                     )
-                    yield RadioButton(text, value=label == "30")
-            yield Checkbox("Sync contact names", True, id="opt-contacts")
+                    yield GlyphRadioButton(text, value=label == "30")
+            yield GlyphCheckbox("Sync contact names", True, id="opt-contacts")
             yield Button("Next", id="sync-next")
         with Vertical(id="step-review"):
             yield Input(id="account-id", placeholder="local id for this account")

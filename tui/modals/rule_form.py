@@ -20,6 +20,7 @@ from tui.domain.models import MessageKind, Platform
 from tui.domain.patterns import problem as pattern_problem
 from tui.domain.rules import NotificationRule, RuleAction, Sink
 from tui.widgets.safe import safe
+from tui.widgets.toggles import GlyphCheckbox
 
 __all__ = ["RuleForm", "parse_rule_form", "split_list"]
 
@@ -165,12 +166,12 @@ class RuleForm(ModalScreen[NotificationRule | None]):
                 yield Label("Sinks")
                 with Horizontal(id="rule-sinks"):
                     for sink in Sink:
-                        yield Checkbox(
+                        yield GlyphCheckbox(
                             sink.value, sink in rule.sinks, id=f"rule-sink-{sink}", compact=True
                         )
                 yield Label("Command (for the command sink; run without a shell)")
                 yield Input(shlex.join(rule.command), id="rule-command", compact=True)
-                yield Checkbox("Enabled", rule.enabled, id="rule-enabled", compact=True)
+                yield GlyphCheckbox("Enabled", rule.enabled, id="rule-enabled", compact=True)
             yield Static("", id="rule-errors")
             with Horizontal(id="rule-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="rule-save", compact=True)
