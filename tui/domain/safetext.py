@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["CUT_MARK", "NEWLINE_MARK", "marker_for", "sanitize"]
+__all__ = ["CUT_MARK", "NEWLINE_MARK", "cell_safe", "marker_for", "sanitize"]
 
 NEWLINE_MARK = "⏎"
 """What a newline becomes in single-line mode."""
@@ -188,6 +188,36 @@ def _joins(text: str, index: int, length: int, previous: str) -> bool:
     ).startswith("L")
 
 
+_DROPPED_IN_CELLS = frozenset({0xFE0E, 0xFE0F, 0x200D} | set(range(0x1F3FB, 0x1F400)))
+"""Variation selectors, emoji joiners and skin-tone modifiers: terminals disagree on how many
+cells the sequence they build takes (tmux 3.3 draws "❤️" in one cell, Rich counts two)."""
+
+
+def cell_safe(text: str) -> str:
+    """``text`` with what terminals measure differently taken out, for one-line cells.
+
+    A line is laid out by Rich's cell count, but the terminal draws it by its own. Where the
+    two disagree the columns after the text shift and a later partial redraw leaves stray
+    characters ("nowow"). So, for one-line cells only: accents are composed (NFC, "e" +
+    U+0301 becomes "é"); emoji variation selectors, zero-width joiners and skin-tone
+    modifiers are dropped ("❤️" becomes "❤", a family becomes its members side by side); and
+    spacing vowel signs (Unicode Mc, as in Devanagari "नि"), which the terminal gives a cell and
+    Rich does not, are dropped. The whole text stays in the conversation view.
+    """
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    for char in text:
+        code = ord(char)
+        if code in _DROPPED_IN_CELLS:
+            continue
+        if code >= 0x900 and unicodedata.category(char) == "Mc":
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 def _single_line_char(char: str) -> str:
     if char == "\n":
         return NEWLINE_MARK
@@ -214,7 +244,8 @@ def sanitize(
         text: Anything; non-strings are shown through ``str()``.
         max_chars: How many input characters may be shown at most.
         max_combining: How many combining marks may follow one base character.
-        single_line: Newlines become ``⏎`` and tabs become spaces.
+        single_line: Newlines become ``⏎`` and tabs become spaces, and what terminals
+            measure differently is taken out (see :func:`cell_safe`).
 
     Returns:
         A plain string (not markup: brackets in it mean nothing).
@@ -231,6 +262,8 @@ def sanitize(
     left_out = len(raw) - max_chars
     head = raw[:max_chars] if left_out > 0 else raw
     cleaned = _clean(head, max(0, max_combining), single_line)
+    if single_line:
+        cleaned = cell_safe(cleaned)
     if left_out > 0:
         cleaned += CUT_MARK.format(n=left_out)
     return cleaned
