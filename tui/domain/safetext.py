@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["CUT_MARK", "NEWLINE_MARK", "cell_safe", "marker_for", "sanitize"]
+__all__ = ["CUT_MARK", "NEWLINE_MARK", "cell_safe", "left_out", "marker_for", "sanitize"]
 
 NEWLINE_MARK = "⏎"
 """What a newline becomes in single-line mode."""
@@ -88,6 +88,19 @@ _FLAG = 0x1F3F4
 # ASCII text only needs the C0/DEL check, which a regex does far faster than a loop.
 _ASCII_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ASCII_UNSAFE_SINGLE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def left_out(length: int, max_chars: int) -> int:
+    """How many characters a cut at ``max_chars`` leaves out, 0 for no cut.
+
+    The ``…⟨+N chars⟩`` note is used only where it is shorter than what it hides: a text a
+    few characters too long is shown whole ("le-petit-four-ba…⟨+4 chars⟩" said less than the
+    four characters would have). A cell narrower than the text still ends in a plain "…".
+    """
+    over = length - max(0, max_chars)
+    if over <= 0 or over <= len(CUT_MARK.format(n=over)):
+        return 0
+    return over
 
 
 def marker_for(char: str) -> str:
@@ -238,7 +251,8 @@ def sanitize(
     C0 controls other than newline and tab, DEL, C1 controls, bidi controls and
     invisible format characters become visible markers such as ``⟨ESC⟩`` or
     ``⟨U+0085⟩``; lone surrogates become U+FFFD; runs of combining marks are capped;
-    text longer than ``max_chars`` is cut and ends with ``…⟨+N chars⟩``.
+    text longer than ``max_chars`` is cut and ends with ``…⟨+N chars⟩`` (unless that note
+    would be longer than what it hides: see :func:`left_out`).
 
     Args:
         text: Anything; non-strings are shown through ``str()``.
@@ -259,11 +273,11 @@ def sanitize(
             raw = f"⟨unprintable {type(text).__name__}⟩"
     max_chars = max(0, max_chars)
     # Cut before any work so that a megabyte costs no more than max_chars.
-    left_out = len(raw) - max_chars
-    head = raw[:max_chars] if left_out > 0 else raw
+    cut = left_out(len(raw), max_chars)
+    head = raw[:max_chars] if cut else raw
     cleaned = _clean(head, max(0, max_combining), single_line)
     if single_line:
         cleaned = cell_safe(cleaned)
-    if left_out > 0:
-        cleaned += CUT_MARK.format(n=left_out)
+    if cut:
+        cleaned += CUT_MARK.format(n=cut)
     return cleaned

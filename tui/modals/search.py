@@ -148,7 +148,10 @@ class SearchScreen(Screen[tuple[str, str] | None]):
     SearchScreen {
         layout: vertical;
         & #search-input { margin: 0 0; }
-        & #search-help { color: $muted-text; padding: 0 1; height: 1; }
+        & #search-help {
+            color: $muted-text; padding: 0 1; height: 1; text-wrap: nowrap;
+            text-overflow: ellipsis;
+        }
         & #search-status { color: $muted-text; padding: 0 1; height: 1; }
         & #search-results { height: 1fr; }
         /* A tint, so the lit match and the muted columns stay readable under the cursor. */

@@ -51,6 +51,10 @@ def cycle(options: list[str | None], current: str | None) -> str | None:
     return options[(index + 1) % len(options)]
 
 
+_WIDTHS = {"Time": 16, "Account": 14, "Kind": 17, "What happened": 60}
+"""Column widths (fixed: DataTable cannot measure Content cells)."""
+
+
 class ActivityPane(RuntimePane):
     """Time, account, kind and summary of every audited event, newest first."""
 
@@ -80,7 +84,7 @@ class ActivityPane(RuntimePane):
         yield Static(id="activity-filter")
         table: DataTable[Content] = VimDataTable(id="activity-table", cursor_type="row")
         # Fixed widths: DataTable cannot measure Content cells.
-        for label, width in (("Time", 16), ("Account", 14), ("Kind", 17), ("What happened", 60)):
+        for label, width in _WIDTHS.items():
             table.add_column(label, width=width)
         yield table
 
@@ -156,8 +160,14 @@ class ActivityPane(RuntimePane):
         for event in events:
             table.add_row(
                 Content(f"{event.at.astimezone(self.tz):%Y-%m-%d %H:%M}"),
-                safe(event.account_id or "-", max_chars=24, single_line=True),
+                # DataTable crops a cell at its column's width without a mark: cut it here
+                # so that a long entry ends in "…".
+                safe(event.account_id or "-", max_chars=24, single_line=True).truncate(
+                    _WIDTHS["Account"], ellipsis=True
+                ),
                 Content.styled(event.kind, _KIND_STYLE.get(event.kind, "")),
-                safe(event.summary, max_chars=200, single_line=True),
+                safe(event.summary, max_chars=200, single_line=True).truncate(
+                    _WIDTHS["What happened"], ellipsis=True
+                ),
                 key=str(event.id) if event.id is not None else None,
             )

@@ -113,7 +113,9 @@ class PrivacyPane(RuntimePane):
     PrivacyPane { layout: vertical; }
     PrivacyPane #privacy-share { height: 1; padding: 0 1; }
     PrivacyPane #privacy-table { height: 1fr; }
-    PrivacyPane #privacy-help { height: 2; padding: 0 1; color: $text-muted; }
+    PrivacyPane #privacy-help {
+        height: 2; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "flip", "Toggle", id="privacy.toggle"),

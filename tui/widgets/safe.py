@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from textual.content import Content, Span
 from textual.style import Style
 
-from tui.domain.safetext import CUT_MARK, sanitize
+from tui.domain.safetext import CUT_MARK, left_out, sanitize
 
 __all__ = ["HIDDEN_MARK", "SCREEN_SHARE", "hidden", "private", "safe", "safe_highlight"]
 
@@ -60,8 +60,8 @@ def safe_highlight(
         single_line: Newlines become ``⏎`` and tabs become spaces.
     """
     raw = text if isinstance(text, str) else sanitize(text, max_chars=max_chars)
-    left_out = len(raw) - max_chars
-    if left_out > 0:
+    cut = left_out(len(raw), max_chars)
+    if cut:
         raw = raw[:max_chars]
     pieces: list[str] = []
     marks: list[Span] = []
@@ -80,8 +80,8 @@ def safe_highlight(
         offset += len(match)
         position = end
     pieces.append(_piece(raw[position:], single_line))
-    if left_out > 0:
-        pieces.append(CUT_MARK.format(n=left_out))
+    if cut:
+        pieces.append(CUT_MARK.format(n=cut))
     return Content("".join(pieces), marks)
 
 
