@@ -23,6 +23,7 @@ from tui.store.validate import (
     OVERFLOW_KIND,
     conversation_problem,
     message_problem,
+    needs_no_repair,
     not_plain_str,
     payload_of,
     repair_conversation,
@@ -147,6 +148,8 @@ class BatchResult:
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
     """Remote ids of records stored with markers (NUL, lone surrogate) or cut (oversize)."""
+    index_pending: int = 0
+    """New messages committed and waiting for the search index (indexed within a second)."""
 
 
 def _message_row(m: InboxMessage, store_bodies: bool) -> tuple[Any, ...]:
@@ -227,6 +230,9 @@ class BatchMixin(StoreBase):
                 good_conversations.append(conversation)
         by_id: dict[str, InboxMessage] = {}
         for message in messages:
+            if needs_no_repair(message, account_id):
+                by_id[message.remote_id] = message
+                continue
             message, notes, overflow = repair_message(message)
             if problem := message_problem(message, account_id):
                 reject(message, "message", problem)
@@ -249,7 +255,9 @@ class BatchMixin(StoreBase):
                             remote_id=message.remote_id,
                         )
                     )
-        good = sorted(by_id.values(), key=lambda m: (to_ms(m.created_at), m.remote_id))
+        rows = {key: _message_row(m, store_bodies) for key, m in by_id.items()}
+        order = sorted(rows.values(), key=lambda row: (row[5], row[1]))
+        good = [by_id[row[1]] for row in order]
 
         async with self._transaction() as db:
             changed: dict[str, None] = {}
@@ -258,7 +266,7 @@ class BatchMixin(StoreBase):
                     changed[conversation.remote_id] = None
             if good:
                 stored = await self._write_messages(
-                    db, account_id, platform, good, store_bodies, result
+                    db, account_id, platform, good, rows, store_bodies, result
                 )
                 for m in stored:
                     changed[m.conversation_id] = None
@@ -297,6 +305,7 @@ class BatchMixin(StoreBase):
                     ),
                 )
             result.changed_conversations = list(changed)
+        await self._messages_committed(result.index_pending)
         return result
 
     async def _upsert_conversation(
@@ -325,6 +334,7 @@ class BatchMixin(StoreBase):
         account_id: str,
         platform: Platform,
         good: list[InboxMessage],
+        rows: dict[str, tuple[Any, ...]],
         store_bodies: bool,
         result: BatchResult,
     ) -> list[InboxMessage]:
@@ -350,7 +360,6 @@ class BatchMixin(StoreBase):
                 (account_id, *part),
             )
             known_conversations.update(r[0] for r in found)
-        rows = {m.remote_id: _message_row(m, store_bodies) for m in good}
         todo = [m for m in good if existing.get(m.remote_id) != _content_of(rows[m.remote_id])]
         if not todo:
             return []
@@ -425,11 +434,14 @@ class BatchMixin(StoreBase):
             row = await cur.fetchone()
         high_water = int(row[0]) if row else 0
         stored = await self._upsert_rows(db, todo, rows, result)
-        await db.execute(
-            "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages "
-            "WHERE id > ? AND text != ''",
+        # Listed for the search index, which a follow-up transaction brings up to date
+        # (see StoreBase._messages_committed): committed together with the rows, so
+        # nothing is left unindexed by a crash in between.
+        async with db.execute(
+            "INSERT INTO fts_pending (id) SELECT id FROM messages WHERE id > ? AND text != ''",
             (high_water,),
-        )
+        ) as cur:
+            result.index_pending = max(cur.rowcount, 0)
         return stored
 
     async def _upsert_rows(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -13,6 +14,8 @@ from tui.store.base import StoreBase
 from tui.store.inbox import dissolve_lonely
 from tui.store.rows import MESSAGE_COLUMNS, message_from_row, to_ms
 from tui.store.search import ParsedQuery, SearchHit, parse, spans
+
+_log = logging.getLogger(__name__)
 
 
 class MaintenanceMixin(StoreBase):
@@ -161,6 +164,11 @@ class MaintenanceMixin(StoreBase):
         if parsed.empty or limit <= 0:
             return []
         match = parsed.fts()
+        if match is not None:
+            try:  # messages committed a moment ago are found too
+                await self._index_if_pending()
+            except sqlite3.Error as exc:  # still listed in fts_pending: indexed later
+                _log.warning("search index update failed: %s", exc)
         try:
             rows: list[sqlite3.Row] | None = None
             few = match is not None and await self._few_matches(match)

@@ -73,6 +73,7 @@ MIGRATIONS: tuple[str, ...] = (
     -- through edits and deletes. New rows are indexed by apply_batch in one statement per
     -- batch instead of an insert trigger: FTS5 flushes its pending terms at every statement
     -- savepoint, so a per-row trigger writes one tiny segment per message (3x slower).
+    -- (Step 5 moves that statement to a follow-up transaction; see fts_pending.)
     CREATE VIRTUAL TABLE messages_fts USING fts5(
         text, content='messages', content_rowid='id',
         tokenize='unicode61 remove_diacritics 2'
@@ -170,6 +171,27 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN reply_to TEXT;
     ALTER TABLE messages ADD COLUMN reply_to_self INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 5: new messages are indexed for search in a follow-up transaction (bigger FTS5
+    # inserts, 2-3x cheaper than one per batch). ``fts_pending`` lists the committed rows
+    # not indexed yet, so a crash between the two transactions is repaired at the next
+    # open; the triggers leave a pending row's index entry alone (it has none yet).
+    """
+    CREATE TABLE fts_pending (id INTEGER PRIMARY KEY);
+    DROP TRIGGER messages_fts_delete;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text)
+            SELECT 'delete', old.id, old.text
+            WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id);
+        DELETE FROM fts_pending WHERE id = old.id;
+    END;
+    DROP TRIGGER messages_fts_update;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+    WHEN old.text IS NOT new.text
+        AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id) BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+    END;
     """,
 )
 

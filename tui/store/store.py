@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from tui.store.maintenance import MaintenanceMixin
 from tui.store.outbox import OutboxMixin
 from tui.store.schema import migrate
 from tui.store.webhooks import WebhookMixin
+
+_log = logging.getLogger(__name__)
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
@@ -81,10 +86,28 @@ class Store(
         except BaseException:
             await db.close()
             raise
-        return cls(db)
+        store = cls(db)
+        try:
+            # Messages a crash left committed but not indexed become searchable now.
+            await store._index_if_pending()
+        except BaseException:
+            await db.close()
+            raise
+        return store
 
     async def close(self) -> None:
+        """Index what is still pending (so a search by the next process needs no write),
+        then close the connection."""
+        self._cancel_fts_timer()
+        if self._fts_task is not None and not self._fts_task.done():
+            await asyncio.wait([self._fts_task])
+        if self._fts_waiting and not self._closed:
+            try:
+                await self._index_pending()
+            except sqlite3.Error as exc:  # kept in fts_pending: the next open finishes it
+                _log.warning("search index update failed at close: %s", exc)
         async with self._write_lock:
+            self._closed = True
             await self._db.close()
 
     async def get_cursor(self, account_id: str, name: str) -> str | None:

@@ -63,6 +63,16 @@ def _plain_message(message: InboxMessage, account_id: str) -> bool:
     )
 
 
+def needs_no_repair(message: object, account_id: str) -> bool:
+    """The usual record: nothing for ``repair_message`` to fix, nothing for
+    ``message_problem`` to refuse (checked once instead of field by field twice)."""
+    return (
+        type(message) is InboxMessage
+        and _plain_message(message, account_id)
+        and len(message.text) <= MAX_TEXT_BYTES - 200
+    )
+
+
 def message_problem(message: object, account_id: str) -> str | None:
     """Why ``message`` cannot be stored, or ``None`` when it can."""
     if not isinstance(message, InboxMessage):

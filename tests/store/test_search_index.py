@@ -1,0 +1,130 @@
+"""The search index follows the messages one short step behind, and never loses one.
+
+New messages are indexed in a follow-up transaction (``fts_pending`` lists them): found by
+a search right after ``apply_batch`` returns, indexed on their own within a second, and a
+crash between the two transactions is repaired when the store is next opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.store.conftest import msg
+from tui.domain.models import Platform
+from tui.store import Store
+
+M = Platform.MESSENGER
+
+
+def fts_hits(path: Path, word: str) -> list[int]:
+    """Rowids the index itself holds for ``word``, read by a second, plain connection."""
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute(
+            "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid", (word,)
+        ).fetchall()
+    finally:
+        db.close()
+    return [r[0] for r in rows]
+
+
+def pending(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("SELECT count(*) FROM fts_pending").fetchone()[0])
+    finally:
+        db.close()
+
+
+def index_is_sound(path: Path) -> None:
+    """The index holds exactly the table's texts (checked once nothing is pending)."""
+    db = sqlite3.connect(path)
+    try:  # raises "database disk image is malformed" when index and table disagree
+        db.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        db.close()
+
+
+async def test_found_by_search_as_soon_as_apply_batch_returns(store: Store) -> None:
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "sourdough loaf please")])
+    hits = await store.search("sourdough")
+    assert [h.message.remote_id for h in hits] == ["m1"]
+
+
+async def test_indexed_on_its_own_within_a_second(store: Store, db_path: Path) -> None:
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "sourdough loaf please")])
+    committed = time.monotonic()
+    # No search asks for it: the follow-up transaction alone must index it.
+    while not fts_hits(db_path, "sourdough") and time.monotonic() - committed < 10:
+        await asyncio.sleep(0.02)
+    assert fts_hits(db_path, "sourdough"), "not indexed 10 s after its commit"
+    assert pending(db_path) == 0
+
+
+_CRASH = """
+import asyncio, os, sys
+from datetime import UTC, datetime
+from tui.domain.models import InboxMessage, Platform
+from tui.store import Store
+
+async def main():
+    store = await Store.open(sys.argv[1])
+    message = InboxMessage(
+        account_id="bakery", remote_id="m_crash", conversation_id="t_1", sender_id="p1",
+        created_at=datetime(2026, 11, 20, 9, tzinfo=UTC), text="zanzibar croissant",
+        sender_name="Ana",
+    )
+    await store.apply_batch("bakery", platform=Platform.MESSENGER, messages=[message])
+    os._exit(0)  # killed between the batch's commit and the index's follow-up
+
+asyncio.run(main())
+"""
+
+
+async def test_a_crash_before_the_index_update_is_repaired_at_open(db_path: Path) -> None:
+    await (await Store.open(db_path)).close()  # create and migrate the file
+    done = subprocess.run(
+        [sys.executable, "-c", _CRASH, str(db_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert fts_hits(db_path, "zanzibar") == []  # committed, not indexed: the crash case
+    assert pending(db_path) == 1
+    reopened = await Store.open(db_path)
+    try:
+        assert pending(db_path) == 0
+        assert fts_hits(db_path, "zanzibar") != []
+        hits = await reopened.search("zanzibar")
+        assert [h.message.remote_id for h in hits] == ["m_crash"]
+    finally:
+        await reopened.close()
+    index_is_sound(db_path)
+
+
+async def test_edits_and_deletes_of_messages_not_indexed_yet_keep_the_index_sound(
+    store: Store, db_path: Path
+) -> None:
+    await store.apply_batch(
+        "bakery",
+        platform=M,
+        messages=[msg("m1", "almond tart"), msg("m2", "vegan brownie", minute=1)],
+    )
+    assert pending(db_path) == 2  # the follow-up has not run yet
+    await store.mark_edited("bakery", "m1", "walnut tart", count=1)
+    assert await store.delete_message("bakery", "m2")
+    assert await store.search("almond") == []  # indexes m1 (pending) first
+    assert [h.message.remote_id for h in await store.search("walnut")] == ["m1"]
+    assert await store.search("brownie") == []
+    index_is_sound(db_path)
+
+
+async def test_a_clean_close_leaves_nothing_pending(db_path: Path) -> None:
+    store = await Store.open(db_path)
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "rye bread")])
+    await store.close()
+    assert pending(db_path) == 0
+    assert fts_hits(db_path, "rye") != []
