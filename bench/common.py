@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SCHEMA_VERSION = 1
@@ -50,6 +51,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def load() -> str:
+    """The 1-minute load average, written beside every number (the machine is shared)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
+
+
 @dataclass
 class Result:
     """One row of the results table."""
@@ -60,15 +69,41 @@ class Result:
     ratio: str
     met: bool | None
     """``None`` when the row has no goal of its own (a baseline, a reference)."""
+    floor: str = ""
+    """The floor program measured in the same run and its number (what the ratio divides by)."""
+    load: str = field(default_factory=load)
+    """Load average when the row was measured."""
 
     def line(self) -> str:
         verdict = {True: "met", False: "MISSED", None: "-"}[self.met]
-        return f"{self.name}: {self.measured} | ratio {self.ratio} | goal {self.goal} | {verdict}"
+        floor = f" | floor {self.floor}" if self.floor else ""
+        return (
+            f"{self.name}: {self.measured}{floor} | ratio {self.ratio} | goal {self.goal} "
+            f"| {verdict} (load {self.load})"
+        )
 
 
 def markdown_table(results: list[Result]) -> str:
-    rows = ["| benchmark | goal | measured | ratio | met? |", "|---|---|---|---|---|"]
+    rows = [
+        "| benchmark | goal | floor (same run) | measured | ratio | met? | load |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         verdict = {True: "yes", False: "**no**", None: "-"}[r.met]
-        rows.append(f"| {r.name} | {r.goal} | {r.measured} | {r.ratio} | {verdict} |")
+        rows.append(
+            f"| {r.name} | {r.goal} | {r.floor or '-'} | {r.measured} | {r.ratio} | {verdict} "
+            f"| {r.load} |"
+        )
     return "\n".join(rows)
+
+
+def ratio_rounds(
+    ours: Callable[[], float], floor: Callable[[], float], rounds: int
+) -> tuple[list[float], list[float]]:
+    """Both measurements, alternating (floor first), ``rounds`` times each."""
+    mine: list[float] = []
+    base: list[float] = []
+    for _ in range(rounds):
+        base.append(floor())
+        mine.append(ours())
+    return mine, base

@@ -12,10 +12,11 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from tests.store.conftest import msg
-from tui.domain.models import Platform
+from tui.domain.models import MessageKind, Platform
 from tui.store import Store
 
 M = Platform.MESSENGER
@@ -119,6 +120,18 @@ async def test_edits_and_deletes_of_messages_not_indexed_yet_keep_the_index_soun
     assert await store.search("almond") == []  # indexes m1 (pending) first
     assert [h.message.remote_id for h in await store.search("walnut")] == ["m1"]
     assert await store.search("brownie") == []
+    index_is_sound(db_path)
+
+
+async def test_taking_back_an_empty_text_message_keeps_the_index_sound(
+    store: Store, db_path: Path
+) -> None:
+    # A reaction has no text, so it is never indexed: its delete must not touch the index
+    # (with every other message still pending, the index is empty).
+    reaction = replace(msg("r1", "", minute=2), kind=MessageKind.REACTION, reaction="❤️")
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "thanks"), reaction])
+    assert await store.remove_reaction("bakery", "r1") == "t_1"
+    assert [h.message.remote_id for h in await store.search("thanks")] == ["m1"]
     index_is_sound(db_path)
 
 

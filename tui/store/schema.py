@@ -175,22 +175,25 @@ MIGRATIONS: tuple[str, ...] = (
     # 5: new messages are indexed for search in a follow-up transaction (bigger FTS5
     # inserts, 2-3x cheaper than one per batch). ``fts_pending`` lists the committed rows
     # not indexed yet, so a crash between the two transactions is repaired at the next
-    # open; the triggers leave a pending row's index entry alone (it has none yet).
+    # open. A row is in the index exactly when its text is not empty and it is not
+    # pending; the triggers keep to that (an FTS5 'delete' of a row the index never held
+    # breaks its counts, "database disk image is malformed").
     """
     CREATE TABLE fts_pending (id INTEGER PRIMARY KEY);
     DROP TRIGGER messages_fts_delete;
     CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, text)
             SELECT 'delete', old.id, old.text
-            WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id);
+            WHERE old.text != '' AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id);
         DELETE FROM fts_pending WHERE id = old.id;
     END;
     DROP TRIGGER messages_fts_update;
     CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
     WHEN old.text IS NOT new.text
         AND NOT EXISTS (SELECT 1 FROM fts_pending WHERE id = old.id) BEGIN
-        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+        INSERT INTO messages_fts (messages_fts, rowid, text)
+            SELECT 'delete', old.id, old.text WHERE old.text != '';
+        INSERT INTO messages_fts (rowid, text) SELECT new.id, new.text WHERE new.text != '';
     END;
     """,
 )
