@@ -55,7 +55,7 @@ async def _store_run(
 
 def _record(store: Store, calls: list[Call]) -> None:
     """Log every statement the store sends from now on (sql and parameters, in order)."""
-    db = store._db  # noqa: SLF001 - the benchmark looks inside on purpose
+    db = store._db  # the benchmark looks inside on purpose
     execute, executemany = db.execute, db.executemany
 
     def logged_execute(sql: str, parameters: Any = None) -> Any:
