@@ -27,12 +27,12 @@ from bench import (
     startup,
     webhooks_bench,
 )
-from bench.common import Result, machine, markdown_table
+from bench.common import Result, load, machine, markdown_table
 
 FULL = {
     "startup": lambda: startup.run(runs=7),
-    "inbox": lambda: inbox_bench.run(1_000_000, 50_000, runs=3, presses=200),
-    "ingest": lambda: ingest_bench.run(200_000, 2_000),
+    "inbox": lambda: inbox_bench.run(1_000_000, 50_000, runs=5, presses=400, rounds=3),
+    "ingest": lambda: ingest_bench.run(200_000, 2_000, batch=2_000, rounds=3),
     "search": lambda: search_bench.run(1_000_000, 50_000, repeats=50),
     "polling": lambda: polling_bench.run(30, 5, samples=10),
     "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
@@ -41,8 +41,8 @@ FULL = {
 }
 SMOKE: dict[str, Callable[[], list[Result]]] = {
     "startup": lambda: startup.run(runs=1),
-    "inbox": lambda: inbox_bench.run(2_000, 100, runs=1, presses=8),
-    "ingest": lambda: ingest_bench.run(2_000, 100),
+    "inbox": lambda: inbox_bench.run(2_000, 100, runs=1, presses=8, rounds=1, floor_rows=2_000),
+    "ingest": lambda: ingest_bench.run(2_000, 100, batch=500, rounds=1),
     "search": lambda: search_bench.run(2_000, 100, repeats=3),
     "polling": lambda: polling_bench.run(10, 3, samples=1),
     "webhooks": lambda: webhooks_bench.run(100, samples=2, messages=20),
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         for result in found:
             print(f"  {result.line()}", flush=True)
-        print(f"  ({time.perf_counter() - started:.1f} s)", flush=True)
+        print(f"  ({time.perf_counter() - started:.1f} s, load {load()})", flush=True)
         results.extend(found)
     if not args.smoke and (not args.only or "inbox" in args.only):
         headless_inbox()

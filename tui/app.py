@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 
+from tui import gcpolicy
 from tui.commands import ThemeCommands
 from tui.domain.safetext import sanitize
 from tui.messages import TAB_TITLES
@@ -256,6 +257,7 @@ class DashboardApp(App[None]):
         self.problems += self.keymap_problems
         self.set_keymap(self.keymap)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.call_after_refresh(gcpolicy.settle, self)  # issue 16: GC pauses off the keys
         if self.problems:
             self.notify(
                 sanitize("\n".join(self.problems), max_chars=1500),

@@ -238,3 +238,41 @@ async def test_a_key_pressed_while_the_row_is_being_found_is_not_undone() -> Non
         await pilot.pause()
         assert vlist.cursor == 0
         assert vlist.cursor_key == "new0"
+
+
+DRAWN: list[str] = []
+
+
+@dataclass(frozen=True)
+class CountedRow:
+    key: str
+
+    def render(self, width: int) -> Content:
+        DRAWN.append(self.key)
+        return Content(f"row {self.key}")
+
+
+class CountedRows(MillionRows):
+    def rows(self, offset: int, limit: int) -> Sequence[Row]:
+        end = min(offset + limit, self.count())
+        return [CountedRow(self.key_at(i)) for i in range(offset, end)]
+
+
+async def test_a_cursor_move_draws_two_rows_and_moving_back_draws_none() -> None:
+    app = ListApp(CountedRows())
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        DRAWN.clear()
+        await pilot.press("j")
+        await pilot.pause()
+        assert sorted(DRAWN) == ["m0", "m1"]  # the row left and the row reached, no more
+        DRAWN.clear()
+        await pilot.press("k")
+        await pilot.pause()
+        assert DRAWN == []  # both lines were drawn that way a moment ago: reused
+        assert visible_text(app)[0] == "row m0"
+        DRAWN.clear()
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        await pilot.pause()
+        assert len(set(DRAWN)) == 12  # new colours: every visible row is drawn again

@@ -186,7 +186,14 @@ class SearchScreen(Screen[tuple[str, str] | None]):
         """Opens a hit above this screen, so Esc there comes back to these results."""
         self.source = _HitSource([])
         self.searches = 0
-        """How many searches have finished (tests wait on it)."""
+        """How many searches have finished, look-alike marks included (tests wait on it)."""
+        self.drawn = 0
+        """How many searches have their results on screen (their marks may still follow)."""
+        self._known: KnownNames | None = None
+        """Names the user knows, read once per screen, after the first results are drawn:
+        on a big store reading and folding them takes far longer than the search."""
+        self._known_ready = asyncio.Event()
+        self._known_started = False
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -217,30 +224,65 @@ class SearchScreen(Screen[tuple[str, str] | None]):
 
     @work(exclusive=True, group="search", exit_on_error=False)
     async def run_search(self, query: str, delay: float, focus_results: bool = False) -> None:
-        """Search after ``delay`` seconds of quiet typing (a newer call cancels this one)."""
+        """Search after ``delay`` seconds of quiet typing (a newer call cancels this one).
+
+        The hits are drawn as soon as the store returns them; the look-alike marks (≈)
+        follow once the known names are read (the first search of the screen waits for
+        them; later ones have them at once).
+        """
         if delay:
             await asyncio.sleep(delay)
         hits = await self.service.store.search(query, limit=RESULT_LIMIT)
         now = self.service.clock()
-        known = KnownNames.of(
-            await self.service.store.known_names(self.service.prefs.notifications.vip)
-        )
-        self.source.items = [SearchHitRow(hit, now, _passes_for_known(hit, known)) for hit in hits]
         results = self.query_one("#search-results", VirtualList)
-        results.source_changed()
+        known = self._known
+        self._fill(hits, now, known)
         results.cursor = 0
+        self._show_status(query, hits)
+        if focus_results and hits:
+            results.focus()
+        self.drawn += 1
+        if known is None:
+            self._load_known()
+            await self._known_ready.wait()
+            if self._known is not None and any(_passes_for_known(hit, self._known) for hit in hits):
+                self._fill(hits, now, self._known)  # the cursor stays on its row
+        self.searches += 1
+
+    def _fill(self, hits: list[SearchHit], now: datetime, known: KnownNames | None) -> None:
+        self.source.items = [
+            SearchHitRow(hit, now, known is not None and _passes_for_known(hit, known))
+            for hit in hits
+        ]
+        self.query_one("#search-results", VirtualList).source_changed()
+
+    def _show_status(self, query: str, hits: list[SearchHit]) -> None:
+        # The status line is one row high and as wide as the screen whatever it says: no
+        # layout pass (a layout reflows and redraws the whole screen).
         status = self.query_one("#search-status", Static)
         if not query.strip():
-            status.update("")
+            text = ""
         elif not hits:
-            status.update("No messages match.")
+            text = "No messages match."
         else:
             more = "+" if len(hits) >= RESULT_LIMIT else ""
             noun = "message" if len(hits) == 1 and not more else "messages"
-            status.update(f"{len(hits)}{more} {noun}, newest first. Enter opens one.")
-        if focus_results and hits:
-            results.focus()
-        self.searches += 1
+            text = f"{len(hits)}{more} {noun}, newest first. Enter opens one."
+        status.update(text, layout=False)
+
+    def _load_known(self) -> None:
+        if not self._known_started:
+            self._known_started = True
+            self.run_worker(self._read_known(), group="search-known", exit_on_error=False)
+
+    async def _read_known(self) -> None:
+        try:
+            names = await self.service.store.known_names(self.service.prefs.notifications.vip)
+            # Folding tens of thousands of names is pure Python: off the event loop, so
+            # keys and frames go on meanwhile.
+            self._known = await asyncio.to_thread(KnownNames.of, names)
+        finally:
+            self._known_ready.set()
 
     def action_results(self) -> None:
         if self.source.count():

@@ -22,6 +22,8 @@ __all__ = ["AsyncRowSource", "Row", "RowSource", "VirtualList"]
 PAGE_SIZE = 200
 MAX_CACHED_PAGES = 32
 """About 6,400 rows: enough for a tall terminal plus paging back and forth."""
+MAX_CACHED_STRIPS = 512
+"""Drawn lines kept: a few screens, so moving back over rows just seen draws nothing."""
 
 
 class Row(Protocol):
@@ -141,6 +143,9 @@ class VirtualList(ScrollView, can_focus=True):
         self.virtual_size = Size(0, self._count)
         self.new_above = 0
         """Rows inserted above the view (the cursor kept its row) not yet scrolled to."""
+        self._strips: OrderedDict[tuple[int, int, bool, bool], tuple[Row, Strip]] = OrderedDict()
+        """Drawn lines by (index, width, cursor, focus), each with the row it drew: reused
+        only for that same row object (rows are immutable), cleared on any style change."""
 
     @property
     def row_count(self) -> int:
@@ -217,12 +222,31 @@ class VirtualList(ScrollView, can_focus=True):
             if is_cursor:
                 style = self.get_visual_style("virtual-list--cursor")
             return Strip(Content("…").truncate(width, pad=True).render_segments(style), width)
+        key = (index, width, is_cursor, self.has_focus)
+        cached = self._strips.get(key)
+        if cached is not None and cached[0] is row:
+            self._strips.move_to_end(key)
+            return cached[1]
         style = self.get_visual_style("virtual-list--cursor") if is_cursor else base
         drawn = row.render(width)
         if isinstance(drawn, Strip):
-            return drawn.apply_style(style.rich_style).adjust_cell_length(width, style.rich_style)
-        line = drawn.first_line.truncate(width, pad=True)
-        return Strip(line.render_segments(style), width)
+            strip = drawn.apply_style(style.rich_style).adjust_cell_length(width, style.rich_style)
+        else:
+            strip = Strip(drawn.first_line.truncate(width, pad=True).render_segments(style), width)
+        self._strips[key] = (row, strip)
+        self._strips.move_to_end(key)
+        if len(self._strips) > MAX_CACHED_STRIPS:
+            self._strips.popitem(last=False)
+        return strip
+
+    def notify_style_update(self) -> None:
+        """A theme or class change restyles every row: nothing drawn before is reused."""
+        self._strips.clear()
+        super().notify_style_update()
+
+    def screen_share_changed(self) -> None:
+        """Names are drawn hidden or shown now: draw every row again (the app calls this)."""
+        self._strips.clear()
 
     # --- cursor ---------------------------------------------------------------------
 
