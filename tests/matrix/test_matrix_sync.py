@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.matrix.conftest import MatrixRig
+from tests.matrixpeer import Peer
 from tui.domain import MessageKind, Platform
 
 
@@ -54,3 +55,25 @@ async def test_message_edit_reaction_and_redaction_arrive_live(mx: MatrixRig) ->
     assert await mx.store.search("4111") == [], "a redacted body leaves the search index"
     conversation = await mx.store.get_conversation(mx.account_id, room)
     assert conversation is not None and "4111" not in conversation.snippet
+
+
+async def test_an_edit_by_anyone_but_the_sender_changes_nothing(mx: MatrixRig) -> None:
+    """Matrix lets any member send ``m.replace`` for any event; only the sender's counts."""
+    room = mx.dm()
+    me = Peer(mx.server, mx.me.access_token, mx.me.user_id)
+    mine = me.say(room, "meet at noon")
+    theirs = mx.bob.say(room, "ok")
+    await mx.engine.run_once()
+    mx.bob.edit(room, mine, "meet at midnight")  # bob rewrites our message: ignored
+    mx.bob.edit(room, theirs, "ok, noon it is")  # bob's own message: applied
+    # In one sync with its original too: a new message of ours and bob's edit of it.
+    later = me.say(room, "bring the cake")
+    mx.bob.edit(room, later, "bring nothing")
+    await mx.engine.run_once()
+    stored = await mx.messages(room)
+    assert [(m.remote_id, m.text) for m in stored] == [
+        (mine, "meet at noon"),
+        (theirs, "ok, noon it is"),
+        (later, "bring the cake"),
+    ]
+    assert [h for h in await mx.store.search("midnight")] == []

@@ -147,6 +147,9 @@ class SyncBatch:
     next_batch: str
     conversations: list[Conversation] = field(default_factory=list)
     messages: list[InboxMessage] = field(default_factory=list)
+    edits: list[InboxMessage] = field(default_factory=list)
+    """``m.replace`` events as the message they rewrite (its id), sent by the editor:
+    applied only when the editor wrote the original (see the sync service)."""
     redactions: list[tuple[str, str]] = field(default_factory=list)
     """(room id, event id) pairs to remove."""
     rooms: dict[str, RoomInfo] = field(default_factory=dict)
@@ -161,6 +164,8 @@ class HistoryPage:
     """One ``/messages`` page, oldest last."""
 
     messages: list[InboxMessage]
+    edits: list[InboxMessage]
+    """Edits found on the page, oldest first (applied after ``messages``, if genuine)."""
     redactions: list[tuple[str, str]]
     plain_ids: list[str]
     """Ids of the page's ordinary events (not edits): to tell when history reaches home."""
@@ -254,11 +259,12 @@ class MatrixAdapter:
             )
             if mapped.redacts:
                 batch.redactions.append((room_id, mapped.redacts))
-            if mapped.message is not None:
+            if mapped.message is not None and mapped.is_edit:
+                batch.edits.append(mapped.message)
+            elif mapped.message is not None:
                 batch.messages.append(mapped.message)
-                if not mapped.is_edit:
-                    info.last_event = mapped.message.remote_id
-                    newest = mapped.message.created_at
+                info.last_event = mapped.message.remote_id
+                newest = mapped.message.created_at
         if (
             isinstance(timeline, Mapping)
             and timeline.get("limited")
@@ -285,6 +291,7 @@ class MatrixAdapter:
         for event in _events({"events": data.get("state")}) if isinstance(data, Mapping) else []:
             apply_state(info, event, self.me)
         messages: list[InboxMessage] = []
+        edits: list[InboxMessage] = []
         redactions: list[tuple[str, str]] = []
         plain: list[str] = []
         oldest: datetime | None = None
@@ -301,16 +308,18 @@ class MatrixAdapter:
             )
             if mapped.redacts:
                 redactions.append((room_id, mapped.redacts))
-            if mapped.message is not None:
+            if mapped.message is not None and mapped.is_edit:
+                edits.append(mapped.message)
+            elif mapped.message is not None:
                 messages.append(mapped.message)
-                if not mapped.is_edit:
-                    plain.append(mapped.message.remote_id)
-                    oldest = mapped.message.created_at
+                plain.append(mapped.message.remote_id)
+                oldest = mapped.message.created_at
         end = data.get("end") if isinstance(data, Mapping) else None
         more = isinstance(end, str) and bool(chunk)
-        # /messages runs newest first; an edit must land after the message it edits.
+        # /messages runs newest first; the caller wants oldest first.
         messages.reverse()
-        return HistoryPage(messages, redactions, plain, end if more else None, oldest)
+        edits.reverse()
+        return HistoryPage(messages, edits, redactions, plain, end if more else None, oldest)
 
     # -- the adapter contract --------------------------------------------------------------
 

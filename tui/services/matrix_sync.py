@@ -57,7 +57,8 @@ class MatrixAccountSync(AccountSync):
         batch = await self.matrix.sync(since, 0 if since is None else timeout_ms)
         settings = self.privacy()
         removed = {event_id for _, event_id in batch.redactions}
-        messages = [m for m in batch.messages if m.remote_id not in removed]
+        messages = batch.messages + await self._genuine_edits(batch.edits, batch.messages)
+        messages = [m for m in messages if m.remote_id not in removed]
         conversations = batch.conversations
         if not settings.sync_contacts:
             messages = [replace(m, sender_name="") for m in messages]
@@ -88,6 +89,35 @@ class MatrixAccountSync(AccountSync):
                 MessagesArrived(self.account.id, tuple(report.new_messages), report.catch_up)
             )
 
+    async def _genuine_edits(
+        self, edits: list[InboxMessage], alongside: list[InboxMessage]
+    ) -> list[InboxMessage]:
+        """The edits made by the sender of the message they edit; others are dropped.
+
+        Matrix lets anyone send an ``m.replace`` pointing at any event: a client must
+        check that the editor wrote the original. The original is found in the same
+        batch or in the store; an edit of a message not held (yet) is dropped too, as
+        it would otherwise become a message of its own.
+        """
+        if not edits:
+            return []
+        senders = {m.remote_id: m.sender_id for m in alongside}
+        kept: list[InboxMessage] = []
+        for edit in edits:
+            original = senders.get(edit.remote_id)
+            if original is None:
+                stored = await self.store.stored_message(self.account.id, edit.remote_id)
+                original = stored.sender_id if stored is not None else None
+            if original is not None and original == edit.sender_id:
+                kept.append(edit)
+            else:
+                log.debug(
+                    "ignored an edit of %s in %s: not from the original sender",
+                    edit.remote_id,
+                    edit.conversation_id,
+                )
+        return kept
+
     async def _redact(self, redactions: list[tuple[str, str]]) -> set[str]:
         """Remove redacted events from the store (and so from search and the screen)."""
         rooms: set[str] = set()
@@ -112,7 +142,8 @@ class MatrixAccountSync(AccountSync):
             while pages < max_pages:
                 page = await self.matrix.history(room_id, token)
                 pages += 1
-                messages = [m for m in page.messages if _after(m, not_before)]
+                messages = page.messages + await self._genuine_edits(page.edits, page.messages)
+                messages = [m for m in messages if _after(m, not_before)]
                 if not self.privacy().sync_contacts:
                     messages = [replace(m, sender_name="") for m in messages]
                 removed = {event_id for _, event_id in page.redactions}
