@@ -95,6 +95,9 @@ class Peer:
         path = f"/rooms/{_q(room_id)}/redact/{_q(event_id)}/r{next(_txn)}"
         return str(self._ok(self.http.put(path, json={}))["event_id"])
 
+    def joined_rooms(self) -> set[str]:
+        return set(self._ok(self.http.get("/joined_rooms"))["joined_rooms"])
+
     def messages(self, room_id: str, limit: int = 50) -> list[dict[str, Any]]:
         reply = self.http.get(f"/rooms/{_q(room_id)}/messages", params={"dir": "b", "limit": limit})
         chunk: list[dict[str, Any]] = self._ok(reply)["chunk"]
@@ -165,6 +168,16 @@ class FakeBridge:
             f"/join/{_q(room_id)}", params={"user_id": puppet}, json={}
         ).raise_for_status()
         return room_id
+
+    def group_as(self, puppet: str, user: str, name: str) -> str:
+        """A chat a remote person made: the room created by their puppet, the user invited."""
+        reply = self.http.post(
+            "/createRoom",
+            params={"user_id": puppet},
+            json={"preset": "private_chat", "name": name, "invite": [user]},
+        )
+        reply.raise_for_status()
+        return str(reply.json()["room_id"])
 
     def send_as(self, puppet: str, room_id: str, text: str, *, ts: int | None = None) -> str:
         params: dict[str, Any] = {"user_id": puppet}

@@ -71,3 +71,42 @@ async def test_a_gap_in_a_live_sync_is_filled(mx: MatrixRig) -> None:
     sent = [mx.bob.say(room, f"burst {n}") for n in range(80)]
     await mx.engine.run_once()
     assert [m.remote_id for m in await mx.messages(room)] == sent
+
+
+async def test_invites_from_a_known_bridge_are_joined_a_strangers_waits(
+    mx: MatrixRig, bridge: FakeBridge
+) -> None:
+    me = Peer(mx.server, mx.me.access_token, mx.me.user_id)
+    # The bridge's first portal, joined by the user (in any client): the bridge is known.
+    ana = bridge.puppet(unique("ig_"), "Ana Souza")
+    first = bridge.portal("instagram", ana, mx.me.user_id)
+    join(mx, first)
+    await mx.engine.run_once()
+    # mautrix-meta makes a new portal as its bot and invites the user from the bot; the
+    # chat's history is already there, longer than one sync timeline.
+    cy = bridge.puppet(unique("ig_"), "Cy Moreau")
+    portal = bridge.portal("instagram", cy, mx.me.user_id)
+    start = int(time.time() * 1000) - 600_000
+    sent = [bridge.send_as(cy, portal, f"hey {n}", ts=start + n * 1000) for n in range(70)]
+    # A puppet of the same bridge adds the user to a group chat.
+    group = bridge.group_as(ana, mx.me.user_id, "Trip planning")
+    # A stranger's invitation, with a message waiting behind it.
+    stranger = mx.bob.create_room(name="Free followers", invite=(mx.me.user_id,))
+    mx.bob.say(stranger, "click this")
+
+    [report] = await mx.engine.run_once()
+
+    assert report.error is None
+    joined = me.joined_rooms()
+    assert {portal, group} <= joined
+    assert stranger not in joined, "a stranger's invitation is never accepted for the user"
+    conversation = await mx.store.get_conversation(mx.account_id, portal)
+    assert conversation is not None
+    assert (conversation.platform, conversation.customer.name) == (Platform.INSTAGRAM, "Cy Moreau")
+    assert [m.remote_id for m in await mx.messages(portal)] == sent, "backfilled after joining"
+    waiting = await mx.store.get_conversation(mx.account_id, stranger)
+    assert waiting is not None and waiting.platform is Platform.MATRIX
+    [note] = await mx.messages(stranger)
+    assert note.sender_id == mx.bob.user_id
+    assert note.text.startswith("Invitation from ") and "not accepted" in note.text
+    assert "click this" not in [m.text for m in await mx.messages(stranger)]

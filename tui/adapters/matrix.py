@@ -33,8 +33,21 @@ from tui.adapters.errors import (
     TokenInvalid,
     Transient,
 )
-from tui.adapters.matrix_events import RoomInfo, apply_state, map_event, reply_content
-from tui.domain import Account, Conversation, Identity, InboxMessage, QuarantinedRecord
+from tui.adapters.matrix_events import (
+    RoomInfo,
+    apply_state,
+    invitation_text,
+    map_event,
+    reply_content,
+)
+from tui.domain import (
+    Account,
+    Conversation,
+    Identity,
+    InboxMessage,
+    MessageKind,
+    QuarantinedRecord,
+)
 from tui.domain.clock import utc_now
 
 log = logging.getLogger(__name__)
@@ -157,6 +170,8 @@ class SyncBatch:
     gaps: dict[str, str] = field(default_factory=dict)
     """Room id -> the ``prev_batch`` token of a limited timeline: history is missing there."""
     left: list[str] = field(default_factory=list)
+    joins: list[str] = field(default_factory=list)
+    """Rooms a known bridge (its bot or one of its puppets) invited us to: to join."""
 
 
 @dataclass
@@ -228,11 +243,96 @@ class MatrixAdapter:
         left = rooms.get("leave") if isinstance(rooms, Mapping) else None
         if isinstance(left, Mapping):
             batch.left = [r for r in left if isinstance(r, str)]
+        invited = rooms.get("invite") if isinstance(rooms, Mapping) else None
+        if isinstance(invited, Mapping):
+            trusted = self.bridge_members()
+            for room_id, room in invited.items():
+                if isinstance(room_id, str) and isinstance(room, Mapping):
+                    self._invited(batch, room_id, room, trusted)
         return batch
+
+    def bridge_members(self) -> set[str]:
+        """The bots of the bridges found in joined rooms, and their puppets.
+
+        A bridge is known from the ``m.bridge`` state of a room the account is in; its
+        puppets are the other members of such rooms on the bot's server (mautrix-meta's
+        ghosts live there, registered in the bridge's namespace).
+        """
+        known: set[str] = set()
+        for info in self.rooms.values():
+            if info.invited_by or not info.bridged or not info.bridge_bot:
+                continue
+            known.add(info.bridge_bot)
+            server = _server(info.bridge_bot)
+            known.update(m for m in info.members if _server(m) == server)
+        known.discard(self.me)
+        return known
+
+    def _invited(
+        self, batch: SyncBatch, room_id: str, room: Mapping[str, Any], trusted: set[str]
+    ) -> None:
+        """An invitation: join it when a known bridge sent it, else list it as waiting.
+
+        mautrix-meta creates each portal as its bridge bot and invites the user from the
+        bot (from a puppet when a remote person adds the user to a chat). The invite's
+        stripped state cannot be trusted (anyone can put ``m.bridge`` in a room they make),
+        so only who sent the invitation counts.
+        """
+        events = _events(room.get("invite_state"))
+        inviter = ""
+        for event in events:
+            if (
+                event.get("type") == "m.room.member"
+                and event.get("state_key") == self.me
+                and isinstance(event.get("content"), Mapping)
+                and event["content"].get("membership") == "invite"
+            ):
+                inviter = str(event.get("sender") or "")
+        if not inviter:
+            return
+        if inviter in trusted:
+            batch.joins.append(room_id)
+            return
+        current = self.rooms.get(room_id)
+        if current is not None and not current.invited_by:
+            return  # a room we are in already (a re-invite after a kick): nothing to list
+        info = self.rooms.setdefault(room_id, RoomInfo())
+        before = info.to_json()
+        info.invited_by = inviter
+        for event in events:
+            # Names only: bridge and encryption state of a room not joined mean nothing.
+            if event.get("type") in ("m.room.name", "m.room.member"):
+                apply_state(info, event, self.me)
+        if inviter not in info.members:
+            info.members.append(inviter)
+        name = info.names.get(inviter, "")
+        now = utc_now()
+        batch.messages.append(
+            InboxMessage(
+                account_id=self.account.id,
+                remote_id=f"invite:{room_id}",
+                conversation_id=room_id,
+                sender_id=inviter,
+                created_at=now,
+                from_us=False,
+                sender_name=name or _localpart(inviter),
+                kind=MessageKind.MESSAGE,
+                text=invitation_text(inviter, name),
+                unsupported=True,
+            )
+        )
+        if info.to_json() != before:
+            batch.rooms[room_id] = info
+        batch.conversations.append(self.conversation(room_id, now))
+
+    async def join(self, room_id: str) -> None:
+        """Accept an invitation (``/join``)."""
+        await self.client.call(lambda api: api.join_room_by_id(RoomID(room_id)))
 
     def _sync_room(self, batch: SyncBatch, room_id: str, room: Mapping[str, Any]) -> None:
         info = self.rooms.setdefault(room_id, RoomInfo())
         before = info.to_json()
+        info.invited_by = ""  # joined (here or in another client)
         summary = room.get("summary")
         heroes = summary.get("m.heroes") if isinstance(summary, Mapping) else None
         if isinstance(heroes, list):
@@ -431,6 +531,14 @@ class MatrixAdapter:
     def take_problems(self) -> list[QuarantinedRecord]:
         problems, self.problems = self.problems, []
         return problems
+
+
+def _server(user_id: str) -> str:
+    return user_id.partition(":")[2]
+
+
+def _localpart(user_id: str) -> str:
+    return user_id[1:].split(":", 1)[0] if user_id.startswith("@") else user_id
 
 
 def _events(section: object) -> list[Mapping[str, Any]]:

@@ -54,6 +54,8 @@ class RoomInfo:
     """Joined members other than the account itself (the first few)."""
     last_event: str = ""
     """The newest event id seen: where a read receipt points."""
+    invited_by: str = ""
+    """Who invited the account, while an invitation waits (not joined); else ``""``."""
 
     @property
     def platform(self) -> Platform:
@@ -129,6 +131,16 @@ def apply_state(info: RoomInfo, event: Mapping[str, Any], me: str) -> bool:
         elif membership in ("leave", "ban") and key in info.members:
             info.members.remove(key)
     return True
+
+
+def invitation_text(inviter: str, name: str) -> str:
+    """What a waiting invitation says in its conversation (plain words, no markup)."""
+    who = f"{name} ({inviter})" if name and name != inviter else inviter
+    return (
+        f"Invitation from {who}, not accepted. Linkdeck joins by itself only the rooms "
+        "your Messenger and Instagram bridges invite you to; accept or decline this one "
+        "in another Matrix client."
+    )
 
 
 def media_url(homeserver: str, mxc: str) -> str | None:

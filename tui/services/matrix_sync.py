@@ -49,12 +49,16 @@ class MatrixAccountSync(AccountSync):
             report.requests = client.request_count - before
         return report
 
-    async def _sync(self, report: PollReport, timeout_ms: int) -> None:
+    async def _sync(self, report: PollReport, timeout_ms: int, *, again: bool = True) -> None:
         cursors = await self.store.cursors(self.account.id)
         self.matrix.restore(cursors)
         since = cursors.get(SINCE)
         report.catch_up = since is None or self._outage
         batch = await self.matrix.sync(since, 0 if since is None else timeout_ms)
+        for room_id in batch.joins:
+            # Before the token moves on: a failed join is tried again with the same sync.
+            await self.matrix.join(room_id)
+            log.info("joined %s: invited by a known bridge", room_id)
         settings = self.privacy()
         removed = {event_id for _, event_id in batch.redactions}
         messages = batch.messages + await self._genuine_edits(batch.edits, batch.messages)
@@ -88,6 +92,12 @@ class MatrixAccountSync(AccountSync):
             self.bus.publish(
                 MessagesArrived(self.account.id, tuple(report.new_messages), report.catch_up)
             )
+        if batch.joins and again:
+            # The rooms just joined come with the next sync: fetch it now, not a poll later.
+            more = PollReport(self.account.id)
+            await self._sync(more, 0, again=False)
+            report.new_messages.extend(more.new_messages)
+            report.changed_conversations += more.changed_conversations
 
     async def _genuine_edits(
         self, edits: list[InboxMessage], alongside: list[InboxMessage]
