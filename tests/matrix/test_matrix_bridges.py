@@ -110,3 +110,7 @@ async def test_invites_from_a_known_bridge_are_joined_a_strangers_waits(
     assert note.sender_id == mx.bob.user_id
     assert note.text.startswith("Invitation from ") and "not accepted" in note.text
     assert "click this" not in [m.text for m in await mx.messages(stranger)]
+    # Accepted in another client: the room reads like any other and the note goes.
+    me.join(stranger)
+    await mx.engine.run_once()
+    assert [m.text for m in await mx.messages(stranger)] == ["click this"]

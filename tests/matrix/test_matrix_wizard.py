@@ -60,7 +60,11 @@ async def test_wizard_links_matrix_and_a_bridged_instagram_chat_arrives_beside_b
 
             async def arrived() -> bool:
                 c = await runtime.store.get_conversation(account.id, portal)
-                return c is not None and c.message_count == 1
+                return (
+                    c is not None
+                    and c.message_count == 1
+                    and c.snippet == "hi from my personal instagram"
+                )
 
             for _ in range(600):
                 if await arrived():

@@ -57,6 +57,8 @@ TIMELINE_LIMIT = 50
 PAGE_LIMIT = 100
 LONG_POLL_MS = 30_000
 ROOM_PREFIX = "room:"
+INVITE_PREFIX = "invite:"
+"""The id of the note that stands for a waiting invitation in its conversation."""
 SYNC_FILTER = json.dumps(
     {
         "presence": {"types": []},
@@ -310,7 +312,7 @@ class MatrixAdapter:
         batch.messages.append(
             InboxMessage(
                 account_id=self.account.id,
-                remote_id=f"invite:{room_id}",
+                remote_id=f"{INVITE_PREFIX}{room_id}",
                 conversation_id=room_id,
                 sender_id=inviter,
                 created_at=now,
@@ -332,7 +334,10 @@ class MatrixAdapter:
     def _sync_room(self, batch: SyncBatch, room_id: str, room: Mapping[str, Any]) -> None:
         info = self.rooms.setdefault(room_id, RoomInfo())
         before = info.to_json()
-        info.invited_by = ""  # joined (here or in another client)
+        if info.invited_by:
+            # Joined (accepted in another client): the waiting invitation's note goes.
+            info.invited_by = ""
+            batch.redactions.append((room_id, f"{INVITE_PREFIX}{room_id}"))
         summary = room.get("summary")
         heroes = summary.get("m.heroes") if isinstance(summary, Mapping) else None
         if isinstance(heroes, list):
