@@ -9,11 +9,14 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
-from tests.matrix.conftest import MatrixRig, open_rig
+from tests.matrix.conftest import MatrixRig
 from tests.synapse import SynapseServer
 from tui.domain import AccountState
+from tui.services.matrix_sync import matrix_pacer
+from tui.services.pacing import Pacer
 
 BURST = 150
 
@@ -109,37 +112,76 @@ async def test_sync_killed_mid_stream_and_restarted_loses_and_doubles_nothing(
     assert (message_count, unread) == (BURST, BURST)
 
 
-async def test_homeserver_stopped_and_restarted_sync_resumes(tmp_path: Path) -> None:
-    # A homeserver of its own: the shared one stays up for the other tests.
-    server = SynapseServer(tmp_path / "hs")
-    server.start()
-    rig = await open_rig(server, tmp_path)
+SCALE = 0.01
+"""The reconnect schedule runs at this speed in the outage test (see its docstring)."""
+
+
+def steps_to_cap(pacer: Pacer) -> int:
+    """How many failures it takes for the retry delay to reach its cap."""
+    n = 1
+    while pacer.max_delay_after(n) < pacer.backoff_cap:
+        n += 1
+    return n
+
+
+def test_the_reconnect_schedule_spans_a_minute_and_never_gives_up() -> None:
+    pacer = matrix_pacer(Pacer(20.0))
+    full = steps_to_cap(pacer)
+    cycle = sum(pacer.max_delay_after(n) for n in range(1, full + 1))
+    assert 60 <= cycle <= 90, "one pass through the schedule lasts about a minute"
+    assert pacer.max_delay_after(full) == pacer.max_delay_after(10_000) == 30.0
+
+
+async def test_homeserver_stopped_for_a_whole_reconnect_cycle_sync_resumes(
+    mx: MatrixRig, synapse: SynapseServer
+) -> None:
+    """The shared homeserver stopped for "a minute" and started again.
+
+    What an outage does to the client is set by its reconnect schedule: 1 s doubling to
+    a 30 s cap, never giving up (``matrix_pacer``; the test above shows one pass lasts
+    about a minute). Once the wait has reached the cap, a longer outage only repeats
+    that same wait. So the outage here lasts exactly as long as the client needs to fail
+    through the whole schedule and wait at the cap once more, with the schedule run 100
+    times faster so the minute passes in about a second. The homeserver really stops
+    and restarts, and nothing wakes the client: it comes back on its own schedule, and
+    the messages on both sides of the outage are stored once each.
+    """
+    room = mx.dm()
+    mx.bob.say(room, "before the outage")
+    await mx.engine.run_once()
+    sync = mx.engine.accounts[mx.account_id]
+    sync.pacer = replace(
+        sync.pacer,
+        backoff_base=sync.pacer.backoff_base * SCALE,
+        backoff_cap=sync.pacer.backoff_cap * SCALE,
+        min_interval=sync.pacer.min_interval * SCALE,
+    )
+    full_cycle = steps_to_cap(sync.pacer) + 1
     try:
-        room = rig.dm()
-        rig.bob.say(room, "before the outage")
-        await rig.engine.run_once()
-        sync = rig.engine.accounts[rig.account_id]
-        async with rig.live():
-            server.stop()
-            await rig.until(
-                lambda: asyncio.sleep(0, sync.status.state is AccountState.ERROR),
-                "the account to show the outage",
-            )
+        async with mx.live():
+            mx.bob.say(room, "just before")
+            synapse.stop()
+
+            async def cycled() -> bool:
+                return sync.pacer.failures >= full_cycle
+
+            await mx.until(cycled, "the client to fail through its whole reconnect schedule")
+            assert sync.status.state is AccountState.ERROR
             assert "unreachable" in sync.status.detail
-            server.start()  # in this thread: the homeserver lives as long as its starter
-            rig.bob.say(room, "after the outage")
-            sync.wake.set()
+            synapse.start()  # in this thread: the homeserver lives as long as its starter
+            mx.bob.say(room, "after the outage")
 
             async def back() -> bool:
-                return [m.text for m in await rig.messages(room)] == [
-                    "before the outage",
-                    "after the outage",
-                ]
+                return len(await mx.messages(room)) >= 3
 
-            await rig.until(back, "the message sent after the restart", timeout=90)
+            await mx.until(back, "the message sent after the restart", timeout=60)
+            await mx.engine.run_once()  # one more sync: a double would show now
+        assert [m.text for m in await mx.messages(room)] == [
+            "before the outage",
+            "just before",
+            "after the outage",
+        ]
         assert sync.status.state is AccountState.CONNECTED
     finally:
-        rig.bob.close()
-        await rig.adapter.client.aclose()
-        await rig.store.close()
-        server.stop()
+        if synapse.process is None:
+            synapse.start()

@@ -11,26 +11,66 @@ would lose it). A limited timeline leaves a gap: its ``prev_batch`` token become
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from tui.adapters.base import PlatformAdapter
 from tui.adapters.errors import AdapterError
 from tui.adapters.matrix import LONG_POLL_MS, ROOM_PREFIX, MatrixAdapter
-from tui.domain import AccountState, InboxMessage
-from tui.services.events import ConversationsChanged, MessagesArrived
+from tui.domain import AccountState, InboxMessage, PrivacySettings
+from tui.domain.clock import utc_now
+from tui.services.events import ConversationsChanged, EventBus, MessagesArrived
+from tui.services.pacing import Pacer
 from tui.services.sync import AccountSync, PollReport, without_profile
+from tui.store import Store
 
 log = logging.getLogger(__name__)
 
 SINCE = "sync"
 FILL_PREFIX = "fill:"
 DONE = "done"
+RECONNECT_FIRST = 1.0
+"""Seconds before the first retry after the homeserver stopped answering."""
+RECONNECT_CAP = 30.0
+"""The longest wait between two retries: a homeserver back up is seen within this."""
+
+
+def matrix_pacer(pacer: Pacer) -> Pacer:
+    """The retry schedule of a Matrix account: 1 s doubling up to 30 s, and never giving up.
+
+    Meta's accounts open a circuit breaker (ten minutes) after five failures, to save a
+    daily call budget; a homeserver has no budget, and a ten-minute wait after a
+    one-minute outage would leave the user's personal chats silent for nothing.
+    """
+    return replace(
+        pacer,
+        backoff_base=RECONNECT_FIRST,
+        backoff_cap=RECONNECT_CAP,
+        min_interval=RECONNECT_FIRST * 2,
+        breaker_threshold=sys.maxsize,
+    )
 
 
 class MatrixAccountSync(AccountSync):
     """The engine's per-account loop, with ``/sync`` instead of listing conversations."""
 
     long_poll_ms = LONG_POLL_MS
+
+    def __init__(
+        self,
+        adapter: PlatformAdapter,
+        store: Store,
+        bus: EventBus,
+        *,
+        privacy: Callable[[], PrivacySettings],
+        pacer: Pacer,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        super().__init__(
+            adapter, store, bus, privacy=privacy, pacer=matrix_pacer(pacer), clock=clock
+        )
 
     @property
     def matrix(self) -> MatrixAdapter:

@@ -51,14 +51,16 @@ class Pacer:
     def after_failure(self) -> float:
         """The delay after a transient failure: full-jitter exponential backoff."""
         self.failures += 1
+        # The exponent stops growing long after the cap: without a breaker (Matrix) the
+        # failures of a long outage would overflow a float after about a thousand.
         if self.breaker_open:
             return self.breaker_cooldown * self.rng.uniform(0.8, 1.2)
-        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (self.failures - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** min(self.failures - 1, 64))
         return max(self.min_interval / 2, ceiling * self.rng.uniform(0.5, 1.0))
 
     def max_delay_after(self, failures: int) -> float:
         """The longest delay :meth:`after_failure` can give for the n-th failure (for tests)."""
         if failures >= self.breaker_threshold:
             return self.breaker_cooldown * 1.2
-        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (failures - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** min(failures - 1, 64))
         return max(self.min_interval / 2, ceiling)
