@@ -52,6 +52,9 @@ class ConversationScreen(Screen[None]):
         Binding("ctrl+r", "retry", "Retry failed", id="conversation.retry"),
         Binding("ctrl+o", "next_target", "Reply via…", id="conversation.target"),
         Binding("f", "read_full", "Full text", id="conversation.full-text"),
+        Binding(
+            "greater_than_sign", "reply_to_message", "Reply to message", id="conversation.reply-to"
+        ),
     ]
     DEFAULT_CSS = """
     ConversationScreen {
@@ -98,6 +101,8 @@ class ConversationScreen(Screen[None]):
         self._draft_lock = asyncio.Lock()
         self.lookalikes: list[str] = []
         """Known names (a VIP, a contact) the customer's name looks like but is not."""
+        self.reply_to: InboxMessage | None = None
+        """The message the next reply answers (picked with ``>``), if any."""
         self._draft_saved: tuple[str, str, str] | None = None
         """(account, conversation, text) last written, so an unchanged draft is not rewritten."""
 
@@ -404,12 +409,17 @@ class ConversationScreen(Screen[None]):
                 self.app.bell()
                 self.notify(refusal, title="Not sent", severity="warning", markup=False)
             return
+        answers = self.reply_to
+        if answers is not None and answers.conversation_id != target.remote_id:
+            answers = None
         item = await self.service.send_reply(
             (target.account_id, target.remote_id),
             target.customer.platform_user_id,
             message.text,
             human_agent=self.human_agent,
+            in_reply_to=answers.remote_id if answers is not None else None,
         )
+        self.cancel_reply_to()
         self.history.show_outbox(item)
         self.history.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self._stop_draft_timer()
@@ -454,7 +464,47 @@ class ConversationScreen(Screen[None]):
         """Move to the composer (``r`` while reading the history)."""
         self.composer.area.focus()
 
+    def action_reply_to_message(self) -> None:
+        """Pick the message the next reply answers: the lowest on screen, then older ones."""
+        if not self.ready or self.target is None:
+            return
+        message = self.history.mark_older()
+        if message is None:
+            self.notify("No message to reply to yet.", markup=False)
+            return
+        index = next(
+            (
+                i
+                for i, c in enumerate(self.targets)
+                if (c.account_id, c.remote_id) == (message.account_id, message.conversation_id)
+            ),
+            None,
+        )
+        if index is None or not is_matrix_room(self.targets[index].remote_id):
+            self.cancel_reply_to()
+            self.notify(
+                "Replying to one message works in Matrix chats only: a Messenger or "
+                "Instagram business reply goes to the conversation as a whole.",
+                title="Reply to message",
+                markup=False,
+            )
+            return
+        if index != self.target_index:
+            self.target_index = index
+            self.picked = True
+            self._update_composer()
+        self.reply_to = message
+        self.composer.replying_to = (self._name_of(message), message.text or "(attachment)")
+
+    def cancel_reply_to(self) -> None:
+        self.reply_to = None
+        self.composer.replying_to = None
+        self.history.clear_mark()
+
     async def action_back(self) -> None:
+        if self.reply_to is not None:
+            self.cancel_reply_to()  # Esc first forgets the message picked, then leaves
+            return
         await self.keep_draft()
         self.dismiss(None)
 
@@ -520,6 +570,7 @@ class ConversationScreen(Screen[None]):
                 await self.service.clear_draft((previous.account_id, previous.remote_id))
                 self._draft_saved = None
         self.target_index = (self.target_index + 1) % len(self.targets)
+        self.cancel_reply_to()
         self.picked = True
         self.human_agent = False
         self._last_typing = None

@@ -181,8 +181,15 @@ class Service(Protocol):
         """Raises ``MergeRefused`` (privacy says no) or ``KeyError`` (gone)."""
 
     async def send_reply(
-        self, key: ConversationKey, recipient_id: str, text: str, *, human_agent: bool = False
-    ) -> OutboxItem: ...
+        self,
+        key: ConversationKey,
+        recipient_id: str,
+        text: str,
+        *,
+        human_agent: bool = False,
+        in_reply_to: str | None = None,
+    ) -> OutboxItem:
+        """Queue a reply; ``in_reply_to`` (a Matrix event id) makes it answer that message."""
 
     async def retry(self, outbox_id: int) -> None: ...
 

@@ -337,7 +337,13 @@ class RemoteService:
         await self._change("link_people", a=a, b=b)
 
     async def send_reply(
-        self, key: ConversationKey, recipient_id: str, text: str, *, human_agent: bool = False
+        self,
+        key: ConversationKey,
+        recipient_id: str,
+        text: str,
+        *,
+        human_agent: bool = False,
+        in_reply_to: str | None = None,
     ) -> OutboxItem:
         if self.link.up:
             with contextlib.suppress(ServiceUnavailable):
@@ -348,16 +354,19 @@ class RemoteService:
                     recipient_id=recipient_id,
                     text=text,
                     human_agent=human_agent,
+                    in_reply_to=in_reply_to,
                 )
                 return item
         # No service: the reply waits in the outbox; the next service sends it, once.
+        from tui.services.outbox import REPLY_TAG  # here: the dashboard rarely needs it
+
         queued = await self.store.enqueue(
             account_id=key[0],
             conversation_id=key[1],
             recipient_id=recipient_id,
             action="text",
             text=text,
-            tag="HUMAN_AGENT" if human_agent else None,
+            tag=REPLY_TAG + in_reply_to if in_reply_to else "HUMAN_AGENT" if human_agent else None,
             at=self.clock(),
         )
         self._publish(OutboxChanged(queued))

@@ -245,10 +245,20 @@ class LocalService:
     # --- replies ----------------------------------------------------------------------
 
     async def send_reply(
-        self, key: ConversationKey, recipient_id: str, text: str, *, human_agent: bool = False
+        self,
+        key: ConversationKey,
+        recipient_id: str,
+        text: str,
+        *,
+        human_agent: bool = False,
+        in_reply_to: str | None = None,
     ) -> OutboxItem:
         return await self.runtime.outbox.send_text(
-            *key, recipient_id=recipient_id, text=text, human_agent=human_agent
+            *key,
+            recipient_id=recipient_id,
+            text=text,
+            human_agent=human_agent,
+            in_reply_to=in_reply_to,
         )
 
     async def retry(self, outbox_id: int) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "Composer",
     "ComposerArea",
     "describe_window",
+    "first_words",
     "length_label",
     "send_refusal",
 ]
@@ -39,6 +40,13 @@ def length_label(platform: str, text: str) -> str:
     if platform == "instagram":
         return f"{len(text.encode('utf-8', 'surrogatepass'))}/1000 bytes"
     return f"{len(text)}/2000"
+
+
+def first_words(text: str, count: int = 8) -> str:
+    """The start of a message, for the line naming the message a reply answers."""
+    words = text.split()
+    head = " ".join(words[:count])
+    return head + " …" if len(words) > count else head
 
 
 def _span(left: timedelta | None) -> str:
@@ -152,6 +160,15 @@ class Composer(Vertical):
             padding: 0 1;
             color: $text-muted;
         }
+        & > #composer-reply {
+            height: 1;
+            padding: 0 1;
+            color: $text-accent;
+            display: none;
+        }
+        & > #composer-reply.-replying {
+            display: block;
+        }
     }
     """
 
@@ -162,6 +179,8 @@ class Composer(Vertical):
     """The account's config says the Human Agent feature is approved."""
     target_label: reactive[str] = reactive("", init=False)
     """Which account the reply goes to (shown in a person's timeline)."""
+    replying_to: reactive[tuple[str, str] | None] = reactive(None, init=False)
+    """(name, text) of the message this reply answers, or ``None``."""
 
     @dataclass
     class Send(Message):
@@ -178,6 +197,7 @@ class Composer(Vertical):
         """The text changed, emptied included (drafts are saved from this)."""
 
     def compose(self) -> ComposeResult:
+        yield Static(id="composer-reply", markup=False)
         yield ComposerArea(
             id="composer-input", soft_wrap=True, show_line_numbers=False, compact=True
         )
@@ -231,6 +251,29 @@ class Composer(Vertical):
 
     def watch_target_label(self) -> None:
         self.refresh_meter()
+
+    def watch_replying_to(self) -> None:
+        self.refresh_reply()
+
+    def refresh_reply(self) -> None:
+        """Redraw the "Replying to" line (hidden when the reply answers no one message)."""
+        if not self.is_mounted:
+            return
+        line = self.query_one("#composer-reply", Static)
+        line.set_class(self.replying_to is not None, "-replying")
+        if self.replying_to is None:
+            line.update("")
+            return
+        name, text = self.replying_to
+        line.update(
+            Content.assemble(
+                "Replying to ",
+                safe(private(name), max_chars=40, single_line=True),
+                ": ",
+                safe(private(first_words(text)), max_chars=60, single_line=True),
+                "  (esc: cancel)",
+            )
+        )
 
     def refresh_meter(self) -> None:
         """Redraw the meter line from the text, platform and window state."""

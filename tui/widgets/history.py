@@ -249,6 +249,8 @@ class History(ScrollView, can_focus=True):
         """Whether the oldest message is loaded."""
         self.loading = False
         self.pages_loaded = 0
+        self.marked: Hashable | None = None
+        """The key of the message picked to reply to (drawn reversed), if any."""
 
     # --- loading --------------------------------------------------------------------
 
@@ -311,6 +313,46 @@ class History(ScrollView, can_focus=True):
 
     def action_newest(self) -> None:
         self._jump(self.max_scroll_y)
+
+    # --- the message a reply answers ---------------------------------------------------
+
+    def mark_older(self) -> InboxMessage | None:
+        """Mark a message to reply to: the lowest one on screen first, then each older one.
+
+        Returns the marked message (``None`` when there is none to mark). Reactions and
+        replies still in the outbox are skipped: a reply answers a stored message.
+        """
+        slots = [
+            i
+            for i, e in enumerate(self.entries)
+            if e.message is not None and e.message.kind is not MessageKind.REACTION
+        ]
+        if not slots:
+            return None
+        top = self.scroll_offset.y
+        bottom = top + max(1, self.scrollable_content_region.height)
+        current = next((i for i in slots if self.entries[i].key == self.marked), None)
+        if current is None or not self._on_screen(current, top, bottom):
+            shown = [i for i in slots if self._on_screen(i, top, bottom)]
+            index = shown[-1] if shown else slots[-1]
+        else:
+            earlier = [i for i in slots if i < current]
+            index = earlier[-1] if earlier else current
+        self.marked = self.entries[index].key
+        if not self._on_screen(index, top, bottom) and index < len(self._starts):
+            self._jump(self._starts[index])
+        self.refresh()
+        return self.entries[index].message
+
+    def clear_mark(self) -> None:
+        self.marked = None
+        self.refresh()
+
+    def _on_screen(self, index: int, top: float, bottom: float) -> bool:
+        if index >= len(self._starts):
+            return False
+        start = self._starts[index]
+        return top <= start < bottom
 
     # --- live changes ---------------------------------------------------------------
 
@@ -494,6 +536,8 @@ class History(ScrollView, can_focus=True):
             return Strip.blank(width, base.rich_style)
         slot = bisect.bisect_right(self._starts, index) - 1
         line = self._layout[slot][index - self._starts[slot]].truncate(width, pad=True)
+        if self.marked is not None and self.entries[slot].key == self.marked:
+            line = line.stylize("reverse")
         segments = [
             Segment(text, style.rich_style if style else None)
             for text, style in line.render(
