@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import (
     inbox_bench,
     ingest_bench,
+    live_event_bench,
     matrix_bench,
     polling_bench,
     search_bench,
@@ -38,6 +39,7 @@ FULL = {
     "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
     "matrix": lambda: matrix_bench.run(50, 40, samples=20),
     "service": lambda: service_bench.run(runs=5, samples=20),
+    "live": lambda: live_event_bench.run(1_000_000, 50_000, rounds=30),
 }
 SMOKE: dict[str, Callable[[], list[Result]]] = {
     "startup": lambda: startup.run(runs=1),
@@ -48,6 +50,7 @@ SMOKE: dict[str, Callable[[], list[Result]]] = {
     "webhooks": lambda: webhooks_bench.run(100, samples=2, messages=20),
     "matrix": lambda: matrix_bench.run(2, 3, samples=1),
     "service": lambda: service_bench.run(runs=1, samples=2),
+    "live": lambda: live_event_bench.run(2_000, 100, rounds=2),
 }
 
 

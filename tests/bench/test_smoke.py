@@ -34,6 +34,7 @@ EXPECTED = [
     "matrix: initial sync",
     "start-up to first paint, attaching to a running service",
     "service event to row redrawn in two attached dashboards",
+    "live event -> inbox redrawn",
 ]
 WITH_FLOOR = ("inbox", "ingest", "Store.search", "search screen")
 """Rows whose ratio divides by a floor measured in the same run: the line names it."""

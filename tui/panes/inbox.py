@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
@@ -34,9 +36,12 @@ from tui.widgets.inbox_rows import (
     legend_line,
 )
 from tui.widgets.safe import private, safe
-from tui.widgets.virtual_list import VirtualList
+from tui.widgets.virtual_list import Row, VirtualList
 
 __all__ = ["InboxPane"]
+
+PATCH_AT_MOST = 8
+"""A change to more conversations than this re-reads the view instead of patching rows."""
 
 WAKE_SECONDS = 30.0
 """How often snoozed conversations are woken and relative times redrawn."""
@@ -136,6 +141,15 @@ class InboxPane(RuntimePane):
         """How many reloads have finished (tests wait on it)."""
         self._reloading = False
         self._reload_again = False
+        self._full_reload = False
+        """A pending pass re-reads the view (a view change, the 30 s wake, a big change)."""
+        self._changed: set[ConversationKey] = set()
+        """Conversations a pending pass patches in memory (a live event, a triage key)."""
+        self.patches = 0
+        self.settled = asyncio.Event()
+        """Set while no update of the rows is running or pending."""
+        self.settled.set()
+        """How many passes updated the rows in memory instead of re-reading the view."""
         self.last_query = ""
         """The search query of the last ``/``, offered again on the next."""
         self.feedback: Content | None = None
@@ -175,7 +189,7 @@ class InboxPane(RuntimePane):
         # Every change to the rows (a sync, a triage key here or in another dashboard, a
         # reply) comes as one ConversationsChanged: one reload per change, never two.
         if self.source is not None and isinstance(event, ConversationsChanged):
-            self.reload()
+            self.reload([(event.account_id, remote_id) for remote_id in event.conversation_ids])
 
     @work(group="inbox-wake", exclusive=True, exit_on_error=False)
     async def wake(self) -> None:
@@ -184,15 +198,24 @@ class InboxPane(RuntimePane):
             await self.service.wake_snoozed()
         self.reload()
 
-    def reload(self) -> None:
-        """Wake snoozed conversations whose time came, re-count, redraw; the cursor stays
-        on the same conversation.
+    def reload(self, changed: Sequence[ConversationKey] | None = None) -> None:
+        """Re-count and redraw; the cursor stays on the same conversation.
 
+        ``changed``: only these conversations changed (a live event, a triage key); an empty
+        list means any may have (the service was attached again). Each is
+        read on its own and moved to its place among the rows in memory, the way a
+        cursor move redraws, instead of re-reading the view; when that cannot be exact
+        (grouped by person, scrolled far down, many at once) the view is read again.
         Calls during a reload are folded into one more pass after it, so a burst of
         events (a first sync) cannot keep cancelling the list's refresh.
         """
         if self.source is None:
             return
+        if not changed or len(changed) > PATCH_AT_MOST:
+            self._full_reload = True  # no list (a reattach, a view change): anything changed
+        else:
+            self._changed.update(changed)
+        self.settled.clear()
         if self._reloading:
             self._reload_again = True
             return
@@ -207,25 +230,75 @@ class InboxPane(RuntimePane):
             self._reload_again = True
             while self._reload_again:
                 self._reload_again = False
-                await source.reload()
-                self.list.source_changed()
+                full, changed = self._full_reload, self._changed
+                self._full_reload, self._changed = False, set()
+                if not full and await self._patch(changed):
+                    self.patches += 1
+                else:
+                    await source.reload()
+                    self.list.source_changed()
                 self._redraw_header()
                 self._redraw_legend()
-                self.query_one("#inbox-nothing", Static).update(empty_view_text(source))
+                nothing = self.query_one("#inbox-nothing", Static)
+                text = empty_view_text(source)
+                if nothing.content != text:  # its height may change: only when it does
+                    nothing.update(text)
                 self.set_class(source.count() == 0, "-empty")
                 self.refreshes += 1
         finally:
             self._reloading = False
+            self.settled.set()
+
+    async def _patch(self, changed: set[ConversationKey]) -> bool:
+        """Move each changed conversation to its place among the first rows in memory;
+        ``False`` (nothing touched) when only re-reading the view can be exact."""
+        source = self.source
+        assert source is not None
+        if source.grouped:
+            return False
+        rows = list(self.list.cached_top())
+        count = source.count()
+        if not rows and count:
+            return False  # nothing on screen yet: the first page is still being read
+        now = self.clock()
+        for key in changed:
+            conversation = await source.store.conversation_in_view(source.view, *key, now)
+            old = next((i for i, row in enumerate(rows) if row.key == key), None)
+            if old is not None:
+                del rows[old]
+            everything = len(rows) + (old is not None) >= count
+            if conversation is None:
+                source.loaded.pop(key, None)
+                if old is not None:
+                    count -= 1
+                elif not everything:  # it may have left the view below the rows in memory
+                    count = await source.store.count_conversations(source.view, now)
+                continue
+            row = source.row(conversation, now)
+            place = _place(rows, _order(conversation))
+            if place < len(rows) or everything:  # else it belongs below the rows in memory
+                rows.insert(place, row)
+            if old is None:
+                if everything:
+                    count += 1
+                else:  # new to the view, or moved up from below the rows in memory
+                    count = await source.store.count_conversations(source.view, now)
+            source.loaded[key] = row
+        source.patched(count)
+        self.list.rows_patched(rows, count)
+        return True
 
     def _redraw_header(self) -> None:
         new_above = self.list.new_above
+        # One line, full width: redrawing it needs no layout pass over the whole screen
+        # (Static.update's default), which would cost more than the list's own redraw.
         self.query_one("#inbox-header", Static).update(
-            header_line(self.source, self.feedback, new_above)
+            header_line(self.source, self.feedback, new_above), layout=False
         )
 
     def _redraw_legend(self) -> None:
         row = self._current_row()
-        self.query_one("#inbox-legend", Static).update(legend_line(row))
+        self.query_one("#inbox-legend", Static).update(legend_line(row), layout=False)
         if row is None and self.list.row_count:
             self.set_timer(0.2, self._redraw_legend)  # the row's page is still being read
 
@@ -498,3 +571,27 @@ class InboxPane(RuntimePane):
                 await self._link(*pair)
 
         self.app.push_screen(MergeSuggestions(pairs), callback=chosen)
+
+
+def _order(conversation: Conversation) -> tuple[int, float, str, str]:
+    """The inbox's sort key (the store's ``ORDER_BY``): pinned first, newest first, ids."""
+    return (
+        -int(conversation.triage.pinned),
+        -conversation.updated_at.timestamp(),
+        conversation.remote_id,
+        conversation.account_id,
+    )
+
+
+def _place(rows: Sequence[Row], order: tuple[int, float, str, str]) -> int:
+    """Where a conversation with sort key ``order`` goes among sorted ``rows``."""
+    low, high = 0, len(rows)
+    while low < high:
+        middle = (low + high) // 2
+        row = rows[middle]
+        assert isinstance(row, ConversationRow)
+        if _order(row.conversation) < order:
+            low = middle + 1
+        else:
+            high = middle
+    return low

@@ -174,6 +174,16 @@ class MainScreen(Screen[None]):
 
     # --- the services behind the screen ---------------------------------------------
 
+    @work(group="unread-live", exclusive=True, exit_on_error=False)
+    async def _count_unread_after_inbox(self) -> None:
+        """The header's unread total after a change, once the inbox's update is done."""
+        for inbox in self.query(InboxPane):
+            await inbox.settled.wait()
+        service = self.service
+        if service is not None:
+            self._total_unread = await service.store.total_unread(service.clock())
+            self._refresh_header()
+
     @work(group="unread", exit_on_error=False)
     async def _count_unread(self) -> None:
         """The header's unread total from the store at start, before any sync event."""
@@ -225,7 +235,12 @@ class MainScreen(Screen[None]):
         if service is None:
             return
         if isinstance(event, ConversationsChanged):
-            self._total_unread = await service.store.total_unread(service.clock())
+            # The inbox redraws first; the header's total (a query over every conversation)
+            # is counted once the inbox has settled, so it never delays the inbox's rows.
+            for pane in self.query(RuntimePane):
+                pane.handle_event(event)
+            self._count_unread_after_inbox()
+            return
         if isinstance(event, AlertsRaised) and self.alerts is not None:
             self.alerts.on_raised(event)
         if isinstance(event, AccountStateChanged | ConversationsChanged | PrefsChanged):

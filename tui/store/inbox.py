@@ -64,6 +64,21 @@ class InboxMixin(StoreBase):
         )
         return int(count)
 
+    async def conversation_in_view(
+        self, view: InboxView, account_id: str, remote_id: str, now: datetime
+    ) -> Conversation | None:
+        """One conversation as ``view`` lists it, or ``None`` when the view does not hold it.
+
+        The inbox reads this one row after a live change instead of re-reading its page.
+        """
+        where, params = view_where_named(view, now)
+        row = await self._one(
+            f"SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE {where} "
+            "AND c.account_id = :a AND c.remote_id = :r",
+            {**params, "a": account_id, "r": remote_id},
+        )
+        return None if row is None else conversation_from_row(row)
+
     async def messages_page(
         self,
         account_id: str,

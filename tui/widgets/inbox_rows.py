@@ -360,6 +360,14 @@ class InboxSource:
         self.loaded.update((row.key, row) for row in rows)
         return rows
 
+    def row(self, conversation: Conversation, now: datetime) -> ConversationRow:
+        """The list line of one conversation (a live change patches it in)."""
+        return self._row(conversation, now)
+
+    def patched(self, count: int) -> None:
+        """The view now holds ``count`` rows, after rows were patched in memory."""
+        self._count = count
+
     def _row(self, conversation: Conversation, now: datetime) -> ConversationRow:
         key = (conversation.account_id, conversation.remote_id)
         customer = conversation.customer

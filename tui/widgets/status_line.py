@@ -118,11 +118,11 @@ class StatusLine(Horizontal):
             accounts = separator.join(describe_status(s, self.tz) for s in statuses)
         else:
             accounts = Content.styled(self.placeholder, "$muted-text")
-        accounts_widget.update(accounts)
         summary = self._summary(total_unread, dnd)
         if self._service is not None:
             summary = Content.assemble(self._service, Content.styled(" · ", "$muted-text"), summary)
-        summary_widget.update(summary)
+        _set(accounts_widget, accounts)
+        _set(summary_widget, summary)
 
     @staticmethod
     def _summary(total_unread: int, dnd: bool) -> Content:
@@ -131,3 +131,13 @@ class StatusLine(Horizontal):
         )
         quiet = Content.styled("DND on", "$status-warn bold") if dnd else Content("DND off")
         return Content.assemble(unread, Content.styled(" · ", "$muted-text"), quiet)
+
+
+def _set(widget: Static, content: Content) -> None:
+    """Redraw one part of the header only when it changed, with a layout pass over the
+    screen only when its width changed (the header is redrawn on every live event)."""
+    old = widget.content
+    if isinstance(old, Content) and (old.plain, old.spans) == (content.plain, content.spans):
+        return
+    same_width = isinstance(old, Content) and old.cell_length == content.cell_length
+    widget.update(content, layout=not same_width)

@@ -330,6 +330,48 @@ class VirtualList(ScrollView, can_focus=True):
         else:
             self._move_after_change(old_cursor, old_cursor if found is None else found)
 
+    def cached_top(self) -> list[Row]:
+        """The rows cached without a gap from the first one (the window a live change can
+        patch in memory); empty when the first page is not cached."""
+        rows: list[Row] = []
+        page_no = 0
+        while page_no in self._pages:
+            page = self._pages[page_no]
+            rows.extend(page)
+            if len(page) < PAGE_SIZE:
+                break
+            page_no += 1
+        return rows
+
+    def rows_patched(self, rows: Sequence[Row], count: int) -> None:
+        """The first rows changed in memory (one came, went or moved): ``rows`` replace the
+        cached ones from the top and ``count`` is the new total. No page is read again;
+        the cursor stays on its row (as with :meth:`source_changed`)."""
+        before = self.cached_top()
+        self._generation += 1  # a page being read now predates the change
+        self._pages.clear()
+        self._pending.clear()
+        whole = len(rows) if len(rows) >= count else len(rows) - len(rows) % PAGE_SIZE
+        for page_no in range(0, (whole + PAGE_SIZE - 1) // PAGE_SIZE):
+            self._pages[page_no] = rows[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
+        old_cursor = self.cursor
+        self._count = count
+        self.virtual_size = Size(0, count)
+        key = self._cursor_key
+        found = next((i for i, row in enumerate(rows) if row.key == key), None)
+        new_cursor = old_cursor if found is None else found
+        if new_cursor != old_cursor:
+            # Rows came or went above the cursor: the view scrolls with it, all lines move.
+            self._move_after_change(old_cursor, new_cursor)
+            return
+        self.set_reactive(VirtualList.cursor, self.validate_cursor(new_cursor))
+        self._remember_cursor_key()
+        # Like a cursor move: only the lines whose row changed are drawn again.
+        top = round(self.scroll_offset.y)
+        for index in range(top, top + self.scrollable_content_region.height):
+            if index >= len(rows) or index >= len(before) or rows[index] is not before[index]:
+                self.refresh_line(index)
+
     @work(group="virtual-list-follow", exclusive=True, exit_on_error=False)
     async def _follow_key(
         self, found: Awaitable[int | None], key: Hashable, old_cursor: int, moves: int
