@@ -135,6 +135,10 @@ async def _event_to_row(samples: int) -> tuple[list[float], list[float]]:
                 panes = [app.query_one(InboxPane) for app in apps]
                 while not all(p.refreshes for p in panes):
                     await p1.pause(0.05)
+                # Settled: the first page drawn in both (start-up is the other row's business).
+                while not all(p.list.cursor_key is not None for p in panes):
+                    await p1.pause(0.05)
+                await p1.pause(0.5)
                 now = sim.clock.now()
                 rows = await runtime.store.conversations_page(InboxView(), 0, samples, now)
                 for conversation in rows:
