@@ -141,3 +141,16 @@ async def test_a_change_without_a_list_reads_the_view_again(rig: Rig) -> None:
         await wait_until(pilot, lambda: all(lst._row_at(i) for i in range(lst.row_count)))
         assert pane.patches == patches
         assert shown_keys(pilot) == await store_keys(rig, InboxView())
+
+
+async def test_the_wake_redraws_times_from_the_rows_in_memory(rig: Rig) -> None:
+    """Every 30 s the times move on ("2m" becomes "1h"): drawn again, the view not re-read."""
+    async with rig.app().run_test(size=SIZE) as pilot:
+        pane = await ready(pilot)
+        before = visible_text(pilot)
+        reads = PageReads(rig)
+        rig.sim.clock.advance(3 * 3600)
+        pane.wake()  # what the 30-second timer does
+        await wait_until(pilot, lambda: visible_text(pilot) != before)
+        assert reads.calls == 0
+        assert shown_keys(pilot) == await store_keys(rig, InboxView())

@@ -193,10 +193,33 @@ class InboxPane(RuntimePane):
 
     @work(group="inbox-wake", exclusive=True, exit_on_error=False)
     async def wake(self) -> None:
-        """Every 30 s: the service reopens snoozes whose time came; relative times redraw."""
+        """Every 30 s: the service reopens snoozes whose time came (each comes back as a
+        change, patched like any other); relative times and reply windows redraw from
+        the rows in memory. Re-reading the whole view here took seconds on a large store
+        and held up every live event that arrived meanwhile."""
         if self.service is not None:
             await self.service.wake_snoozed()
-        self.reload()
+        if not self._retime():
+            self.reload()
+
+    def _retime(self) -> bool:
+        """Draw the rows in memory again as of now; ``False`` when only a re-read can."""
+        source = self.source
+        if source is None or source.grouped or self._reloading:
+            return False
+        rows = self.list.cached_top()
+        if not rows and source.count():
+            return False
+        now = self.clock()
+        fresh: list[Row] = []
+        for row in rows:
+            if isinstance(row, ConversationRow):
+                row = source.row(row.conversation, now)
+                source.loaded[row.key] = row
+            fresh.append(row)
+        self.list.rows_patched(fresh, source.count())
+        self._redraw_legend()
+        return True
 
     def reload(self, changed: Sequence[ConversationKey] | None = None) -> None:
         """Re-count and redraw; the cursor stays on the same conversation.
