@@ -34,7 +34,7 @@ FULL = {
     "startup": lambda: startup.run(runs=7),
     "inbox": lambda: inbox_bench.run(1_000_000, 50_000, runs=5, presses=400, rounds=3),
     "ingest": lambda: ingest_bench.run(200_000, 2_000, batch=2_000, rounds=3),
-    "search": lambda: search_bench.run(1_000_000, 50_000, repeats=50),
+    "search": lambda: search_bench.run(1_000_000, 50_000, repeats=15),
     "polling": lambda: polling_bench.run(30, 5, samples=10),
     "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
     "matrix": lambda: matrix_bench.run(50, 40, samples=20),

@@ -243,7 +243,8 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             results.focus()
         self.drawn += 1
         if known is None:
-            self._load_known()
+            # Only once the results' frame is out: folding the names competes for the CPU.
+            self.call_after_refresh(self._load_known)
             await self._known_ready.wait()
             if self._known is not None and any(_passes_for_known(hit, self._known) for hit in hits):
                 self._fill(hits, now, self._known)  # the cursor stays on its row

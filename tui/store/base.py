@@ -165,15 +165,16 @@ class StoreBase:
     async def _all(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # One trip to aiosqlite's thread (execute, fetch and close a cursor were three:
+        # each trip costs more than a keyed SQLite lookup).
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def _one(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> sqlite3.Row | None:
-        async with self._db.execute(sql, params) as cur:
-            row: sqlite3.Row | None = await cur.fetchone()
-            return row
+        """The first row; only for keyed lookups and aggregates (every row is read)."""
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         row = await self._one(sql, params)

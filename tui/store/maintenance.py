@@ -164,11 +164,6 @@ class MaintenanceMixin(StoreBase):
         if parsed.empty or limit <= 0:
             return []
         match = parsed.fts()
-        if match is not None:
-            try:  # messages committed a moment ago are found too
-                await self._index_if_pending()
-            except sqlite3.Error as exc:  # still listed in fts_pending: indexed later
-                _log.warning("search index update failed: %s", exc)
         try:
             rows: list[sqlite3.Row] | None = None
             few = match is not None and await self._few_matches(match)
@@ -235,13 +230,24 @@ class MaintenanceMixin(StoreBase):
         return merged[:limit]
 
     async def _few_matches(self, match: str) -> bool:
-        """Whether the words match few enough messages to sort them all (a cheap probe)."""
+        """Whether the words match few enough messages to sort them all (a cheap probe).
+
+        The same trip asks whether messages wait for the index (this or another process
+        committed them a moment ago): they are indexed first, so they are found too.
+        """
         probe = (
-            "SELECT count(*) FROM (SELECT rowid FROM messages_fts "
-            "WHERE messages_fts MATCH ? LIMIT ?)"
+            "SELECT EXISTS (SELECT 1 FROM fts_pending), count(*) FROM (SELECT rowid "
+            "FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
         )
-        found = await self._scalar(probe, (match, FEW_MATCHES + 1))
-        return int(found or 0) <= FEW_MATCHES
+        row = await self._one(probe, (match, FEW_MATCHES + 1))
+        if row is not None and (row[0] or self._fts_waiting):
+            try:
+                await self._index_pending()
+            except sqlite3.Error as exc:  # still listed in fts_pending: indexed later
+                _log.warning("search index update failed: %s", exc)
+            else:
+                row = await self._one(probe, (match, FEW_MATCHES + 1))
+        return int(row[1] if row is not None else 0) <= FEW_MATCHES
 
 
 NEWEST_CANDIDATES = 400
