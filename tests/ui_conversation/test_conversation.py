@@ -156,7 +156,7 @@ async def test_a_refused_send_shows_the_platform_reason_and_retries_after_confir
         rig.sim.clock.advance(2 * 3600)
         await rig.runtime.outbox.drain()
         await settle(pilot, lambda: "failed:" in screen.history.all_text())
-        assert "outside of allowed window" in screen.history.all_text()
+        assert "outside the 24-hour reply window" in screen.history.all_text()
         assert rig.sim.sent == []
 
         await pilot.press("ctrl+r")
@@ -172,9 +172,9 @@ async def test_a_refused_send_shows_the_platform_reason_and_retries_after_confir
         await pilot.press("ctrl+r")
         await settle(pilot, lambda: isinstance(pilot.app.screen, ConfirmRetry))
         await pilot.press("y")
-        await settle(pilot, lambda: "pending…" in screen.history.all_text())
+        await settle(pilot, lambda: "retrying…" in screen.history.all_text())
         await rig.runtime.outbox.drain()
-        await settle(pilot, lambda: "pending…" not in screen.history.all_text())
+        await settle(pilot, lambda: "retrying…" not in screen.history.all_text())
         assert [s["text"] for s in rig.sim.sent] == ["Still open?"]
         assert "failed:" not in screen.history.all_text()
 

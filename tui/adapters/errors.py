@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from tui.adapters.usage import UsageScope, parse_usage
@@ -412,3 +412,51 @@ def map_graph_error(
     if code in _TRANSIENT_CODES or error.get("is_transient") is True or status >= 500:
         return Transient(**common)
     return InvalidRequest(**common)
+
+
+_ISO_MOMENT = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+
+
+def localize_moments(text: str, zone: tzinfo | None = None) -> str:
+    """``text`` with Meta's zoned times (PST...) and our own ISO moments shown in ``zone``.
+
+    ISO moments (as :func:`failure_words` writes them) become a wall-clock ``HH:MM``.
+    For display only: nothing decides anything on the text.
+    """
+    if not text:
+        return text
+
+    def rewrite(match: re.Match[str]) -> str:
+        try:
+            moment = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
+        except ValueError:
+            return match.group(0)
+        return moment.astimezone(zone).strftime("%H:%M")
+
+    return _ISO_MOMENT.sub(rewrite, localize_times(text, zone))
+
+
+def failure_words(exc: AdapterError, *, retrying: bool = False) -> str:
+    """Why a send failed, in the user's words (the platform's own text is for the detail).
+
+    Args:
+        exc: What the adapter raised.
+        retrying: The outbox will try again by itself (a rate limit says when, as an ISO
+            moment that :func:`localize_moments` turns into the reader's wall-clock time).
+    """
+    if isinstance(exc, TokenInvalid):
+        return "the token needs re-authentication (Profiles tab)"
+    if isinstance(exc, WindowClosed):
+        if exc.human_agent_possible:
+            return "outside the 24-hour reply window (a human agent reply is still possible)"
+        return "outside the 24-hour reply window"
+    if isinstance(exc, RateLimited):
+        if not retrying:
+            return "rate limited by the platform"
+        if exc.until is None:
+            return "rate limited, will retry"
+        until = exc.until.astimezone(UTC).isoformat(timespec="seconds")
+        return f"rate limited, will retry at {until}"
+    if isinstance(exc, RecipientUnavailable):
+        return "recipient unavailable"
+    return str(exc)

@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.adapters.errors import localize_moments
 from tui.config import AccountConfig
 from tui.domain import OutboxItem
 from tui.widgets.safe import safe
@@ -93,7 +94,7 @@ class ConfirmRetry(ConfirmModal[bool]):
     def __init__(self, item: OutboxItem) -> None:
         why = Content.assemble(
             "It " if item.needs_user else "It failed with: ",
-            safe(item.error or "no reason given", max_chars=300),
+            safe(localize_moments(item.error or "no reason given"), max_chars=300),
             "\nIf the platform did receive it, the customer may see it twice.",
         )
         super().__init__(

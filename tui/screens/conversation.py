@@ -603,7 +603,9 @@ class ConversationScreen(Screen[None]):
             except ValueError as exc:
                 self.notify(str(exc), title="Retry", severity="warning", markup=False)
                 return
-            self.history.show_outbox(dataclasses.replace(item, state=OutboxState.QUEUED))
+            self.history.show_outbox(
+                dataclasses.replace(item, state=OutboxState.QUEUED, error=None)
+            )
             self.refresh_bindings()
 
         self.app.push_screen(ConfirmRetry(item), answered)

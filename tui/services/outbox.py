@@ -9,7 +9,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from tui.adapters.base import PlatformAdapter
-from tui.adapters.errors import AdapterError, OutcomeUnknown, RateLimited, Transient
+from tui.adapters.errors import (
+    AdapterError,
+    OutcomeUnknown,
+    RateLimited,
+    Transient,
+    failure_words,
+)
 from tui.config.redact import redact
 from tui.domain import (
     ActivityEvent,
@@ -222,7 +228,11 @@ class Outbox:
         except (RateLimited, Transient) as exc:
             # The request never reached the platform (or was refused before acting on it).
             state = OutboxState.QUEUED if item.attempts < MAX_ATTEMPTS else OutboxState.FAILED
-            await self._finish(item, state, error=_reason(exc))
+            await self._finish(
+                item, state, error=_reason(exc, retrying=state is OutboxState.QUEUED)
+            )
+            if state is OutboxState.FAILED:
+                await self._log_send(item, f"Reply failed: {_reason(exc)}", redact(exc.detail()))
             return state
         except AdapterError as exc:
             await self._finish(item, OutboxState.FAILED, error=_reason(exc))
@@ -312,9 +322,7 @@ class Outbox:
                         await waiter
 
 
-def _reason(exc: AdapterError) -> str:
-    """The platform's own words when it gave any (its title for people first), else the kind
-    of failure."""
-    # The platform's words are stored, logged and shown: a token quoted in them must not be.
-    said = getattr(exc, "user_title", "") or getattr(exc, "platform_message", None)
-    return redact(said or str(exc) or type(exc).__name__)
+def _reason(exc: AdapterError, *, retrying: bool = False) -> str:
+    """Why it failed in the user's words; the platform's own text (a Graph message, a time in
+    Pacific time) goes to the Activity log's detail instead, never to the reply's line."""
+    return redact(failure_words(exc, retrying=retrying) or type(exc).__name__)

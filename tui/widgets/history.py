@@ -16,6 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.adapters.errors import localize_moments
 from tui.domain import InboxMessage, MessageKind, OutboxItem, OutboxState
 from tui.domain.links import check_link
 from tui.domain.models import UNCONFIRMED
@@ -73,7 +74,12 @@ def _when(moment: datetime, tz: tzinfo | None) -> str:
     return f"{moment.astimezone(tz):%b %d %H:%M}"
 
 
-def _delivery(item: OutboxItem) -> tuple[str, str]:
+def _delivery(item: OutboxItem, tz: tzinfo | None = None) -> tuple[str, str]:
+    if item.state is OutboxState.QUEUED and item.attempts:
+        if item.error:
+            # Waiting to try again: say why and, for a rate limit, when (in the reader's zone).
+            return f"pending… ({localize_moments(item.error, tz)})", "$text-muted"
+        return "retrying…", "$text-muted"  # the user asked for it (the reason was cleared)
     if item.state in (OutboxState.QUEUED, OutboxState.SENDING):
         return "pending…", "$text-muted"
     if item.state is OutboxState.SENT:
@@ -82,7 +88,8 @@ def _delivery(item: OutboxItem) -> tuple[str, str]:
         return f"{UNCONFIRMED} (ctrl+r: send again)", "bold $text-warning"
     if item.state is OutboxState.UNKNOWN:
         return "unknown: checking whether it went out", "$text-warning"
-    return f"failed: {item.error or 'no reason given'} (ctrl+r: retry)", "bold $text-error"
+    why = localize_moments(item.error or "no reason given", tz)
+    return f"failed: {why} (ctrl+r: retry)", "bold $text-error"
 
 
 def _quote_line(message: InboxMessage, quoted: InboxMessage | None) -> Content:
@@ -133,7 +140,7 @@ def entry_lines(
     if message is not None and message.edited and not message.removed:
         head += [" · ", Content.styled("edited", "italic $text-muted")]
     if item is not None:
-        words, colour = _delivery(item)
+        words, colour = _delivery(item, tz)
         head += [" · ", safe(words, style=colour, max_chars=400, single_line=True)]
         if item.tag:
             head += [" · ", safe(item.tag, style="$text-muted", max_chars=20, single_line=True)]
