@@ -53,6 +53,10 @@ OWN_MARK_STYLE = "bold reverse $primary"
 """How search results mark our own messages; names are never drawn in it."""
 
 
+OUTBOX_MARK = "outbox"
+"""Marks a search result that is a reply of ours not sent yet."""
+
+
 @dataclass(frozen=True)
 class SearchHitRow:
     """One hit: where it is, who wrote it, when, and the text with the match highlighted."""
@@ -85,6 +89,12 @@ class SearchHitRow:
             # Our own messages carry a mark in reverse video that no name can take: a
             # stranger named "you" (or "▶ you") is drawn as plain bold text.
             who_cell = Content.styled("▶ you".ljust(16), OWN_MARK_STYLE)
+            if self.hit.outbox:
+                # Not sent yet (pending or failed): found, and marked as still in the outbox.
+                who_cell = Content.assemble(
+                    Content.styled("▶ you", OWN_MARK_STYLE),
+                    Content.styled(f" {OUTBOX_MARK}".ljust(11), "bold $text-warning"),
+                )
         else:
             who_cell = safe(private(who), style="bold", max_chars=40, single_line=True).truncate(
                 16, ellipsis=True, pad=True

@@ -12,7 +12,7 @@ import aiosqlite
 from tui.domain.models import Conversation, InboxMessage
 from tui.store.base import StoreBase
 from tui.store.inbox import dissolve_lonely
-from tui.store.rows import MESSAGE_COLUMNS, message_from_row, to_ms
+from tui.store.rows import MESSAGE_COLUMNS, from_ms, message_from_row, to_ms
 from tui.store.search import ParsedQuery, SearchHit, parse, spans
 
 _log = logging.getLogger(__name__)
@@ -176,17 +176,71 @@ class MaintenanceMixin(StoreBase):
             # Quoting makes this unreachable for syntax; a tokenizer edge case stays harmless.
             return []
         messages = [message_from_row(r) for r in rows]
+        waiting = await self._outbox_matches(parsed)
         found: dict[tuple[str, str], Conversation] = await self._conversations_for(
-            (m.account_id, m.conversation_id) for m in messages
+            (m.account_id, m.conversation_id) for m in [*waiting, *messages]
         )
-        return [
+        hits = [
             SearchHit(
                 message=m,
                 conversation=found.get((m.account_id, m.conversation_id)),
                 spans=spans(m.text, parsed.terms),
+                outbox=True,
             )
-            for m in messages
+            for m in waiting
+            if not parsed.platforms
+            or str(getattr(found.get((m.account_id, m.conversation_id)), "platform", ""))
+            in parsed.platforms
         ]
+        # Replies not sent yet come first: they are what the user may still act on.
+        return [
+            *hits,
+            *(
+                SearchHit(
+                    message=m,
+                    conversation=found.get((m.account_id, m.conversation_id)),
+                    spans=spans(m.text, parsed.terms),
+                )
+                for m in messages
+            ),
+        ][:limit]
+
+    async def _outbox_matches(self, parsed: ParsedQuery) -> list[InboxMessage]:
+        """Replies still in the outbox (queued, sending, failed, unknown) the query matches,
+        newest first, as messages of ours; the outbox is small, so they are matched here."""
+        if not parsed.terms or parsed.senders or parsed.labels:
+            return []
+        sql = (
+            "SELECT id, account_id, conversation_id, recipient_id, created_at, text FROM outbox "
+            "WHERE action = 'send' AND state != 'sent'"
+        )
+        params: list[object] = []
+        if parsed.accounts:
+            sql += f" AND account_id IN ({','.join('?' * len(parsed.accounts))})"
+            params += parsed.accounts
+        rows = await self._all(sql + " ORDER BY id DESC LIMIT 500", params)
+        found: list[InboxMessage] = []
+        for row in rows:
+            text = row["text"] or ""
+            at = from_ms(row["created_at"])
+            if parsed.before is not None and at >= parsed.before:
+                continue
+            if parsed.after is not None and at < parsed.after:
+                continue
+            if not _all_terms(text, parsed):
+                continue
+            found.append(
+                InboxMessage(
+                    account_id=row["account_id"],
+                    remote_id=f"outbox:{row['id']}",
+                    conversation_id=row["conversation_id"],
+                    sender_id="",
+                    created_at=at,
+                    text=text,
+                    from_us=True,
+                )
+            )
+        return found
 
     async def _newest_matches(
         self, parsed: ParsedQuery, match: str, limit: int
@@ -338,3 +392,8 @@ async def _rebuild_index_segments(db: aiosqlite.Connection) -> None:
     # words; merging everything into one fresh segment frees those pages, and
     # secure_delete zeroes them, so purged text is really gone from the file.
     await db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+
+
+def _all_terms(text: str, parsed: ParsedQuery) -> bool:
+    """Every word or phrase of the query is in ``text`` (as the full-text index requires)."""
+    return all(spans(text, [term]) for term in parsed.terms)

@@ -28,6 +28,8 @@ class SearchHit:
     conversation: Conversation | None
     spans: list[tuple[int, int]]
     """``[start, end)`` character offsets into ``message.text``, in order, not overlapping."""
+    outbox: bool = False
+    """A reply of ours still in the outbox (pending or failed), not a stored message."""
 
 
 @dataclass(frozen=True)
