@@ -68,10 +68,15 @@ async def _once(runtime: Runtime) -> int:
             failed += 1
             log.error("%s: %s", report.account_id, report.error)
         else:
+            # Every message this run stored, as export will list them: the poll's new ones
+            # and the older history the backfill brought in after it.
+            stored = len(report.new_messages) + report.backfilled
             log.info(
-                "%s: %d new messages in %d conversations (%d requests)",
+                "%s: %d new %s stored (%d from older history) in %d conversations (%d requests)",
                 report.account_id,
-                len(report.new_messages),
+                stored,
+                "message" if stored == 1 else "messages",
+                report.backfilled,
                 report.changed_conversations,
                 report.requests,
             )

@@ -91,6 +91,9 @@ class PollReport:
     requests: int = 0
     catch_up: bool = False
     error: AdapterError | None = None
+    backfilled: int = 0
+    """Older messages the backfill stored after the poll (``run_once`` only): with
+    ``new_messages`` they are every message this run added to the store."""
 
 
 class AccountSync:
@@ -115,6 +118,8 @@ class AccountSync:
         self.clock = clock
         self.status = AccountStatus(self.account.id, self.account.platform, AccountState.SYNCING)
         self.paused = False
+        self.backfilled = 0
+        """Older messages the backfill has stored since start-up (a running count)."""
         self.wake = asyncio.Event()
         self._outage = False
         self.planner: BudgetPlanner | None = None
@@ -361,6 +366,7 @@ class AccountSync:
                     store_bodies=self.privacy().store_bodies,
                 )
                 if result.new_messages:
+                    self.backfilled += len(result.new_messages)
                     self.bus.publish(
                         MessagesArrived(self.account.id, tuple(result.new_messages), True)
                     )
@@ -568,13 +574,16 @@ class SyncEngine:
             if report.error is not None:
                 await sync.handle_error(report.error)
                 return report
+            before = sync.backfilled
             try:
                 while await sync.backfill_step(max_pages=50):
                     pass
             except AdapterError as exc:
+                report.backfilled = sync.backfilled - before
                 report.error = exc
                 await sync.handle_error(exc)
                 return report
+            report.backfilled = sync.backfilled - before
             sync._set_state(AccountState.CONNECTED)
             return report
 
