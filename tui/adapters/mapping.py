@@ -213,13 +213,19 @@ def message_from_json(
 
 
 def reactions_from_json(
-    raw: Mapping[str, Any], message: InboxMessage, *, owner_ids: Collection[str]
+    raw: Mapping[str, Any],
+    message: InboxMessage,
+    *,
+    owner_ids: Collection[str],
+    name_keys: tuple[str, ...] = ("name", "username"),
 ) -> list[InboxMessage]:
     """The customers' reactions to ``message``, each as a REACTION event of its own.
 
     The message node does not say when a reaction happened, so the event carries the
     reacted message's time; its id is derived from the message and the person, which keeps
-    it stable across polls.
+    it stable across polls. ``name_keys`` are the user fields that name the person on this
+    platform, first found wins: a Messenger reaction must not be signed with an Instagram
+    handle (the person's name on Messenger is their name; without one, the conversation's).
     """
     events: list[InboxMessage] = []
     for item in _data_list(raw, "reactions"):
@@ -241,7 +247,7 @@ def reactions_from_json(
                     sender_id=user_id,
                     created_at=message.created_at,
                     kind=MessageKind.REACTION,
-                    sender_name=_str(user, "name") or _str(user, "username"),
+                    sender_name=next((n for k in name_keys if (n := _str(user, k))), ""),
                     reaction=emoji,
                 )
             )

@@ -283,7 +283,16 @@ class GraphAdapter:
                     conversation_id=conversation_id,
                     owner_ids=self.owner_ids,
                 )
-                reactions = reactions_from_json(raw, message, owner_ids=self.owner_ids)
+                reactions = reactions_from_json(
+                    raw,
+                    message,
+                    owner_ids=self.owner_ids,
+                    # Messenger people have no handle; Instagram's reaction users carry only
+                    # {id, username} (reference: the IG message fields).
+                    name_keys=("name",)
+                    if self.platform is Platform.MESSENGER
+                    else ("username", "name"),
+                )
             except MalformedRecord as exc:
                 self._problem("message", raw, str(exc))
                 continue
