@@ -16,7 +16,7 @@ async def failed_reply(rig: Rig, text: str) -> None:
         account_id=rig.fb,
         conversation_id="t_ana",
         recipient_id="cust-t_ana",
-        action="send",
+        action="text",
         text=text,
         at=rig.now,
     )

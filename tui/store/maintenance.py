@@ -212,7 +212,7 @@ class MaintenanceMixin(StoreBase):
             return []
         sql = (
             "SELECT id, account_id, conversation_id, recipient_id, created_at, text FROM outbox "
-            "WHERE action = 'send' AND state != 'sent'"
+            "WHERE action = 'text' AND state != 'sent'"
         )
         params: list[object] = []
         if parsed.accounts:
