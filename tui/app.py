@@ -26,6 +26,7 @@ from tui.themes import (
     THEME_VARIABLE_DEFAULTS,
     load_themes,
 )
+from tui.widgets.hotlist import HOTLIST_BINDING_ID, HOTLIST_KEYS
 from tui.widgets.safe import SCREEN_SHARE
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ class DashboardApp(App[None]):
         ),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("ctrl+l", "show_log", "Log", show=False, id="app.log"),
+        # weechat's key for the next buffer with activity; ctrl+n where alt does not reach.
+        Binding(HOTLIST_KEYS, "next_active", "Next active", show=False, id=HOTLIST_BINDING_ID),
     ]
 
     def __init__(
@@ -347,6 +350,10 @@ class DashboardApp(App[None]):
         clashes = [line for line in self.keymap_problems if "takes that key" in line]
         bindings = collect_bindings(self, self.binding_owners(), self.keymap)
         self.push_screen(HelpScreen(bindings, here=here, clashes=clashes))
+
+    async def action_next_active(self) -> None:
+        """Open the first conversation of the hotlist (status line, "Act:")."""
+        await self.main_screen.jump_to_active()
 
     def action_show_log(self) -> None:
         """The dashboard's own recent log records (redacted)."""

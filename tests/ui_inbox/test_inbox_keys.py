@@ -415,12 +415,17 @@ async def test_live_messages_keep_the_selection_and_toast_safely(rig: Rig) -> No
         row = pane.source.loaded[lst.cursor_key]
         assert isinstance(row, ConversationRow)
 
-        # The toast comes through the alert worker, on its own schedule: wait for it.
-        def toasts() -> list[str]:
-            return [f"{n.title} {n.message}" for n in pilot.app._notifications]
+        # The alert comes through the alert worker, on its own schedule: wait for it.
+        def shown() -> list[str]:
+            alerts = pilot.app.main_screen.alerts
+            return [f"{a.title} {a.body}" for a in alerts.shown] if alerts else []
 
-        await wait_until(pilot, lambda: any("[b]there[/b]" in t for t in toasts()))
-        assert not any(ch in t for t in toasts() for ch in "\x1b\x07\u202e")
+        await wait_until(pilot, lambda: any("[b]there[/b]" in t for t in shown()))
+        assert not any(ch in t for t in shown() for ch in "\x1b\x07\u202e")
+        # The hotlist in the status line names the sender as text, escapes shown, not run.
+        hotlist = str(pilot.app.main_screen.query_one("#status-hotlist").render())
+        assert "[bold red]Boss" in hotlist
+        assert not any(ch in hotlist for ch in "\x1b\x07\u202e")
 
 
 async def test_outbox_delivers_mark_seen_to_the_platform(rig: Rig) -> None:

@@ -27,6 +27,7 @@ from tui.services.events import ConversationsChanged, Event, MessagesArrived, Ou
 from tui.store.views import InboxView
 from tui.widgets.composer import Composer, send_refusal
 from tui.widgets.history import PLATFORM_LABEL, History
+from tui.widgets.hotlist import HotlistBar, find_hotlist
 from tui.widgets.safe import private, safe
 
 __all__ = ["ConversationScreen"]
@@ -60,6 +61,11 @@ class ConversationScreen(Screen[None]):
     ConversationScreen {
         & > #conversation-title {
             height: 1;
+            background: $panel;
+            padding: 0 1;
+        }
+        & > #conversation-hotlist {
+            width: 1fr;
             background: $panel;
             padding: 0 1;
         }
@@ -109,6 +115,9 @@ class ConversationScreen(Screen[None]):
     # --- building -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # New alerts elsewhere show on this line (hidden while there are none), never
+        # in a toast over the history or the composer.
+        yield HotlistBar(hide_empty=True, id="conversation-hotlist")
         yield Static(id="conversation-title", markup=False)
         yield History(
             self._fetch,
@@ -139,6 +148,9 @@ class ConversationScreen(Screen[None]):
     @work(group="conversation-start", exit_on_error=False)
     async def _start(self) -> None:
         await self._load_targets()
+        hotlist = find_hotlist(self.app)
+        if hotlist is not None:  # opened is seen: its alerts leave the hotlist
+            hotlist.clear({(c.account_id, c.remote_id) for c in self.targets})
         if not self.targets:
             self.query_one("#conversation-title", Static).update(
                 Content.styled("This conversation is not stored (any more).", "$text-error")

@@ -40,8 +40,9 @@ from tui.services.notifier import dnd_active
 from tui.shell import tab_label
 from tui.widgets.config_error import ConfigNotice
 from tui.widgets.empty_state import EmptyState, demo_waiting_text, no_account_text
+from tui.widgets.hotlist import Hotlist
 from tui.widgets.safe import safe
-from tui.widgets.status_line import StatusLine
+from tui.widgets.status_line import PLATFORM_TAG, StatusLine
 from tui.widgets.virtual_list import AsyncRowSource, RowSource, VirtualList
 
 __all__ = ["TAB_TITLES", "AccountStatus", "MainScreen", "StatusSource"]
@@ -124,6 +125,8 @@ class MainScreen(Screen[None]):
         """The embedded service's work (sync, outbox, ...) when no ``linkdeck serve`` runs."""
         self.stop = asyncio.Event()
         """Set on unmount: the embedded service and the event loop wind down."""
+        self.hotlist = Hotlist(self)
+        """Conversations with new alerts, named in the status line (alt+a opens the first)."""
         self.alerts = Alerts(self, service) if service is not None else None
         self._total_unread = 0
 
@@ -240,9 +243,12 @@ class MainScreen(Screen[None]):
             for pane in self.query(RuntimePane):
                 pane.handle_event(event)
             self._count_unread_after_inbox()
+            if len(self.hotlist):
+                self._drop_read_from_hotlist()
             return
         if isinstance(event, AlertsRaised) and self.alerts is not None:
             self.alerts.on_raised(event)
+            await self._hotlist_highlights(event)
         if isinstance(event, AccountStateChanged | ConversationsChanged | PrefsChanged):
             self._refresh_header()
         if isinstance(event, ServiceState):
@@ -264,6 +270,64 @@ class MainScreen(Screen[None]):
         for pane in self.query(RuntimePane):
             pane.handle_event(event)
 
+    async def _hotlist_highlights(self, event: AlertsRaised) -> None:
+        """A highlight rule raises no alert but marks its conversation: marked in the hotlist."""
+        service = self.service
+        alerted = {(a.account_id, a.conversation_id) for a in event.alerts}
+        if service is None or self.alerts is None:
+            return
+        open_now = self.alerts.open_conversations()
+        for account_id, conversation_id in event.highlighted:
+            key = (account_id, conversation_id)
+            if key in alerted or key in open_now:
+                continue
+            found = await service.store.get_conversation(account_id, conversation_id)
+            if found is None:
+                continue
+            platform = str(found.platform)
+            self.hotlist.add(
+                account_id,
+                conversation_id,
+                platform=PLATFORM_TAG.get(platform, platform[:2].upper()),
+                name=found.customer.name or found.customer.platform_user_id,
+                marked=True,
+            )
+
+    @work(group="hotlist-read", exclusive=True, exit_on_error=False)
+    async def _drop_read_from_hotlist(self) -> None:
+        """A conversation read here, in another dashboard or on the phone leaves the hotlist."""
+        service = self.service
+        if service is None or not len(self.hotlist):
+            return
+        read: set[tuple[str, str]] = set()
+        for account_id, conversation_id in self.hotlist.waiting():
+            if not conversation_id:
+                continue
+            found = await service.store.get_conversation(account_id, conversation_id)
+            if found is None or found.unread_count == 0:
+                read.add((account_id, conversation_id))
+        self.hotlist.clear(read)
+
+    async def jump_to_active(self) -> None:
+        """Open the hotlist's first conversation (a reply being written is kept as a draft)."""
+        entries = self.hotlist.entries()
+        if not entries or self.service is None:
+            return
+        entry = entries[0]
+        front = self.app.screen
+        if front is not self and not isinstance(front, ConversationScreen):
+            return  # a dialog is open: it keeps the keyboard
+        if isinstance(front, ConversationScreen):
+            await front.keep_draft()
+            self.app.pop_screen()
+        if not entry.conversation_id:
+            # The flood summary names no conversation: the inbox, newest first, has them.
+            self.hotlist.drop_summary()
+            self.action_show_tab("inbox")
+            return
+        self.hotlist.clear({entry.key})
+        self.post_message(OpenConversation(entry.account_id, entry.conversation_id, compose=False))
+
     def _warn_reauth(self, status: AccountStatus) -> None:
         """One toast when an account's token stops working (the engine reports it once)."""
         if status.state is not AccountState.NEEDS_REAUTH:
@@ -282,6 +346,7 @@ class MainScreen(Screen[None]):
     @on(OpenConversation)
     def _open_conversation(self, message: OpenConversation) -> None:
         message.stop()
+        self.hotlist.clear({(message.account_id, message.conversation_id)})
         if self.service is not None:
             self.app.push_screen(
                 ConversationScreen(

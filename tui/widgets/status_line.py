@@ -12,9 +12,10 @@ from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from tui.domain import AccountState, AccountStatus
+from tui.widgets.hotlist import HotlistBar
 from tui.widgets.safe import safe
 
-__all__ = ["AccountStatus", "StatusLine", "describe_status"]
+__all__ = ["PLATFORM_TAG", "AccountStatus", "StatusLine", "describe_status"]
 
 
 # Glyph, words, CSS variable of the colour: one look per state.
@@ -26,7 +27,7 @@ _LOOK: dict[AccountState, tuple[str, str, str]] = {
     AccountState.NEEDS_REAUTH: ("⚠", "needs re-authentication", "$status-error"),
     AccountState.ERROR: ("✗", "error", "$status-error"),
 }
-_PLATFORM_TAG = {"messenger": "FB", "instagram": "IG", "matrix": "MX"}
+PLATFORM_TAG = {"messenger": "FB", "instagram": "IG", "matrix": "MX"}
 
 
 def describe_status(status: AccountStatus, tz: tzinfo | None = None) -> Content:
@@ -34,7 +35,7 @@ def describe_status(status: AccountStatus, tz: tzinfo | None = None) -> Content:
     glyph, words, colour = _LOOK.get(status.state, ("?", str(status.state), "$muted-text"))
     if status.state is AccountState.RATE_LIMITED and status.until is not None:
         words += f" until {status.until.astimezone(tz):%H:%M}"
-    tag = _PLATFORM_TAG.get(status.platform, status.platform[:2].upper())
+    tag = PLATFORM_TAG.get(status.platform, status.platform[:2].upper())
     parts = [
         Content.styled(glyph, colour),
         Content(" "),
@@ -71,6 +72,10 @@ class StatusLine(Horizontal):
             text-wrap: nowrap;
             text-overflow: ellipsis;
         }
+        #status-hotlist {
+            max-width: 50%;
+            padding: 0 1;
+        }
         #status-summary {
             width: auto;
             padding: 0 1;
@@ -89,6 +94,7 @@ class StatusLine(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static("Linkdeck", id="status-title")
         yield Static(id="status-accounts")
+        yield HotlistBar(hide_empty=True, id="status-hotlist")
         yield Static(id="status-summary")
 
     def on_mount(self) -> None:
