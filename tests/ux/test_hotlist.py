@@ -16,6 +16,7 @@ from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from tests.pilot import wait_until
+from tests.ui_inbox.conftest import ready, visible_text
 from tests.ux.conftest import UiRig, build_ui_runtime
 from tui.domain.rules import NotificationRule
 from tui.messages import OpenConversation
@@ -241,9 +242,12 @@ def test_snapshot_inbox_with_an_alert_at_80x24(snap_ui: UiRig, snap_compare: Any
     _no_rules(snap_ui)
 
     async def run_before(pilot: Pilot[Any]) -> None:
-        await pilot.pause()
+        await ready(pilot)  # the list is drawn before the message comes in
         writer = await _writes(pilot, snap_ui, "Is the shop open today?")
         await wait_until(pilot, lambda: writer in _status_hotlist(pilot))
+        await wait_until(
+            pilot, lambda: any("Is the shop open" in line for line in visible_text(pilot))
+        )
         await pilot.pause()
 
     assert snap_compare(snap_ui.app(), terminal_size=(80, 24), run_before=run_before)
