@@ -276,3 +276,25 @@ async def test_a_cursor_move_draws_two_rows_and_moving_back_draws_none() -> None
         await pilot.pause()
         await pilot.pause()
         assert len(set(DRAWN)) == 12  # new colours: every visible row is drawn again
+
+
+async def test_paging_finds_the_next_page_already_read() -> None:
+    source = AsyncRows(10_000)
+    source.release.set()
+    app = ListApp(source)
+    async with app.run_test(size=(40, 8)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        vlist = app.query_one(VirtualList)
+        while vlist.cursor < PAGE_SIZE - 2 * 8:  # two screens before the page's end
+            await pilot.press("pagedown")
+        assert vlist.cursor < PAGE_SIZE
+        await app.workers.wait_for_complete()
+        assert PAGE_SIZE in source.fetches  # read before the cursor got there
+        fetches = len(source.fetches)
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        assert vlist.cursor >= PAGE_SIZE
+        await pilot.pause()
+        assert "…" not in visible_text(app)  # no placeholder: the rows were there
+        assert vlist.cursor_key == f"m{vlist.cursor}"
+        assert len(source.fetches) == fetches

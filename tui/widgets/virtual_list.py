@@ -263,7 +263,20 @@ class VirtualList(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh_line(old)
         self.refresh_line(new)
+        self._prefetch_near(new)
         self.post_message(self.Highlighted(self._cursor_key))
+
+    def _prefetch_near(self, index: int) -> None:
+        """Start reading the pages a screen above and below the cursor, so paging into
+        them finds their rows already there instead of placeholders and a store trip."""
+        if not self._is_async:
+            return
+        reach = max(1, self.scrollable_content_region.height) * 2
+        for near in (index - reach, index + reach):
+            if 0 <= near < self._count:
+                page_no = near // PAGE_SIZE
+                if page_no not in self._pages:
+                    self._request_page(page_no)
 
     def _set_new_above(self, count: int) -> None:
         count = max(0, min(count, round(self.scroll_offset.y)))
