@@ -124,6 +124,11 @@ async def test_why_explains_a_recent_message(ui: UiRig) -> None:
         await wait_until(pilot, lambda: any(p[0].text == wanted for p in pane.previews))
         assert pane.previews[0][0].text == wanted, "newest first"
         assert recent.row_count == len(pane.previews) > 1
+        # The alert service records why it fired on its own task, after the pane may have
+        # shown the message: wait for that record, as a user reading the row a moment later.
+        arrived = pane.previews[0][0]
+        fired = ui.runtime.notifier.fired
+        await wait_until(pilot, lambda: (arrived.account_id, arrived.remote_id) in fired)
         recent.move_cursor(row=0)
         await pilot.press("w")
         why = str(pane.query_one("#why", Static).render())
