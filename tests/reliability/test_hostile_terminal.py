@@ -27,6 +27,10 @@ from tests.reliability.tmux import Tmux
 C1_IN_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
 
 
+CONVERSATION_FOOTER = "esc Back"
+"""Shown by the conversation screen's footer only."""
+
+
 def test_hostile_content_never_reaches_the_terminal(
     loopback: Callable[..., LoopbackSim], tmp_path: Path
 ) -> None:
@@ -58,12 +62,17 @@ def test_hostile_content_never_reaches_the_terminal(
         tmux.wait_for(f"All · {int(counted.group(1)) + len(payloads)} conversations", timeout=40)
         time.sleep(1.0)
 
-        # Draw every hostile conversation: open it, look, go back, next row.
+        # Draw every hostile conversation: open it, look, go back, next row. Each step
+        # waits for the screen it expects (the conversation's footer, then its absence),
+        # so a loaded machine cannot make a key land on the wrong screen.
         tmux.keys("g")
         for _ in range(len(payloads)):
-            tmux.keys("Enter", pause=0.5)
-            tmux.keys("End", "Home", pause=0.15)
-            tmux.keys("Escape", "j", pause=0.25)
+            tmux.keys("Enter", pause=0.1)
+            tmux.wait_for(CONVERSATION_FOOTER)
+            tmux.keys("End", "Home", pause=0.3)
+            tmux.keys("Escape", pause=0.1)
+            tmux.wait_gone(CONVERSATION_FOOTER)
+            tmux.keys("j", pause=0.1)
         tmux.keys("g", pause=0.5)
         screen = tmux.wait_for("Inbox")
         assert tmux.dead_status() is None, f"the dashboard died:\n{screen}"

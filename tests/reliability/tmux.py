@@ -118,6 +118,17 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared on screen:\n{screen}")
 
+    def wait_gone(self, text: str, timeout: float = 30.0) -> str:
+        """Until ``text`` is no longer on screen (a screen closed, a notice cleared)."""
+        deadline = time.monotonic() + timeout
+        screen = self.screen()
+        while text in screen:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} stayed on screen:\n{screen}")
+            time.sleep(0.1)
+            screen = self.screen()
+        return screen
+
     def dead_status(self) -> str | None:
         """The exit status once the command ended, else ``None``."""
         found = _EXIT.search(self.screen())
