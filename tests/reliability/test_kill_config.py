@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import select
 import signal
 import time
 from pathlib import Path
@@ -60,12 +61,17 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_file(tmp_path: Pa
             finally:
                 os._exit(0)
         os.close(write_end)
+        # Kill at a random moment once the child is saving: on a loaded machine a fixed
+        # delay from the fork may end before the child ever ran, and prove nothing.
+        ready, _, _ = select.select([read_end], [], [], 60)
+        assert ready, "the saver never reported a save"
+        early = os.read(read_end, 4096)
         time.sleep(rng.uniform(0.0, 0.05))
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
-        with os.fdopen(read_end) as reports:
-            acknowledged = [int(line) for line in reports.read().split()]
+        with os.fdopen(read_end, "rb") as reports:
+            acknowledged = [int(line) for line in (early + reports.read()).split()]
         last = acknowledged[-1] if acknowledged else current
 
         data = path.read_bytes()
