@@ -76,6 +76,10 @@ async def test_wizard_links_matrix_and_a_bridged_instagram_chat_arrives_beside_b
                 Platform.INSTAGRAM,
                 "Ana Souza",
             )
+            # Beside Meta accounts with an app secret, the Matrix token is checked by its
+            # homeserver only: Meta's debug_token called it invalid and paused the sync.
+            verification = await rig.manager().verify(account.id)
+            assert verification is not None and verification.token_valid
     finally:
         await rig.control.aclose()
         await rig.runtime.close()

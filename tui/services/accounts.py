@@ -360,6 +360,8 @@ class AccountManager:
         app_id = self.runtime.prefs.app_ids.get("facebook") or os.environ.get("LINKDECK_APP_ID")
         secret = app_secret_or_none("facebook", self.secrets_path)
         client = getattr(adapter, "client", None)
+        if config.platform is Platform.MATRIX:
+            return verification  # a homeserver's token: Meta's debug_token knows nothing of it
         if config.app != "facebook" or not app_id or not secret or client is None:
             return verification
         status = await debug_token(
