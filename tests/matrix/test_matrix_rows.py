@@ -33,7 +33,9 @@ def test_a_bridged_instagram_chat_is_marked_personal_via_matrix() -> None:
 
 
 def test_a_plain_matrix_room_has_its_own_badge_and_a_business_chat_keeps_its_window() -> None:
-    assert row("!room:example.org", Platform.MATRIX, "Book club").lstrip().startswith("MX")
+    plain = row("!room:example.org", Platform.MATRIX, "Book club")
+    assert plain.lstrip().startswith("MX")
+    assert "closed" not in plain and "via Matrix" not in plain, "a room has no reply window"
     business = row("t_123", Platform.INSTAGRAM, "Customer")
     assert "via Matrix" not in business and "closed" in business
 

@@ -159,12 +159,15 @@ def _line(
     draft: bool = False,
     via_matrix: bool = False,
     lookalike: bool = False,
+    matrix_room: bool = False,
 ) -> Content:
     w = _widths(width)
     window_text, window_style = window_label(last_inbound, now)
     if via_matrix:
         # A personal chat through a Matrix bridge: no reply window, say where it comes from.
         window_text, window_style = (VIA_MATRIX if w.window >= 10 else "via Mx"), "$muted-text"
+    elif matrix_room:
+        window_text, window_style = "", ""  # a Matrix room has no reply window
     unread_text = "" if unread <= 0 else ("99+" if unread > 99 else str(unread))
     fixed = 3 + w.account + 1 + w.name + 1 + 3 + 1 + 1 + w.window + 1 + w.time + 1
     room = max(width - fixed, 0)
@@ -234,6 +237,7 @@ class ConversationRow:
             name_style="bold" if c.unread_count else "",
             draft=c.draft,
             via_matrix=c.platform is not Platform.MATRIX and is_matrix_room(c.remote_id),
+            matrix_room=is_matrix_room(c.remote_id),
             lookalike=self.lookalike is not None,
         )
 
