@@ -64,6 +64,9 @@ async def test_a_reply_to_a_picked_message_reaches_the_other_user_as_a_reply(
             await pilot.press("r", *"yes!", "enter")
             await wait_until(pilot, lambda: reply_line(screen) == "")
             await runtime.outbox.drain()
+        await runtime.engine.run_once()
+        [echo] = [m for m in await runtime.store.messages_page("mx", room, None, 10) if m.from_us]
+        assert (echo.text, echo.reply_to) == ("yes!", asked), "stored as a reply too"
     finally:
         await runtime.close()
     [sent] = [e for e in bob.messages(room, 5) if e["content"].get("body") == "yes!"]

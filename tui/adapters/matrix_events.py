@@ -242,8 +242,11 @@ def _message(base: JSON, content: Mapping[str, Any], kind: str, homeserver: str)
     msgtype = _str(content.get("msgtype"))
     body = _str(content.get("body"))
     relates = content.get("m.relates_to")
-    if isinstance(relates, Mapping) and isinstance(relates.get("m.in_reply_to"), Mapping):
+    answers = relates.get("m.in_reply_to") if isinstance(relates, Mapping) else None
+    if isinstance(answers, Mapping):
         body = strip_reply_fallback(body)
+        # The history draws "replying to: ..." above it, from the stored original.
+        base = {**base, "reply_to": _str(answers.get("event_id")) or None}
     if kind == "m.sticker" or msgtype in MEDIA_KINDS:
         info = content.get("info")
         info = info if isinstance(info, Mapping) else {}

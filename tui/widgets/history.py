@@ -143,7 +143,9 @@ def entry_lines(
         words, colour = _delivery(item, tz)
         head += [" · ", safe(words, style=colour, max_chars=400, single_line=True)]
         if item.tag:
-            head += [" · ", safe(item.tag, style="$text-muted", max_chars=20, single_line=True)]
+            # A Matrix reply's tag carries the event it answers (the outbox's REPLY_TAG).
+            tag = "reply" if item.tag.startswith("in_reply_to:") else item.tag
+            head += [" · ", safe(tag, style="$text-muted", max_chars=20, single_line=True)]
     elif entry.delivery:
         head += [" · ", Content.styled(entry.delivery, "$text-success")]
     lines = Content.assemble(*head).wrap(width)
