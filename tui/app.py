@@ -111,7 +111,15 @@ class DashboardApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("ctrl+l", "show_log", "Log", show=False, id="app.log"),
         # weechat's key for the next buffer with activity; ctrl+n where alt does not reach.
-        Binding(HOTLIST_KEYS, "next_active", "Next active", show=False, id=HOTLIST_BINDING_ID),
+        # Priority: a terminal sends alt+a as ESC a, which the composer would type as "a".
+        Binding(
+            HOTLIST_KEYS,
+            "next_active",
+            "Next active",
+            show=False,
+            priority=True,
+            id=HOTLIST_BINDING_ID,
+        ),
     ]
 
     def __init__(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -153,8 +154,9 @@ async def test_the_jump_key_opens_the_first_entry_and_keeps_the_draft(ui: UiRig)
         assert page_writer in _bar_text(pilot, "#conversation-hotlist")
         first.composer.area.focus()
         await pilot.press(*"unsent words")
-        # From inside a conversation (the composer focused), the same key goes on.
-        await pilot.press("alt+a")
+        # From inside a conversation (the composer focused), the same key goes on; sent
+        # as a terminal sends it (ESC a: the key carries the character "a").
+        pilot.app.post_message(events.Key("alt+a", "a"))
         await wait_until(
             pilot,
             lambda: (
@@ -165,7 +167,7 @@ async def test_the_jump_key_opens_the_first_entry_and_keeps_the_draft(ui: UiRig)
         assert isinstance(second, ConversationScreen)
         assert (second.account_id, second.conversation_id) == (PAGE, page_conv)
         assert len(pilot.app.screen_stack) == 2  # replaced, not stacked
-        assert await ui.runtime.store.get_draft(IG, ig_conv) == "unsent words"
+        assert await ui.runtime.store.get_draft(IG, ig_conv) == "unsent words"  # no "a" typed
         await wait_until(pilot, lambda: len(pilot.app.main_screen.hotlist) == 0)
         # Nothing waiting: the key does nothing.
         await pilot.press("alt+a")
