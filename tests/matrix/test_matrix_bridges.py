@@ -114,3 +114,24 @@ async def test_invites_from_a_known_bridge_are_joined_a_strangers_waits(
     me.join(stranger)
     await mx.engine.run_once()
     assert [m.text for m in await mx.messages(stranger)] == ["click this"]
+
+
+async def test_an_invitation_the_homeserver_will_not_let_us_join_does_not_stall_the_sync(
+    mx: MatrixRig, bridge: FakeBridge
+) -> None:
+    ana = bridge.puppet(unique("ig_"), "Ana Souza")
+    known = bridge.portal("instagram", ana, mx.me.user_id)
+    join(mx, known)
+    await mx.engine.run_once()
+    # The bridge invites us, then everyone leaves: the invitation stands, the join fails.
+    cy = bridge.puppet(unique("ig_"), "Cy Moreau")
+    empty = bridge.portal("instagram", cy, mx.me.user_id)
+    for who in ({"user_id": cy}, {}):
+        bridge.http.post(f"/rooms/{empty}/leave", params=who, json={}).raise_for_status()
+    bridge.send_as(ana, known, "still here")
+
+    [report] = await mx.engine.run_once()
+
+    assert report.error is None
+    assert "still here" in [m.text for m in await mx.messages(known)]
+    assert empty not in Peer(mx.server, mx.me.access_token, mx.me.user_id).joined_rooms()

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from tui.adapters.base import PlatformAdapter
-from tui.adapters.errors import AdapterError
+from tui.adapters.errors import AdapterError, InvalidRequest, PermissionMissing
 from tui.adapters.matrix import LONG_POLL_MS, ROOM_PREFIX, MatrixAdapter
 from tui.domain import AccountState, InboxMessage, PrivacySettings
 from tui.domain.clock import utc_now
@@ -96,8 +96,15 @@ class MatrixAccountSync(AccountSync):
         report.catch_up = since is None or self._outage
         batch = await self.matrix.sync(since, 0 if since is None else timeout_ms)
         for room_id in batch.joins:
-            # Before the token moves on: a failed join is tried again with the same sync.
-            await self.matrix.join(room_id)
+            # Before the token moves on: a join that failed on the way (homeserver away,
+            # rate limit) is tried again with the same sync. One the homeserver refuses
+            # (the invitation withdrawn, the room gone) is given up: it must not hold up
+            # every other room's sync.
+            try:
+                await self.matrix.join(room_id)
+            except (InvalidRequest, PermissionMissing) as exc:
+                log.info("could not join %s: %s", room_id, type(exc).__name__)
+                continue
             log.info("joined %s: invited by a known bridge", room_id)
         settings = self.privacy()
         removed = {event_id for _, event_id in batch.redactions}
