@@ -161,7 +161,10 @@ CHILD = textwrap.dedent(
             while not screen.ready:
                 await pilot.pause(0.01)
             await pilot.press(*"typed before the crash")
-            while await runtime.store.get_draft(target.account_id, target.remote_id) is None:
+            # The whole text: on a loaded machine a pause between two keys may already
+            # have saved the first part of it (a draft is saved 0.5 s after a key).
+            key = (target.account_id, target.remote_id)
+            while await runtime.store.get_draft(*key) != "typed before the crash":
                 await pilot.pause(0.02)
             print(target.account_id, target.remote_id, flush=True)
             await asyncio.sleep(3600)  # killed here, store still open
