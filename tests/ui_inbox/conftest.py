@@ -108,6 +108,8 @@ async def ready(pilot: Pilot[Any], refreshes: int = 1) -> InboxPane:
     await wait_until(pilot, lambda: bool(pilot.app.query(InboxPane)))
     pane = inbox(pilot)
     await wait_until(pilot, lambda: pane.refreshes >= refreshes)
+    # Look-alike marks follow the first rows (the known names are read after them).
+    await wait_until(pilot, pane.known_read.is_set)
     lst = inbox_list(pilot)
     await wait_until(pilot, lambda: lst.row_count == 0 or lst.cursor_key is not None)
     await pilot.pause()

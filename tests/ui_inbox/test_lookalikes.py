@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Sequence
 from datetime import timedelta
 
 from tests.pilot import wait_until
 from tui.screens.conversation import ConversationScreen
 from tui.services.local import LocalService
 
-from .conftest import Rig, ready, visible_text
+from .conftest import Rig, inbox, ready, visible_text
 
 SIZE = (120, 40)
 
@@ -89,3 +91,34 @@ async def test_search_results_mark_a_look_alike_of_a_vip(rig: Rig) -> None:
         await again(pilot, screen, "ship sourdough")
         (real,) = [line for line in lines(screen) if "Do you ship sourdough" in line]
         assert "Ana Souza" in real and "≈" not in real, real
+
+
+async def test_the_rows_do_not_wait_for_the_known_names(rig: Rig) -> None:
+    """On a large store the names take seconds to read and fold: rows come first."""
+    await rig.add(
+        rig.fb, "t_marta", "Marta Reis", "we open at nine", from_us=True, age=timedelta(hours=1)
+    )
+    await rig.add(rig.ig, "ig_rnarta", "Rnarta Reis", "pay here", age=timedelta(hours=2))
+    store = rig.runtime.store
+    read_names = store.known_names
+    names_asked = asyncio.Event()
+    names_may_come = asyncio.Event()
+
+    async def slow_known_names(vip: Sequence[str] = ()) -> list[tuple[str, str, int | None]]:
+        names_asked.set()
+        await names_may_come.wait()
+        return await read_names(vip)
+
+    store.known_names = slow_known_names  # type: ignore[method-assign]
+    async with rig.app().run_test(size=SIZE) as pilot:
+
+        def impostor_line() -> str:
+            return next((line for line in visible_text(pilot) if "Rnarta" in line), "")
+
+        await wait_until(pilot, lambda: bool(impostor_line()) and names_asked.is_set())
+        assert "≈" not in impostor_line()  # drawn before the names are in
+        pane = inbox(pilot)
+        assert not pane.known_read.is_set()
+        names_may_come.set()
+        await wait_until(pilot, pane.known_read.is_set)
+        await wait_until(pilot, lambda: "≈Rnarta Reis" in impostor_line())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from tests.pilot import wait_until
+from tests.ui_inbox.conftest import ready
 from tests.ux.conftest import Rig
 from tui.domain.rules import NotificationRule, Sink
 
@@ -22,6 +23,7 @@ async def test_catches_column_is_readable_with_a_long_rule(rig: Rig) -> None:
     rig.runtime.reload_prefs()
     app = rig.app()
     async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)  # as a user does: the dashboard is drawn before they press 3
         await pilot.press("3")
         await wait_until(pilot, lambda: bool(app.screen.query("#rules-table")))
         table = app.screen.query_one("#rules-table", DataTable)

@@ -146,6 +146,10 @@ class InboxPane(RuntimePane):
         self._changed: set[ConversationKey] = set()
         """Conversations a pending pass patches in memory (a live event, a triage key)."""
         self.patches = 0
+        self.known_read = asyncio.Event()
+        """Set once the known names (for look-alike marks) were read and drawn."""
+        if self.source is None:
+            self.known_read.set()
         self.settled = asyncio.Event()
         """Set while no update of the rows is running or pending."""
         self.settled.set()
@@ -271,6 +275,17 @@ class InboxPane(RuntimePane):
         finally:
             self._reloading = False
             self.settled.set()
+        if source.known_stale():
+            self._read_known_names()
+
+    @work(group="inbox-known", exclusive=True, exit_on_error=False)
+    async def _read_known_names(self) -> None:
+        """After the rows are drawn: the names a stranger could imitate, and the marks."""
+        source = self.source
+        assert source is not None
+        if await source.refresh_known():
+            self.list.rows_restyled(source.relooked)
+        self.known_read.set()
 
     async def _patch(self, changed: set[ConversationKey]) -> bool:
         """Move each changed conversation to its place among the first rows in memory;

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from textual.content import Content
@@ -57,6 +59,8 @@ PLATFORM_TITLES = {
     Platform.MATRIX: "Matrix",
 }
 MAX_REMEMBERED_ROWS = 20_000
+KNOWN_NAMES_MAX_AGE = 60.0
+"""Seconds before the known names (for look-alike marks) are read again."""
 PIN_MARK = "★"
 MERGE_MARK = "+"
 DRAFT_MARK = "draft:"
@@ -311,7 +315,9 @@ class InboxSource:
         self.vip = vip
         """The VIP entries (ids) in the notification settings, read at each reload."""
         self.known = KnownNames()
-        """Skeletons of the names the user knows, read once per reload."""
+        """Skeletons of the names the user knows (see :meth:`refresh_known`)."""
+        self._known_at: float | None = None
+        self._known_vip: tuple[str, ...] | None = None
         self.view = InboxView()
         self.grouped = False
         self.marked: ConversationKey | None = None
@@ -323,9 +329,48 @@ class InboxSource:
     def count(self) -> int:
         return self._count
 
+    def known_stale(self) -> bool:
+        """The known names were never read, the VIP entries changed, or they are a minute
+        old (a new contact's look-alikes are marked within that minute)."""
+        return (
+            self._known_at is None
+            or tuple(self.vip()) != self._known_vip
+            or time.monotonic() - self._known_at > KNOWN_NAMES_MAX_AGE
+        )
+
+    async def refresh_known(self) -> bool:
+        """Read the known names again; ``True`` when the look-alike marks may have changed.
+
+        Off the path of a reload: on a large store there are tens of thousands of names
+        and folding them takes a second or more, which the first rows must not wait for.
+        The fold runs in a thread so the screen keeps drawing meanwhile.
+        """
+        vip = tuple(self.vip())
+        entries = await self.store.known_names(vip)
+        known = await asyncio.to_thread(KnownNames.of, entries)
+        self._known_at, self._known_vip = time.monotonic(), vip
+        if known == self.known:
+            return False
+        self.known = known
+        for key, row in self.loaded.items():
+            if isinstance(row, ConversationRow):
+                self.loaded[key] = self._marked(row)
+        return True
+
+    def relooked(self, row: Row) -> Row:
+        """``row`` with its look-alike mark as the known names now say (the same object
+        when nothing changed)."""
+        return self._marked(row) if isinstance(row, ConversationRow) else row
+
+    def _marked(self, row: ConversationRow) -> ConversationRow:
+        customer = row.conversation.customer
+        lookalike = self.known.lookalike(
+            customer.name, customer.platform_user_id, customer.person_id
+        )
+        return row if lookalike == row.lookalike else replace(row, lookalike=lookalike)
+
     async def reload(self) -> int:
         now = self.clock()
-        self.known = KnownNames.of(await self.store.known_names(self.vip()))
         if self.grouped:
             self._count = await self.store.count_groups(self.view, now)
         else:

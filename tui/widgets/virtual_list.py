@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections import OrderedDict
-from collections.abc import Awaitable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -355,6 +355,19 @@ class VirtualList(ScrollView, can_focus=True):
                 break
             page_no += 1
         return rows
+
+    def rows_restyled(self, update: Callable[[Row], Row]) -> None:
+        """Every row in memory passed through ``update`` (same keys, same order, another
+        look); the list is drawn again when any row changed (drawn lines are cached per
+        row object, so unchanged rows cost nothing)."""
+        changed = False
+        for page_no, page in list(self._pages.items()):
+            new = [update(row) for row in page]
+            if any(a is not b for a, b in zip(new, page, strict=True)):
+                self._pages[page_no] = new
+                changed = True
+        if changed:
+            self.refresh()
 
     def rows_patched(self, rows: Sequence[Row], count: int) -> None:
         """The first rows changed in memory (one came, went or moved): ``rows`` replace the
