@@ -9,7 +9,6 @@ python -m bench --markdown out.md   # also write the results table
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -54,17 +53,6 @@ SMOKE: dict[str, Callable[[], list[Result]]] = {
 }
 
 
-def headless_inbox() -> None:
-    """A second opinion on the inbox: bench/inbox_scale.py measures it in-process (run_test)."""
-    script = Path(__file__).with_name("inbox_scale.py")
-    if not script.exists():
-        return
-    print("[inbox, headless: bench/inbox_scale.py]", flush=True)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
-    for line in (done.stdout + done.stderr).splitlines():
-        print(f"  {line}", flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no meaning in timings")
@@ -91,8 +79,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {result.line()}", flush=True)
         print(f"  ({time.perf_counter() - started:.1f} s, load {load()})", flush=True)
         results.extend(found)
-    if not args.smoke and (not args.only or "inbox" in args.only):
-        headless_inbox()
     table = markdown_table(results)
     print(f"\nmachine: {label}\n{table}")
     if args.markdown is not None:
