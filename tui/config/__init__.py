@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # Imported at once: ``redact`` is both a submodule and a function, and the CLI needs it first.
 from tui.config.redact import (
@@ -13,6 +12,7 @@ from tui.config.redact import (
     redacting_excepthook,
     register_secret,
 )
+from tui.lazy import lazy_names
 
 if TYPE_CHECKING:
     from tui.config.checker import Problem
@@ -62,11 +62,4 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Each name is imported from its module on first use: importing the package is free."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _LAZY, globals())
