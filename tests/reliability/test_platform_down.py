@@ -145,8 +145,8 @@ async def test_the_dashboard_answers_keys_while_instagram_hangs(tmp_path: Path) 
                 await pilot.pause(0.05)
             assert pane.source.count() == before + 1, "Messenger stopped syncing"
             # A loop stalled by the hanging host would take the full 3 s; a shared CI core
-            # may take a few hundred ms on a bad moment.
-            assert max(slowest.values()) < 1.0, f"slowest key presses: {slowest}"
+            # may take up to a second on a bad moment (seen once in CI: 1.04 s).
+            assert max(slowest.values()) < 2.0, f"slowest key presses: {slowest}"
             await pilot.press("ctrl+q")
     finally:
         await runtime.close()

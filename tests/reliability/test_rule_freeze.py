@@ -41,7 +41,12 @@ def test_a_nested_quantifier_rule_neither_freezes_the_start_nor_blocks_quitting(
         # Live now: each of these runs through the rule.
         for text in ("a" * 34 + "!", "x" * 40, "a" * 3000 + "!"):
             rig.post("/_sim/inbound", {"account": "demo-page", "text": text})
-        tmux.wait_for("xxxxxxxxxx", timeout=30)  # the live batch arrived and went through the rule
+        # The live batch arrived and went through the rule. New conversations land above
+        # the selected one ("↑ N new above (g)"), so go to the top as a user would.
+        deadline = time.monotonic() + 30
+        while "xxxxxxxxxx" not in tmux.screen():
+            assert time.monotonic() < deadline, f"the live batch never showed:\n{tmux.screen()}"
+            tmux.keys("g", pause=0.5)
         time.sleep(1)
         started = time.monotonic()
         tmux.keys("C-q")

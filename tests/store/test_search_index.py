@@ -141,3 +141,17 @@ async def test_a_clean_close_leaves_nothing_pending(db_path: Path) -> None:
     await store.close()
     assert pending(db_path) == 0
     assert fts_hits(db_path, "rye") != []
+
+
+async def test_a_transaction_left_open_by_a_dead_loop_does_not_block_the_next_write(
+    tmp_path: Path,
+) -> None:
+    """A task cancelled as its event loop closed may leave BEGIN without COMMIT/ROLLBACK."""
+    store = await Store.open(tmp_path / "linkdeck.db")
+    try:
+        await store._db.execute("BEGIN IMMEDIATE")  # the orphan: its owner is gone
+        await store.apply_batch("acct", platform=Platform.MESSENGER, cursors={"probe": "1"})
+        assert await store.get_cursor("acct", "probe") == "1"
+        assert not store._db.in_transaction
+    finally:
+        await store.close()

@@ -72,12 +72,30 @@ class StoreBase:
         """
         async with self._write_lock:
             try:
-                await self._settle("BEGIN IMMEDIATE")
+                await self._begin()
                 yield self._db
                 await self._settle("COMMIT")
             except BaseException:
                 await self._settle("ROLLBACK", quiet=True)
                 raise
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE; a transaction left open on the connection is rolled back first.
+
+        Only an owner that can no longer finish leaves one open: a task cancelled while its
+        event loop was closing (``asyncio.run`` cancels every task, the helper that runs
+        the statement too), whose ROLLBACK never ran. Its writes were never reported as
+        done, and everything sent before this BEGIN has run (aiosqlite runs statements in
+        order), so rolling it back loses nothing anyone was told was stored.
+        """
+        try:
+            await self._settle("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "within a transaction" not in str(exc):
+                raise
+            _log.warning("a write left unfinished by a closed event loop was rolled back")
+            await self._settle("ROLLBACK", quiet=True)
+            await self._settle("BEGIN IMMEDIATE")
 
     # --- the search index, one step behind the messages ---------------------------------
 
