@@ -56,3 +56,14 @@ async def test_screen_share_hides_attachment_and_story_links(rig: Rig) -> None:
         assert "ana-invoice" not in shown and "cdn.example.com" not in shown
         assert "😍" not in shown
         assert HIDDEN_MARK in shown
+
+
+async def test_screen_share_drops_the_last_keys_note_that_names_someone(rig: Rig) -> None:
+    app = rig.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("m")  # "Muted: NAME (…)" in the header
+        header = app.screen.query_one("#inbox-header")
+        await wait_until(pilot, lambda: "Muted:" in str(header.render()))
+        app.action_toggle_screen_share()
+        await wait_until(pilot, lambda: "Muted:" not in str(header.render()))

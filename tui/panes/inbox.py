@@ -186,6 +186,13 @@ class InboxPane(RuntimePane):
             return
         self.reload()
         self.set_interval(WAKE_SECONDS, self.wake)
+        if hasattr(self.app, "screen_share"):
+            self.watch(self.app, "screen_share", self._share_changed, init=False)
+
+    def _share_changed(self, _on: bool) -> None:
+        # The last key's note may quote a name typed before sharing began: drop it.
+        self.feedback = None
+        self._redraw_header()
 
     # --- keeping the list current -----------------------------------------------------
 
