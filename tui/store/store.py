@@ -99,8 +99,12 @@ class Store(
         """Index what is still pending (so a search by the next process needs no write),
         then close the connection."""
         self._cancel_fts_timer()
-        if self._fts_task is not None and not self._fts_task.done():
-            await asyncio.wait([self._fts_task])
+        task = self._fts_task
+        # A task of another event loop (a closed one: a test built the store in one
+        # asyncio.run and closes it in another) can never finish here: its rows are still
+        # listed in fts_pending and are indexed just below.
+        if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
+            await asyncio.wait([task])
         if self._fts_waiting and not self._closed:
             try:
                 await self._index_pending()
