@@ -6,14 +6,22 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
 from tui.domain.models import Conversation, InboxMessage
-from tui.store.base import StoreBase
+from tui.store.base import StoreBase, conversations_by_key_sql
 from tui.store.inbox import dissolve_lonely
-from tui.store.rows import MESSAGE_COLUMNS, from_ms, message_from_row, to_ms
-from tui.store.search import ParsedQuery, SearchHit, parse, spans
+from tui.store.rows import (
+    MESSAGE_COLUMNS,
+    conversation_from_values,
+    from_ms,
+    message_from_row,
+    message_from_values,
+    to_ms,
+)
+from tui.store.search import ParsedQuery, SearchHit, parse, span_finder, spans
 
 _log = logging.getLogger(__name__)
 
@@ -159,149 +167,175 @@ class MaintenanceMixin(StoreBase):
         Words are matched whole (``word*`` matches a prefix), ``"quoted phrases"`` as
         phrases; ``from:`` ``platform:`` ``account:`` ``before:`` ``after:`` narrow.
         Hits are newest first, each with the character spans of the matched words.
+        Messages committed a moment ago and not indexed yet (by this or another process)
+        are indexed first, so they are found too.
         """
         parsed = parse(query if isinstance(query, str) else "")
         if parsed.empty or limit <= 0:
             return []
-        match = parsed.fts()
         try:
-            rows: list[sqlite3.Row] | None = None
-            few = match is not None and await self._few_matches(match)
-            if match is not None and not few:
-                rows = await self._newest_matches(parsed, match, limit)
-            if rows is None:
-                sql, params = _search_sql(parsed, fts_first=few)
-                rows = await self._all(sql, [*params, limit])
+            if self._fts_waiting:
+                await self._index_for_search()
+            # One trip to the database thread for the whole search (probe, hits, their
+            # conversations, the outbox); ``None``: another process left rows to index.
+            hits = await self._on_db_thread(lambda db: _search(db, parsed, limit, True))
+            if hits is None:
+                await self._index_for_search()
+                hits = await self._on_db_thread(lambda db: _search(db, parsed, limit, False))
         except sqlite3.OperationalError:
             # Quoting makes this unreachable for syntax; a tokenizer edge case stays harmless.
             return []
-        messages = [message_from_row(r) for r in rows]
-        waiting = await self._outbox_matches(parsed)
-        found: dict[tuple[str, str], Conversation] = await self._conversations_for(
-            (m.account_id, m.conversation_id) for m in [*waiting, *messages]
-        )
-        hits = [
-            SearchHit(
-                message=m,
-                conversation=found.get((m.account_id, m.conversation_id)),
-                spans=spans(m.text, parsed.terms),
-                outbox=True,
-            )
-            for m in waiting
-            if not parsed.platforms
-            or str(getattr(found.get((m.account_id, m.conversation_id)), "platform", ""))
-            in parsed.platforms
-        ]
-        # Replies not sent yet come first: they are what the user may still act on.
-        return [
-            *hits,
-            *(
-                SearchHit(
-                    message=m,
-                    conversation=found.get((m.account_id, m.conversation_id)),
-                    spans=spans(m.text, parsed.terms),
-                )
-                for m in messages
-            ),
-        ][:limit]
+        return hits or []
 
-    async def _outbox_matches(self, parsed: ParsedQuery) -> list[InboxMessage]:
-        """Replies still in the outbox (queued, sending, failed, unknown) the query matches,
-        newest first, as messages of ours; the outbox is small, so they are matched here."""
-        if not parsed.terms or parsed.senders or parsed.labels:
-            return []
-        sql = (
-            "SELECT id, account_id, conversation_id, recipient_id, created_at, text FROM outbox "
-            "WHERE action = 'text' AND state != 'sent'"
-        )
-        params: list[object] = []
-        if parsed.accounts:
-            sql += f" AND account_id IN ({','.join('?' * len(parsed.accounts))})"
-            params += parsed.accounts
-        rows = await self._all(sql + " ORDER BY id DESC LIMIT 500", params)
-        found: list[InboxMessage] = []
-        for row in rows:
-            text = row["text"] or ""
-            at = from_ms(row["created_at"])
-            if parsed.before is not None and at >= parsed.before:
-                continue
-            if parsed.after is not None and at < parsed.after:
-                continue
-            if not _all_terms(text, parsed):
-                continue
-            found.append(
-                InboxMessage(
-                    account_id=row["account_id"],
-                    remote_id=f"outbox:{row['id']}",
-                    conversation_id=row["conversation_id"],
-                    sender_id="",
-                    created_at=at,
-                    text=text,
-                    from_us=True,
-                )
-            )
-        return found
+    async def _index_for_search(self) -> None:
+        try:
+            await self._index_pending()
+        except sqlite3.Error as exc:  # still listed in fts_pending: indexed later
+            _log.warning("search index update failed: %s", exc)
 
-    async def _newest_matches(
-        self, parsed: ParsedQuery, match: str, limit: int
-    ) -> list[sqlite3.Row] | None:
-        """Many matches: the newest ``limit`` of them, found from the newest rowids.
 
-        Rowids grow with insertion, which mostly follows time, so the FTS index's newest
-        rowids hold nearly all of the newest matches. To stay exact, every message at
-        least as new as the last candidate but with an older rowid (history backfilled
-        late) is checked too, one indexed FTS lookup each. ``None`` means: this shortcut
-        does not apply, walk the time index instead.
-        """
-        clauses, params = _filters(parsed)
-        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-        candidates = await self._all(
-            f"SELECT {MESSAGE_COLUMNS} FROM (SELECT rowid AS hit FROM messages_fts "
-            "WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f "
-            f"CROSS JOIN messages m ON m.id = f.hit {_JOIN_CONVERSATION}{where}",
-            [match, NEWEST_CANDIDATES, *params],
-        )
-        if len(candidates) < limit:
-            return None  # the filters threw out too many: the walk is the sure way
-        _newest_first(candidates)
-        floor = candidates[limit - 1]["created_at"]
-        lowest = min(row["id"] for row in candidates)
-        late_clauses = [
-            "m.created_at >= ?",
-            "m.id < ?",
-            "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.id)",
-            *clauses,
-        ]
-        late = await self._all(
-            f"SELECT {MESSAGE_COLUMNS} FROM messages m INDEXED BY messages_time "
-            f"{_JOIN_CONVERSATION}WHERE {' AND '.join(late_clauses)} LIMIT ?",
-            [floor, lowest, match, *params, LATE_CHECK_CAP + 1],
-        )
-        if len(late) > LATE_CHECK_CAP:
+def _search(
+    db: sqlite3.Connection, parsed: ParsedQuery, limit: int, check_pending: bool
+) -> list[SearchHit] | None:
+    """The whole search, run on the database thread (plain sqlite3, plain tuples).
+
+    ``None`` when ``check_pending`` and messages wait for the index: index them, then ask
+    again with ``check_pending=False``.
+    """
+    cur = db.cursor()
+    cur.row_factory = None
+    match = parsed.fts()
+    rows: list[tuple[Any, ...]] | None = None
+    if match is not None:
+        if check_pending and cur.execute(_PENDING).fetchone()[0]:
             return None
-        merged = list({row["id"]: row for row in [*candidates, *late]}.values())
-        _newest_first(merged)
-        return merged[:limit]
+        # Guess few matches (a rare word): one statement finds, counts and sorts them.
+        sql, params = _search_sql(parsed, fts_first=True)
+        rows = cur.execute(sql, [*params, limit]).fetchall()
+        if not rows:  # none, none left by the filters, or too many to sort: which one?
+            count = cur.execute(_COUNT, (match, FEW_MATCHES + 1)).fetchone()[0]
+            if count > FEW_MATCHES:
+                rows = _newest_matches(cur, parsed, match, limit)
+                if rows is None:
+                    sql, params = _search_sql(parsed)
+                    rows = cur.execute(sql, [*params, limit]).fetchall()
+    else:
+        sql, params = _search_sql(parsed)
+        rows = cur.execute(sql, [*params, limit]).fetchall()
+    found = span_finder(parsed.terms)
+    waiting = _outbox_matches(cur, parsed)
+    # The hits' conversations, each read once (a rare word's hits are often in one
+    # conversation; joined to every hit row, the same columns came back many times).
+    conversations = _conversations_for(
+        cur, {(m.account_id, m.conversation_id) for m in waiting} | {(r[1], r[3]) for r in rows}
+    )
+    hits: list[SearchHit] = []
+    for m in waiting:
+        conversation = conversations[(m.account_id, m.conversation_id)]
+        if parsed.platforms and str(getattr(conversation, "platform", "")) not in parsed.platforms:
+            continue
+        # Replies not sent yet come first: they are what the user may still act on.
+        hits.append(SearchHit(m, conversation, found(m.text), outbox=True))
+    for row in rows[: max(limit - len(hits), 0)]:
+        message = message_from_values(row)
+        key = (message.account_id, message.conversation_id)
+        hits.append(SearchHit(message, conversations[key], found(message.text)))
+    return hits[:limit]
 
-    async def _few_matches(self, match: str) -> bool:
-        """Whether the words match few enough messages to sort them all (a cheap probe).
 
-        The same trip asks whether messages wait for the index (this or another process
-        committed them a moment ago): they are indexed first, so they are found too.
-        """
-        probe = (
-            "SELECT EXISTS (SELECT 1 FROM fts_pending), count(*) FROM (SELECT rowid "
-            "FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
+def _outbox_matches(cur: sqlite3.Cursor, parsed: ParsedQuery) -> list[InboxMessage]:
+    """Replies still in the outbox (queued, sending, failed, unknown) the query matches,
+    newest first, as messages of ours; the outbox is small, so they are matched here."""
+    if not parsed.terms or parsed.senders or parsed.labels:
+        return []
+    sql = (
+        "SELECT id, account_id, conversation_id, created_at, text FROM outbox "
+        "WHERE action = 'text' AND state != 'sent'"
+    )
+    params: list[object] = []
+    if parsed.accounts:
+        sql += f" AND account_id IN ({','.join('?' * len(parsed.accounts))})"
+        params += parsed.accounts
+    found: list[InboxMessage] = []
+    for id_, account_id, conversation_id, created_at, text in cur.execute(
+        sql + " ORDER BY id DESC LIMIT 500", params
+    ).fetchall():
+        text = text or ""
+        at = from_ms(created_at)
+        if parsed.before is not None and at >= parsed.before:
+            continue
+        if parsed.after is not None and at < parsed.after:
+            continue
+        if not _all_terms(text, parsed):
+            continue
+        found.append(
+            InboxMessage(
+                account_id=account_id,
+                remote_id=f"outbox:{id_}",
+                conversation_id=conversation_id,
+                sender_id="",
+                created_at=at,
+                text=text,
+                from_us=True,
+            )
         )
-        row = await self._one(probe, (match, FEW_MATCHES + 1))
-        if row is not None and (row[0] or self._fts_waiting):
-            try:
-                await self._index_pending()
-            except sqlite3.Error as exc:  # still listed in fts_pending: indexed later
-                _log.warning("search index update failed: %s", exc)
-            else:
-                row = await self._one(probe, (match, FEW_MATCHES + 1))
-        return int(row[1] if row is not None else 0) <= FEW_MATCHES
+    return found
+
+
+def _conversations_for(
+    cur: sqlite3.Cursor, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], Conversation | None]:
+    found: dict[tuple[str, str], Conversation | None] = dict.fromkeys(keys)
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), 200):  # one query per 200, not one per row
+        part = wanted[start : start + 200]
+        for row in cur.execute(
+            conversations_by_key_sql(len(part)), [value for key in part for value in key]
+        ).fetchall():
+            found[(row[0], row[1])] = conversation_from_values(row)
+    return found
+
+
+def _newest_matches(
+    cur: sqlite3.Cursor, parsed: ParsedQuery, match: str, limit: int
+) -> list[tuple[Any, ...]] | None:
+    """Many matches: the newest ``limit`` of them, found from the newest rowids.
+
+    Rowids grow with insertion, which mostly follows time, so the FTS index's newest
+    rowids hold nearly all of the newest matches. To stay exact, every message at
+    least as new as the last candidate but with an older rowid (history backfilled
+    late) is checked too, one indexed FTS lookup each. ``None`` means: this shortcut
+    does not apply, walk the time index instead.
+    """
+    clauses, params = _filters(parsed)
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    candidates = cur.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM (SELECT rowid AS hit FROM messages_fts "
+        "WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f "
+        f"CROSS JOIN messages m ON m.id = f.hit {_JOIN_CONVERSATION}{where}",
+        [match, NEWEST_CANDIDATES, *params],
+    ).fetchall()
+    if len(candidates) < limit:
+        return None  # the filters threw out too many: the walk is the sure way
+    _newest_first(candidates)
+    floor = candidates[limit - 1][_CREATED_AT]
+    lowest = min(row[_ID] for row in candidates)
+    late_clauses = [
+        "m.created_at >= ?",
+        "m.id < ?",
+        "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.id)",
+        *clauses,
+    ]
+    late = cur.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages m INDEXED BY messages_time "
+        f"{_JOIN_CONVERSATION}WHERE {' AND '.join(late_clauses)} LIMIT ?",
+        [floor, lowest, match, *params, LATE_CHECK_CAP + 1],
+    ).fetchall()
+    if len(late) > LATE_CHECK_CAP:
+        return None
+    merged = list({row[_ID]: row for row in [*candidates, *late]}.values())
+    _newest_first(merged)
+    return merged[:limit]
 
 
 NEWEST_CANDIDATES = 400
@@ -313,15 +347,22 @@ _JOIN_CONVERSATION = (
 )
 
 
-def _newest_first(rows: list[sqlite3.Row]) -> None:
+_ID, _REMOTE_ID, _CREATED_AT = 0, 2, 6
+"""Positions in a hit row (MESSAGE_COLUMNS) of id, remote_id and created_at."""
+
+
+def _newest_first(rows: list[tuple[Any, ...]]) -> None:
     """Sort as the SQL does: created_at DESC, then remote_id DESC (two stable passes)."""
-    rows.sort(key=lambda row: str(row["remote_id"]), reverse=True)
-    rows.sort(key=lambda row: int(row["created_at"]), reverse=True)
+    rows.sort(key=lambda row: str(row[_REMOTE_ID]), reverse=True)
+    rows.sort(key=lambda row: int(row[_CREATED_AT]), reverse=True)
 
 
 FEW_MATCHES = 5000
 """Up to this many matches, the FTS index drives the search and the hits are sorted;
 beyond it, walking the time index newest first finds ``limit`` hits sooner."""
+_PENDING = "SELECT EXISTS (SELECT 1 FROM fts_pending)"
+"""Whether committed messages (of this or another process) wait to be indexed."""
+_COUNT = "SELECT count(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)"
 
 
 def _search_sql(parsed: ParsedQuery, *, fts_first: bool = False) -> tuple[str, list[object]]:
@@ -329,13 +370,19 @@ def _search_sql(parsed: ParsedQuery, *, fts_first: bool = False) -> tuple[str, l
     params: list[object] = []
     match = parsed.fts()
     if match is not None and fts_first:
-        # CROSS JOIN keeps SQLite from reordering: the few FTS hits drive the lookups.
-        source = (
-            "(SELECT rowid AS hit FROM messages_fts WHERE messages_fts MATCH ?) f "
-            "CROSS JOIN messages m ON m.id = f.hit"
+        # The matches are read once (MATERIALIZED), counted, and past FEW_MATCHES the
+        # statement stops before its first lookup (a constant condition) and returns no
+        # row: the caller then counts and walks the time index instead. CROSS JOIN keeps
+        # SQLite from reordering: the few FTS hits drive the lookups.
+        prefix = (
+            "WITH f AS MATERIALIZED (SELECT rowid AS hit FROM messages_fts "
+            "WHERE messages_fts MATCH ? LIMIT ?) "
         )
-        params.append(match)
+        source = "f CROSS JOIN messages m ON m.id = f.hit"
+        clauses.append("(SELECT count(*) FROM f) <= ?")
+        params += [match, FEW_MATCHES + 1, FEW_MATCHES]
     else:
+        prefix = ""
         source = "messages m INDEXED BY messages_time"
         if match is not None:
             clauses.append("m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)")
@@ -347,7 +394,7 @@ def _search_sql(parsed: ParsedQuery, *, fts_first: bool = False) -> tuple[str, l
     # most one index pass; letting SQLite sort every match took 4x longer for common words.
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     sql = (
-        f"SELECT {MESSAGE_COLUMNS} FROM {source} {_JOIN_CONVERSATION}"
+        f"{prefix}SELECT {MESSAGE_COLUMNS} FROM {source} {_JOIN_CONVERSATION}"
         f"{where}ORDER BY m.created_at DESC, m.remote_id DESC LIMIT ?"
     )
     return sql, params

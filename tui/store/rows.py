@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tui.domain.models import (
     ActivityEvent,
@@ -153,6 +155,104 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
             labels=labels,
         ),
         draft=bool(row["has_draft"]) if "has_draft" in row.keys() else False,  # noqa: SIM118
+    )
+
+
+_KINDS = {kind.value: kind for kind in MessageKind}
+
+
+def message_from_values(values: Sequence[Any]) -> InboxMessage:
+    """A message from a plain tuple in ``MESSAGE_COLUMNS`` order (no name lookups: the
+    search reads its hits this way, and a name lookup per field cost more than the query)."""
+    (
+        _id,
+        account_id,
+        remote_id,
+        conversation_id,
+        sender_id,
+        sender_name,
+        created_at,
+        text,
+        kind,
+        from_us,
+        attachments,
+        reaction,
+        unsupported,
+        edited,
+        removed,
+        reply_to,
+        reply_to_self,
+    ) = values[:17]
+    return InboxMessage(
+        account_id=account_id,
+        remote_id=remote_id,
+        conversation_id=conversation_id,
+        sender_id=sender_id,
+        created_at=EPOCH + created_at * _MS,
+        text=text,
+        kind=_KINDS.get(kind, MessageKind.MESSAGE),
+        from_us=bool(from_us),
+        sender_name=sender_name,
+        attachments=attachments_from_json(attachments),
+        reaction=reaction,
+        unsupported=bool(unsupported),
+        edited=bool(edited),
+        removed=bool(removed),
+        reply_to=reply_to,
+        reply_to_self=bool(reply_to_self),
+    )
+
+
+def conversation_from_values(values: Sequence[Any]) -> Conversation:
+    """A conversation from a plain tuple in ``CONVERSATION_COLUMNS`` order."""
+    (
+        account_id,
+        remote_id,
+        platform,
+        customer_id,
+        customer_name,
+        customer_username,
+        person_id,
+        updated_at,
+        snippet,
+        unread_count,
+        last_inbound_at,
+        message_count,
+        status,
+        snoozed_until,
+        pinned,
+        muted,
+        labels_json,
+        has_draft,
+    ) = values[:18]
+    try:
+        labels = tuple(str(x) for x in json.loads(labels_json))
+    except (ValueError, TypeError):
+        labels = ()
+    return Conversation(
+        account_id=account_id,
+        remote_id=remote_id,
+        platform=Platform(platform),
+        customer=Identity(
+            account_id=account_id,
+            platform_user_id=customer_id,
+            name=customer_name,
+            username=customer_username,
+            person_id=person_id,
+        ),
+        updated_at=from_ms(updated_at),
+        snippet=snippet,
+        unread_count=unread_count,
+        last_inbound_at=opt_from_ms(last_inbound_at),
+        message_count=message_count,
+        triage=TriageState(
+            status=TriageStatus(status),
+            snoozed_until=opt_from_ms(snoozed_until),
+            pinned=bool(pinned),
+            muted=bool(muted),
+            labels=labels,
+        ),
+        draft=bool(has_draft),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -209,28 +210,55 @@ def spans(text: str, terms: list[Term]) -> list[tuple[int, int]]:
     """Character spans ``[start, end)`` in ``text`` of every whole-word match of a term token."""
     if not text or not terms:
         return []
-    folded, index = _fold(text)
+    return _spans(text, _wanted(terms))
+
+
+def span_finder(terms: list[Term]) -> Callable[[str], list[tuple[int, int]]]:
+    """``spans`` for many texts and the same terms: the terms are folded once."""
+    wanted = _wanted(terms)
+
+    def find(text: str) -> list[tuple[int, int]]:
+        return _spans(text, wanted) if text and wanted else []
+
+    return find
+
+
+def _wanted(terms: list[Term]) -> dict[str, bool]:
+    """Each folded token to look for, and whether it may be a word's prefix."""
     wanted: dict[str, bool] = {}
     for term in terms:
         for pos, token in enumerate(term.tokens):
             folded_token, _ = _fold(token)
             is_prefix = term.prefix and pos == len(term.tokens) - 1
-            wanted[folded_token] = wanted.get(folded_token, False) or is_prefix
+            if folded_token:
+                wanted[folded_token] = wanted.get(folded_token, False) or is_prefix
+    return wanted
+
+
+def _spans(text: str, wanted: dict[str, bool]) -> list[tuple[int, int]]:
+    # ASCII folds char for char (no index map to build), and its word chars are alnum.
+    index: list[int] | None = None
+    word_char: Callable[[str], bool] = str.isalnum
+    if text.isascii():
+        folded = text.lower()
+    else:
+        folded, index = _fold(text)
+        word_char = _is_word_char
     found: list[tuple[int, int]] = []
     for token, is_prefix in wanted.items():
-        if not token:
-            continue
         start = folded.find(token)
         while start != -1:
             end = start + len(token)
-            left_ok = start == 0 or not _is_word_char(folded[start - 1])
-            right_ok = end == len(folded) or not _is_word_char(folded[end])
+            left_ok = start == 0 or not word_char(folded[start - 1])
+            right_ok = end == len(folded) or not word_char(folded[end])
             if left_ok and (right_ok or is_prefix):
                 if is_prefix:
-                    while end < len(folded) and _is_word_char(folded[end]):
+                    while end < len(folded) and word_char(folded[end]):
                         end += 1
-                found.append((index[start], index[end - 1] + 1))
+                found.append((start, end) if index is None else (index[start], index[end - 1] + 1))
             start = folded.find(token, start + 1)
+    if len(found) < 2:
+        return found
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:
