@@ -36,7 +36,7 @@ FULL = {
     "search": lambda: search_bench.run(1_000_000, 50_000, repeats=15),
     "polling": lambda: polling_bench.run(30, 5, samples=10),
     "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
-    "matrix": lambda: matrix_bench.run(50, 40, samples=20),
+    "matrix": lambda: matrix_bench.run(50, 2000, samples=20),
     "service": lambda: service_bench.run(runs=5, samples=20),
     "live": lambda: live_event_bench.run(1_000_000, 50_000, rounds=30),
 }
@@ -47,7 +47,7 @@ SMOKE: dict[str, Callable[[], list[Result]]] = {
     "search": lambda: search_bench.run(2_000, 100, repeats=3),
     "polling": lambda: polling_bench.run(10, 3, samples=1),
     "webhooks": lambda: webhooks_bench.run(100, samples=2, messages=20),
-    "matrix": lambda: matrix_bench.run(2, 3, samples=1),
+    "matrix": lambda: matrix_bench.run(2, 60, samples=1),
     "service": lambda: service_bench.run(runs=1, samples=2),
     "live": lambda: live_event_bench.run(2_000, 100, rounds=2),
 }

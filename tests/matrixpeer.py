@@ -21,7 +21,13 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.synapse import PUPPET_PREFIX, SERVER_NAME, MatrixUser, SynapseServer
+from tests.synapse import (
+    BRIDGE_LOCALPART,
+    PUPPET_PREFIX,
+    SERVER_NAME,
+    MatrixUser,
+    SynapseServer,
+)
 
 _txn = itertools.count()
 
@@ -192,63 +198,105 @@ class FakeBridge:
         return str(reply.json()["event_id"])
 
 
-async def fill_account(
-    server: SynapseServer, user: MatrixUser, *, rooms: int = 50, per_room: int = 40
-) -> dict[str, list[str]]:
-    """A busy personal account: ``rooms`` bridged DMs (Instagram and Messenger by turns),
-    each with ``per_room`` messages from its puppet. Returns room id -> event ids.
+PORTAL_STATE_EVENTS = 11
+"""Events a portal room holds before its first message: ``m.room.create``, the bot's join,
+power levels, join rules, history visibility, guest access and ``m.bridge`` (one
+``/createRoom``), the invitations of the puppet and the user, and their joins."""
 
-    Rooms are filled concurrently: Synapse persists events of different rooms in batches.
+
+def room_lengths(rooms: int, events: int) -> list[int]:
+    """How many events each room holds: ``events`` in all, the first half long rooms.
+
+    A long room holds more than one ``/sync`` timeline (so the initial sync backfills it
+    through ``/messages``); a short one arrives whole in the sync.
     """
-    bridge = FakeBridge(server)
-    puppets = [
-        bridge.puppet(f"bulk{n}_{secrets.token_hex(3)}", f"Friend {n}") for n in range(rooms)
-    ]
-    bridge.close()
+    base = events // rooms
+    spread = base // 2
+    lengths = [base + spread] * (rooms // 2) + [base - spread] * (rooms - rooms // 2)
+    lengths[-1] += events - sum(lengths)
+    return lengths
+
+
+async def fill_account(
+    server: SynapseServer, user: MatrixUser, *, rooms: int = 50, events: int = 2000
+) -> dict[str, list[str]]:
+    """A busy personal account: ``rooms`` bridged DMs (Instagram and Messenger by turns)
+    holding ``events`` events in all, every one of them delivered by an initial sync: each
+    portal's own state (``PORTAL_STATE_EVENTS``) and then messages from its puppet, rooms
+    long and short by turns (``room_lengths``). Returns room id -> message event ids.
+
+    Synapse is the cost here (some 16 ms of its single core per event), so nothing is
+    spent on top of it: aiohttp (cheap per request, unlike httpx) on one connection per
+    room, rooms filled concurrently, each room's messages in order.
+    """
+    import aiohttp
+
+    lengths = room_lengths(rooms, events)
+    if min(lengths) <= PORTAL_STATE_EVENTS:
+        raise ValueError(f"{events} events do not fill {rooms} portal rooms")
+    bot = {"Authorization": f"Bearer {server.as_token}"}
     me = {"Authorization": f"Bearer {user.access_token}"}
     api = server.url + "/_matrix/client/v3"
-    async with httpx.AsyncClient(
-        base_url=api,
-        headers={"Authorization": f"Bearer {server.as_token}"},
-        timeout=120,
-        limits=httpx.Limits(max_connections=16),
+    connector = aiohttp.TCPConnector(limit=16)
+    async with aiohttp.ClientSession(
+        api + "/", headers=bot, connector=connector, timeout=aiohttp.ClientTimeout(total=120)
     ) as http:
+
+        async def call(
+            method: str, path: str, body: dict[str, Any], **options: Any
+        ) -> dict[str, Any]:
+            async with http.request(method, path.lstrip("/"), json=body, **options) as reply:
+                if reply.status >= 400:
+                    raise RuntimeError(f"{method} {path}: {reply.status} {await reply.text()}")
+                answer: dict[str, Any] = await reply.json()
+                return answer
+
+        async def puppet(n: int) -> str:
+            localpart = f"{PUPPET_PREFIX}bulk{n}_{secrets.token_hex(3)}"
+            user_id = f"@{localpart}:{SERVER_NAME}"
+            body = {"type": "m.login.application_service", "username": localpart}
+            await call("POST", "/register", body)
+            await call(
+                "PUT",
+                f"/profile/{_q(user_id)}/displayname",
+                {"displayname": f"Friend {n}"},
+                params={"user_id": user_id},
+            )
+            return user_id
 
         async def one(n: int) -> tuple[str, list[str]]:
             protocol = "instagram" if n % 2 == 0 else "facebook"
-            puppet = puppets[n]
-            state_key = f"fi.mau.meta://{protocol}/{puppet}"
+            friend = await puppet(n)
+            state_key = f"fi.mau.meta://{protocol}/{friend}"
             bridge_state = {
-                "bridgebot": f"@metabot:{SERVER_NAME}",
+                "bridgebot": f"@{BRIDGE_LOCALPART}:{SERVER_NAME}",
                 "protocol": PROTOCOLS[protocol],
-                "channel": {"id": puppet},
+                "channel": {"id": friend},
             }
-            created = await http.post(
+            created = await call(
+                "POST",
                 "/createRoom",
-                json={
+                {
                     "preset": "private_chat",
                     "is_direct": True,
-                    "invite": [puppet, user.user_id],
+                    "invite": [friend, user.user_id],
                     "initial_state": [
                         {"type": "m.bridge", "state_key": state_key, "content": bridge_state}
                     ],
                 },
             )
-            created.raise_for_status()
-            room = str(created.json()["room_id"])
-            (
-                await http.post(f"/join/{_q(room)}", params={"user_id": puppet}, json={})
-            ).raise_for_status()
-            (await http.post(f"/join/{_q(room)}", headers=me, json={})).raise_for_status()
+            room = str(created["room_id"])
+            await call("POST", f"/join/{_q(room)}", {}, params={"user_id": friend})
+            await call("POST", f"/join/{_q(room)}", {}, headers=me)
             ids = []
-            for m in range(per_room):
-                sent = await http.put(
-                    f"/rooms/{_q(room)}/send/m.room.message/f{n}-{m}-{secrets.token_hex(3)}",
-                    params={"user_id": puppet},
-                    json={"msgtype": "m.text", "body": f"room {n} message {m}"},
+            for m in range(lengths[n] - PORTAL_STATE_EVENTS):
+                sent = await call(
+                    "PUT",
+                    f"/rooms/{_q(room)}/send/m.room.message/f{n}-{m}",
+                    {"msgtype": "m.text", "body": f"room {n} message {m}"},
+                    params={"user_id": friend},
                 )
-                sent.raise_for_status()
-                ids.append(str(sent.json()["event_id"]))
+                ids.append(str(sent["event_id"]))
             return room, ids
 
         done = await asyncio.gather(*(one(n) for n in range(rooms)))
@@ -262,9 +310,9 @@ class BusyAccount:
     core) the build overlaps with the tests that run before the one that needs it.
     """
 
-    def __init__(self, *, rooms: int = 50, per_room: int = 40) -> None:
+    def __init__(self, *, rooms: int = 50, events: int = 2000) -> None:
         self.rooms_wanted = rooms
-        self.per_room = per_room
+        self.events = events
         shm = Path("/dev/shm")
         self.folder = Path(
             tempfile.mkdtemp(prefix="linkdeck-busy-", dir=shm if shm.is_dir() else None)
@@ -285,9 +333,7 @@ class BusyAccount:
             self.server.start()
             self.user = self.server.register("busy")
             self.rooms = asyncio.run(
-                fill_account(
-                    self.server, self.user, rooms=self.rooms_wanted, per_room=self.per_room
-                )
+                fill_account(self.server, self.user, rooms=self.rooms_wanted, events=self.events)
             )
         except BaseException as exc:  # handed to the waiting test
             self._error = exc

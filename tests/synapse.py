@@ -107,6 +107,8 @@ def _config(folder: Path, port: int, shared_secret: str, appservice: Path) -> st
         # Bookkeeping no test reads: every event would pay for it.
         "user_directory": {"enabled": False},
         "push": {"enabled": False},
+        "stats": {"enabled": False},
+        "federation_sender_instances": [],
         "caches": {"global_factor": 2.0},
         "app_service_config_files": [str(appservice)],
         "max_upload_size": "1M",
