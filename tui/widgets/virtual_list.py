@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import ClassVar, Protocol, runtime_checkable
 
+from rich.segment import Segment
+from rich.style import Style
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -24,6 +28,8 @@ MAX_CACHED_PAGES = 32
 """About 6,400 rows: enough for a tall terminal plus paging back and forth."""
 MAX_CACHED_STRIPS = 512
 """Drawn lines kept: a few screens, so moving back over rows just seen draws nothing."""
+DRAW_AHEAD_BUDGET = 0.004
+"""Seconds of drawing rows ahead per idle turn, so a key pressed meanwhile waits no longer."""
 
 
 class Row(Protocol):
@@ -146,6 +152,7 @@ class VirtualList(ScrollView, can_focus=True):
         self._strips: OrderedDict[tuple[int, int, bool, bool], tuple[Row, Strip]] = OrderedDict()
         """Drawn lines by (index, width, cursor, focus), each with the row it drew: reused
         only for that same row object (rows are immutable), cleared on any style change."""
+        self._drawing_ahead = False
 
     @property
     def row_count(self) -> int:
@@ -206,15 +213,15 @@ class VirtualList(ScrollView, can_focus=True):
         if page_no * PAGE_SIZE <= self.cursor < (page_no + 1) * PAGE_SIZE:
             self._remember_cursor_key()
         self.refresh()
+        self._draw_ahead_soon()
 
     # --- drawing --------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
-        base = self.get_visual_style()
         if index >= self._count:
-            return Strip.blank(width, base.rich_style)
+            return Strip.blank(width, self.get_visual_style().rich_style)
         row = self._row_at(index)
         is_cursor = index == self.cursor
         if row is None:
@@ -222,22 +229,63 @@ class VirtualList(ScrollView, can_focus=True):
             if is_cursor:
                 style = self.get_visual_style("virtual-list--cursor")
             return Strip(Content("…").truncate(width, pad=True).render_segments(style), width)
+        return self._strip(row, index, width, is_cursor)
+
+    def _strip(self, row: Row, index: int, width: int, is_cursor: bool) -> Strip:
+        """The line for ``row`` at ``index``: from the cache, or drawn and cached."""
         key = (index, width, is_cursor, self.has_focus)
         cached = self._strips.get(key)
         if cached is not None and cached[0] is row:
             self._strips.move_to_end(key)
             return cached[1]
-        style = self.get_visual_style("virtual-list--cursor") if is_cursor else base
+        style = (
+            self.get_visual_style("virtual-list--cursor") if is_cursor else self.get_visual_style()
+        )
         drawn = row.render(width)
         if isinstance(drawn, Strip):
             strip = drawn.apply_style(style.rich_style).adjust_cell_length(width, style.rich_style)
         else:
             strip = Strip(drawn.first_line.truncate(width, pad=True).render_segments(style), width)
+        strip = Strip(merge_blanks(strip), width)
         self._strips[key] = (row, strip)
         self._strips.move_to_end(key)
         if len(self._strips) > MAX_CACHED_STRIPS:
             self._strips.popitem(last=False)
         return strip
+
+    def on_resize(self) -> None:
+        self._draw_ahead_soon()  # the first screen, or a new width: nothing drawn ahead yet
+
+    def _draw_ahead_soon(self) -> None:
+        if not self._drawing_ahead:
+            self._drawing_ahead = True
+            self.call_after_refresh(self._draw_ahead)
+
+    def _draw_ahead(self) -> None:
+        """Draw the screen below the view and the one above while nothing else happens, so
+        a ``pagedown`` (or a scroll) finds its lines drawn and only composes them. Rows not
+        read yet are skipped (their page is on its way); a few milliseconds at a time."""
+        self._drawing_ahead = False
+        height = self.scrollable_content_region.height
+        width = self.scrollable_content_region.width
+        if height <= 0 or width <= 0:
+            return
+        top = round(self.scroll_offset.y)
+        started = time.perf_counter()
+        for index in chain(range(top + height, top + 2 * height), range(top - height, top)):
+            if index == self.cursor or not 0 <= index < self._count:
+                continue
+            page = self._pages.get(index // PAGE_SIZE)
+            slot = index % PAGE_SIZE
+            if page is None or slot >= len(page):
+                continue
+            cached = self._strips.get((index, width, False, self.has_focus))
+            if cached is not None and cached[0] is page[slot]:
+                continue
+            self._strip(page[slot], index, width, False)
+            if time.perf_counter() - started > DRAW_AHEAD_BUDGET:
+                self._draw_ahead_soon()  # the rest on the next idle turn
+                return
 
     def notify_style_update(self) -> None:
         """A theme or class change restyles every row: nothing drawn before is reused."""
@@ -264,6 +312,7 @@ class VirtualList(ScrollView, can_focus=True):
         self.refresh_line(old)
         self.refresh_line(new)
         self._prefetch_near(new)
+        self._draw_ahead_soon()
         self.post_message(self.Highlighted(self._cursor_key))
 
     def _prefetch_near(self, index: int) -> None:
@@ -420,3 +469,42 @@ class VirtualList(ScrollView, can_focus=True):
         self._remember_cursor_key()
         self._scroll_to_cursor()
         self.refresh()
+
+
+_SHOWS_ON_BLANKS = ("underline", "underline2", "strike", "overline", "reverse", "frame", "encircle")
+
+
+def _blank_safe(style: Style | None) -> bool:
+    """Whether spaces in ``style`` look like spaces in any other style with its background."""
+    return (
+        style is not None
+        and not style.link
+        and not any(getattr(style, name) for name in _SHOWS_ON_BLANKS)
+    )
+
+
+def merge_blanks(segments: Iterable[Segment]) -> list[Segment]:
+    """The same line in fewer segments: runs of spaces take a neighbour's style when that
+    cannot change how they look (same background, nothing drawn on blanks), and neighbours
+    of one style are joined. An inbox row goes from about twelve segments to seven, and
+    every later step of a frame (cropping, styling, composing) costs per segment."""
+    out: list[Segment] = []
+    for segment in segments:
+        text, style, control = segment
+        if out and not control and out[-1].control is None:
+            last_text, last_style, _ = out[-1]
+            if style == last_style:
+                out[-1] = Segment(last_text + text, style)
+                continue
+            same_ground = (
+                style is not None and last_style is not None and style.bgcolor == last_style.bgcolor
+            )
+            if same_ground and _blank_safe(style) and _blank_safe(last_style):
+                if not text.strip(" "):
+                    out[-1] = Segment(last_text + text, last_style)
+                    continue
+                if not last_text.strip(" "):
+                    out[-1] = Segment(last_text + text, style)
+                    continue
+        out.append(segment)
+    return out
