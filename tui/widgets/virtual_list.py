@@ -7,6 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -266,20 +267,21 @@ class VirtualList(ScrollView, can_focus=True):
         a ``pagedown`` (or a scroll) finds its lines drawn and only composes them. Rows not
         read yet are skipped (their page is on its way); a few milliseconds at a time."""
         self._drawing_ahead = False
-        height = self.scrollable_content_region.height
-        width = self.scrollable_content_region.width
+        region = self.scrollable_content_region
+        height, width = region.height, region.width
         if height <= 0 or width <= 0:
             return
         top = round(self.scroll_offset.y)
+        cursor, focus = self.cursor, self.has_focus
         started = time.perf_counter()
         for index in chain(range(top + height, top + 2 * height), range(top - height, top)):
-            if index == self.cursor or not 0 <= index < self._count:
+            if index == cursor or not 0 <= index < self._count:
                 continue
             page = self._pages.get(index // PAGE_SIZE)
             slot = index % PAGE_SIZE
             if page is None or slot >= len(page):
                 continue
-            cached = self._strips.get((index, width, False, self.has_focus))
+            cached = self._strips.get((index, width, False, focus))
             if cached is not None and cached[0] is page[slot]:
                 continue
             self._strip(page[slot], index, width, False)
@@ -474,12 +476,15 @@ class VirtualList(ScrollView, can_focus=True):
 _SHOWS_ON_BLANKS = ("underline", "underline2", "strike", "overline", "reverse", "frame", "encircle")
 
 
-def _blank_safe(style: Style | None) -> bool:
-    """Whether spaces in ``style`` look like spaces in any other style with its background."""
-    return (
-        style is not None
-        and not style.link
-        and not any(getattr(style, name) for name in _SHOWS_ON_BLANKS)
+@lru_cache(maxsize=1024)
+def _blanks_look_alike(one: Style | None, other: Style | None) -> bool:
+    """Whether spaces drawn in ``one`` look like spaces drawn in ``other``: the same
+    background, and nothing either style draws on blanks (an underline, a link...)."""
+    if one is None or other is None or one.bgcolor != other.bgcolor:
+        return False
+    return not any(
+        style.link or any(getattr(style, name) for name in _SHOWS_ON_BLANKS)
+        for style in (one, other)
     )
 
 
@@ -491,20 +496,15 @@ def merge_blanks(segments: Iterable[Segment]) -> list[Segment]:
     out: list[Segment] = []
     for segment in segments:
         text, style, control = segment
-        if out and not control and out[-1].control is None:
-            last_text, last_style, _ = out[-1]
-            if style == last_style:
-                out[-1] = Segment(last_text + text, style)
-                continue
-            same_ground = (
-                style is not None and last_style is not None and style.bgcolor == last_style.bgcolor
-            )
-            if same_ground and _blank_safe(style) and _blank_safe(last_style):
-                if not text.strip(" "):
-                    out[-1] = Segment(last_text + text, last_style)
-                    continue
-                if not last_text.strip(" "):
+        if out and control is None:
+            last_text, last_style, last_control = out[-1]
+            if last_control is None:
+                if style == last_style:
                     out[-1] = Segment(last_text + text, style)
+                    continue
+                blank, last_blank = not text.strip(" "), not last_text.strip(" ")
+                if (blank or last_blank) and _blanks_look_alike(last_style, style):
+                    out[-1] = Segment(last_text + text, last_style if blank else style)
                     continue
         out.append(segment)
     return out
