@@ -257,10 +257,15 @@ class VirtualList(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._draw_ahead_soon()  # the first screen, or a new width: nothing drawn ahead yet
 
-    def _draw_ahead_soon(self) -> None:
+    def _draw_ahead_soon(self, *, after_frame: bool = True) -> None:
+        """Draw ahead once the frame being prepared is out (or, to go on with the rest, as
+        soon as the messages already waiting, keys among them, are handled)."""
         if not self._drawing_ahead:
             self._drawing_ahead = True
-            self.call_after_refresh(self._draw_ahead)
+            if after_frame:
+                self.call_after_refresh(self._draw_ahead)
+            else:
+                self.call_later(self._draw_ahead)
 
     def _draw_ahead(self) -> None:
         """Draw the screen below the view and the one above while nothing else happens, so
@@ -286,7 +291,7 @@ class VirtualList(ScrollView, can_focus=True):
                 continue
             self._strip(page[slot], index, width, False)
             if time.perf_counter() - started > DRAW_AHEAD_BUDGET:
-                self._draw_ahead_soon()  # the rest on the next idle turn
+                self._draw_ahead_soon(after_frame=False)  # the rest after waiting messages
                 return
 
     def notify_style_update(self) -> None:
