@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -24,7 +24,13 @@ from tui.panes.base import RuntimePane
 from tui.services.accounts import VERIFY_EVERY, TokenFacts, expiry_warning, token_facts
 from tui.services.api import Service
 from tui.services.doctor import standard_access_hint
-from tui.services.events import AccountStateChanged, Event, PrefsChanged
+from tui.services.events import (
+    AccountStateChanged,
+    ConversationsChanged,
+    Event,
+    MessagesArrived,
+    PrefsChanged,
+)
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.vim import VimDataTable
@@ -40,6 +46,8 @@ COLUMNS = {
     "Conv/msgs": 9,
 }
 """Column -> width: DataTable cannot measure Content cells, and fixed widths keep rows steady."""
+LIVE_RELOAD_EVERY = 1.0
+"""Seconds: while messages arrive, the counts and bridges are read again this often at most."""
 _PLATFORM_SHORT = {"messenger": "FB Page", "page": "IG via Page", "instagram_login": "IG Login"}
 _PLATFORM = {"messenger": "Messenger", "instagram": "Instagram", "matrix": "Matrix"}
 _STATE_STYLE = {
@@ -257,6 +265,9 @@ class ProfilesPane(RuntimePane):
     clock: Callable[[], datetime] = staticmethod(utc_now)
     tz: tzinfo | None = None
     verify_on_mount: ClassVar[bool] = True
+    _stale = False
+    """Messages were stored while the tab was hidden: read again when it is shown."""
+    _reload_due = False
 
     def compose(self) -> ComposeResult:
         if self.service is None:
@@ -374,6 +385,23 @@ class ProfilesPane(RuntimePane):
         if isinstance(event, AccountStateChanged) or (
             isinstance(event, PrefsChanged) and event.what == "accounts"
         ):
+            self.reload()
+        elif isinstance(event, MessagesArrived | ConversationsChanged):
+            # What a sync stored changes the counts and, for Matrix, the bridges found (kept
+            # with the cursors): read again, at most once a second, and only when shown.
+            if not self.is_on_screen:
+                self._stale = True
+            elif not self._reload_due:
+                self._reload_due = True
+                self.set_timer(LIVE_RELOAD_EVERY, self._reload_now)
+
+    def _reload_now(self) -> None:
+        self._reload_due = False
+        self.reload()
+
+    def on_show(self, _event: events.Show) -> None:
+        if self._stale:
+            self._stale = False
             self.reload()
 
     # -- actions ---------------------------------------------------------------------------
