@@ -152,6 +152,8 @@ def permissions_text(row: ProfileRow, *, short: bool = False) -> Content:
         return Content.styled("unknown" if short else "unknown (token invalid)", "$status-error")
     required = len(verification.required)
     have = required - len(verification.missing)
+    if not required:  # a Matrix login: a homeserver grants no scopes
+        return Content.styled("none needed", "$muted-text")
     if not verification.missing:
         return Content.styled(f"{have}/{required} granted", "$status-ok")
     if short:
@@ -176,6 +178,8 @@ def check_summary(row: ProfileRow) -> str:
         )
     if verification.error:
         return f"token valid; {verification.error}"
+    if not required:
+        return "token valid; no permissions to grant"
     return f"token valid; {have}/{required} permissions granted"
 
 
