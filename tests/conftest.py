@@ -43,11 +43,17 @@ def busy_account() -> BusyAccount:
     return _busy[0]
 
 
-@pytest.hookimpl(trylast=True)  # after -k / -m deselection
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Start building the busy account as soon as a test that needs it is collected.
-    if any("busy_matrix" in getattr(item, "fixturenames", ()) for item in items):
-        busy_account()
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection and pytest-randomly's shuffle
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    busy = [item for item in items if "busy_matrix" in getattr(item, "fixturenames", ())]
+    if not busy or config.option.collectonly:
+        return
+    # The busy account is built in the background as soon as a test that needs it is
+    # collected (some 30 s of a homeserver's CPU). Its tests go last, so the rest of the
+    # session runs meanwhile instead of waiting on it; the others keep their (shuffled) order.
+    waiting = set(map(id, busy))
+    items[:] = [item for item in items if id(item) not in waiting] + busy
+    busy_account()
 
 
 def pytest_sessionfinish() -> None:

@@ -101,6 +101,12 @@ class Peer:
         path = f"/rooms/{_q(room_id)}/redact/{_q(event_id)}/r{next(_txn)}"
         return str(self._ok(self.http.put(path, json={}))["event_id"])
 
+    def typing(self, room_id: str, on: bool) -> None:
+        path = f"/rooms/{_q(room_id)}/typing/{_q(self.user_id)}"
+        self._ok(
+            self.http.put(path, json={"typing": on, "timeout": 30000} if on else {"typing": False})
+        )
+
     def joined_rooms(self) -> set[str]:
         return set(self._ok(self.http.get("/joined_rooms"))["joined_rooms"])
 

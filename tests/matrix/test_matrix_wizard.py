@@ -34,13 +34,23 @@ async def test_wizard_links_matrix_and_a_bridged_instagram_chat_arrives_beside_b
             options.highlighted = options.option_count - 1
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(pilot.app.screen, MatrixLinkScreen))
-            for text in (user.user_id, synapse.url, user.password):
-                await pilot.pause(0.5)  # the homeserver guess lands first; the user types over it
-                field = pilot.app.screen.focused
-                assert isinstance(field, Input)
+            screen = pilot.app.screen
+
+            def focused_on(name: str) -> bool:
+                return screen.focused is not None and screen.focused.id == name
+
+            async def type_into(name: str, text: str) -> None:
+                await wait_until(pilot, lambda: focused_on(name))
+                field = screen.query_one(f"#{name}", Input)
                 field.value = text
                 await pilot.press("enter")
-                await pilot.pause(0.2)
+
+            await type_into("matrix-user", user.user_id)
+            # The homeserver guess (from .well-known) lands first; the user types over it.
+            await wait_until(pilot, lambda: bool(screen.query_one("#matrix-hs", Input).value))
+            await type_into("matrix-hs", synapse.url)
+            await type_into("matrix-pw", user.password)
+            await wait_until(pilot, lambda: focused_on("matrix-id"))
             await pilot.press("enter")  # the suggested local id
             runtime = rig.runtime
             await wait_until(
