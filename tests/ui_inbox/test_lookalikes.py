@@ -53,14 +53,14 @@ async def test_look_alikes_of_a_vip_are_marked_and_the_vip_is_not(rig: Rig) -> N
             LocalService.of(rig.runtime), account_id=rig.ig, conversation_id="ig_rn"
         )
         await pilot.app.push_screen(screen)
-        await wait_until(pilot, lambda: screen.ready)
+        await wait_until(pilot, screen.lookalikes_checked.is_set)
         title = str(screen.query_one("#conversation-title").render())
         assert "≈ looks like Ana Souza" in title, title
         real = ConversationScreen(
             LocalService.of(rig.runtime), account_id=rig.fb, conversation_id="t_ana"
         )
         await pilot.app.push_screen(real)
-        await wait_until(pilot, lambda: real.ready)
+        await wait_until(pilot, real.lookalikes_checked.is_set)
         assert "looks like" not in str(real.query_one("#conversation-title").render())
 
 
@@ -122,3 +122,36 @@ async def test_the_rows_do_not_wait_for_the_known_names(rig: Rig) -> None:
         names_may_come.set()
         await wait_until(pilot, pane.known_read.is_set)
         await wait_until(pilot, lambda: "≈Rnarta Reis" in impostor_line())
+
+
+async def test_a_conversation_does_not_wait_for_the_known_names(rig: Rig) -> None:
+    """Its messages are drawn first; the ≈ in the title follows once the names are folded."""
+    await rig.add(
+        rig.fb, "t_marta", "Marta Reis", "we open at nine", from_us=True, age=timedelta(hours=1)
+    )
+    await rig.add(rig.ig, "ig_rnarta", "Rnarta Reis", "pay here", age=timedelta(hours=2))
+    async with rig.app().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        store = rig.runtime.store
+        read_names = store.known_names
+        names_asked = asyncio.Event()
+        names_may_come = asyncio.Event()
+
+        async def slow_known_names(vip: Sequence[str] = ()) -> list[tuple[str, str, int | None]]:
+            names_asked.set()
+            await names_may_come.wait()
+            return await read_names(vip)
+
+        store.known_names = slow_known_names  # type: ignore[method-assign]
+        screen = ConversationScreen(
+            LocalService.of(rig.runtime), account_id=rig.ig, conversation_id="ig_rnarta"
+        )
+        await pilot.app.push_screen(screen)
+        await wait_until(pilot, lambda: screen.ready and names_asked.is_set())
+        title = screen.query_one("#conversation-title")
+        assert "Rnarta Reis" in str(title.render())
+        assert "looks like" not in str(title.render())  # the names are not in yet
+        assert "pay here" in screen.history.all_text()  # the messages did not wait
+        names_may_come.set()
+        await wait_until(pilot, screen.lookalikes_checked.is_set)
+        assert "≈ looks like Marta Reis" in str(title.render())

@@ -107,6 +107,8 @@ class ConversationScreen(Screen[None]):
         self._draft_lock = asyncio.Lock()
         self.lookalikes: list[str] = []
         """Known names (a VIP, a contact) the customer's name looks like but is not."""
+        self.lookalikes_checked = asyncio.Event()
+        """Set once the known names were read and compared (after the first messages)."""
         self.reply_to: InboxMessage | None = None
         """The message the next reply answers (picked with ``>``), if any."""
         self._draft_saved: tuple[str, str, str] | None = None
@@ -157,7 +159,6 @@ class ConversationScreen(Screen[None]):
             )
             self.composer.area.read_only = True
             return
-        await self._find_lookalikes()
         self._show_title()
         await self.history.load_first_page()
         self._choose_target()
@@ -168,6 +169,7 @@ class ConversationScreen(Screen[None]):
                 self.history.show_outbox(item)
         await self._show_webhook_state()
         self.ready = True
+        self._find_lookalikes()
         if self.start_in_composer:
             self.composer.area.focus()
         else:
@@ -190,13 +192,22 @@ class ConversationScreen(Screen[None]):
                 seen.setdefault((found.account_id, found.remote_id), found)
         self.targets = sorted(seen.values(), key=lambda c: (c.account_id, c.remote_id))
 
+    @work(group="conversation-lookalikes", exit_on_error=False)
     async def _find_lookalikes(self) -> None:
-        """Which known person's name each shown customer passes for, if any (≈ in the title)."""
-        if self.person_id is not None:
-            return  # a merged person is someone the user chose
-        known = KnownNames.of(
-            await self.service.store.known_names(self.service.prefs.notifications.vip)
-        )
+        """Which known person's name each shown customer passes for, if any (≈ in the title).
+
+        After the messages are on screen: on a large store the names (50,000 on a million
+        messages) take a second or more to read and fold, in a thread so keys still work.
+        """
+        try:
+            if self.person_id is None:  # a merged person is someone the user chose
+                await self._compare_with_known_names()
+        finally:
+            self.lookalikes_checked.set()
+
+    async def _compare_with_known_names(self) -> None:
+        names = await self.service.store.known_names(self.service.prefs.notifications.vip)
+        known = await asyncio.to_thread(KnownNames.of, names)
         self.lookalikes = [
             found
             for c in self.targets
@@ -207,6 +218,8 @@ class ConversationScreen(Screen[None]):
             )
             is not None
         ]
+        if self.lookalikes:
+            self._show_title()
 
     def _choose_target(self) -> None:
         """A person's reply goes where they last wrote."""
