@@ -13,7 +13,13 @@ import pytest
 from tests.conftest import ServiceRig
 from tui.services.api import SetDnd, SetRuleEnabled, Triage
 from tui.services.client import RemoteService, VersionMismatch
-from tui.services.events import ConversationsChanged, Event, PrefsChanged
+from tui.services.events import (
+    CARRIED_AT_MOST,
+    ConversationsChanged,
+    Event,
+    PrefsChanged,
+    carry_conversations,
+)
 from tui.services.runtime import AlreadyRunning, lock_data_dir
 from tui.services.server import ServiceServer, peer_allowed, peer_credentials, socket_path
 from tui.services.wire import ServiceUnavailable
@@ -81,12 +87,33 @@ async def test_a_change_through_one_client_reaches_every_client(service_rig: Ser
     await one.triage(key, Triage.PIN)
     await one.update_prefs(SetDnd(True))
     await asyncio.wait_for(listener, 10)
-    assert ConversationsChanged(key[0], (key[1],)) in heard
+    (changed,) = [e for e in heard if isinstance(e, ConversationsChanged)]
+    assert (changed.account_id, tuple(changed.conversation_ids)) == (key[0], (key[1],))
     stored = await store.get_conversation(*key)
     assert stored is not None and stored.triage.pinned
+    # It carries the conversation as stored after the change: the inbox reads nothing back.
+    assert changed.conversations == (stored,)
     # The other dashboard's preferences are current when it hears the change.
     assert two.prefs.notifications.dnd is True
     assert "dnd = true" in service_rig.runtime.prefs_file.path.read_text()
+
+
+async def test_an_event_carries_a_few_changed_conversations_not_a_whole_sync(
+    service_rig: ServiceRig,
+) -> None:
+    """What an event carries is bounded: a few changed conversations ride along (those still
+    stored), a bigger change (a first sync) carries none and each dashboard reads."""
+    store = service_rig.runtime.store
+    first = (await store.conversations_page(InboxView(), 0, 1, service_rig.sim.clock.now()))[0]
+    account, remote_id = first.account_id, first.remote_id
+    few = await carry_conversations(store, ConversationsChanged(account, [remote_id, "t_gone"]))
+    assert isinstance(few, ConversationsChanged)
+    assert few.conversations == (await store.get_conversation(account, remote_id),)
+    many = ConversationsChanged(account, [remote_id] * (CARRIED_AT_MOST + 1))
+    assert await carry_conversations(store, many) == many
+    assert await carry_conversations(store, ConversationsChanged(account, ())) == (
+        ConversationsChanged(account, ())
+    )
 
 
 async def test_service_errors_come_back_as_errors(service_rig: ServiceRig) -> None:

@@ -154,3 +154,72 @@ async def test_the_wake_redraws_times_from_the_rows_in_memory(rig: Rig) -> None:
         await wait_until(pilot, lambda: visible_text(pilot) != before)
         assert reads.calls == 0
         assert shown_keys(pilot) == await store_keys(rig, InboxView())
+
+
+class InboxReads:
+    """Counts every store read the inbox could make for a change (the store still answers)."""
+
+    NAMES = ("conversation_in_view", "conversations_page", "count_conversations", "position_of")
+
+    def __init__(self, rig: Rig) -> None:
+        self.calls: list[str] = []
+        self.carried = 0
+        store = rig.runtime.store
+        for name in self.NAMES:
+            real = getattr(store, name)
+
+            async def counted(*args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+                self.calls.append(_name)
+                return await _real(*args, **kw)
+
+            setattr(store, name, counted)
+        real_by_key = store.conversations_by_key
+
+        async def by_key(*args: Any, **kw: Any) -> Any:
+            self.carried += 1  # the service, reading what its event carries
+            return await real_by_key(*args, **kw)
+
+        store.conversations_by_key = by_key  # type: ignore[method-assign]
+
+
+async def test_a_change_the_event_carries_is_drawn_without_reading_the_store(rig: Rig) -> None:
+    """The service's event carries the changed conversation (as stored after the change):
+    the inbox places and draws it from the event, reading nothing back, and the row it
+    shows is the stored one."""
+    async with rig.app().run_test(size=SIZE) as pilot:
+        pane = await ready(pilot)
+        bottom = shown_keys(pilot)[-1]
+        reads = InboxReads(rig)
+        before, patches = pane.refreshes, pane.patches
+        rig.sim.clock.advance(5)
+        rig.sim.inbound(bottom[0], bottom[1], "carried all the way")
+        await rig.runtime.engine.run_once()
+        await wait_until(pilot, lambda: "carried all the way" in visible_text(pilot)[0])
+        await wait_until(pilot, lambda: pane.refreshes > before and not pane._reloading)
+        assert reads.carried >= 1
+        assert reads.calls == []  # no row, page, count or position read by the dashboard
+        assert pane.patches == patches + 1
+        assert pane.source is not None
+        row = pane.source.loaded[bottom]
+        assert isinstance(row, ConversationRow)
+        assert row.conversation == await rig.runtime.store.get_conversation(*bottom)
+        assert shown_keys(pilot) == await store_keys(rig, InboxView())
+
+
+async def test_a_view_the_event_cannot_decide_reads_the_row(rig: Rig) -> None:
+    """Needs reply depends on who wrote last, which a conversation does not say: there the
+    inbox reads the one row, and the list is still what the store holds."""
+    async with rig.app().run_test(size=SIZE) as pilot:
+        pane = await ready(pilot)
+        before = pane.refreshes
+        await pilot.press("n")
+        await wait_until(pilot, lambda: pane.refreshes > before and not pane._reloading)
+        bottom = shown_keys(pilot)[-1]
+        reads = InboxReads(rig)
+        before = pane.refreshes
+        rig.sim.clock.advance(5)
+        rig.sim.inbound(bottom[0], bottom[1], "still waiting for you")
+        await rig.runtime.engine.run_once()
+        await wait_until(pilot, lambda: pane.refreshes > before and not pane._reloading)
+        assert "conversation_in_view" in reads.calls
+        assert shown_keys(pilot) == await store_keys(rig, InboxView("needs_reply"))

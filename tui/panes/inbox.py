@@ -23,7 +23,7 @@ from tui.services import maintenance
 from tui.services.api import Service, Triage
 from tui.services.events import ConversationsChanged, Event
 from tui.store import InboxView
-from tui.store.views import ViewKind
+from tui.store.views import ViewKind, view_holds
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.inbox_rows import (
     VIEW_TITLES,
@@ -46,6 +46,7 @@ PATCH_AT_MOST = 8
 WAKE_SECONDS = 30.0
 """How often snoozed conversations are woken and relative times redrawn."""
 ConversationKey = tuple[str, str]
+Rows = list[Row]
 
 
 class InboxPane(RuntimePane):
@@ -145,6 +146,8 @@ class InboxPane(RuntimePane):
         """A pending pass re-reads the view (a view change, the 30 s wake, a big change)."""
         self._changed: set[ConversationKey] = set()
         """Conversations a pending pass patches in memory (a live event, a triage key)."""
+        self._carried: dict[ConversationKey, Conversation] = {}
+        """Changed conversations as the service's event carried them (not read back)."""
         self.patches = 0
         self.known_read = asyncio.Event()
         """Set once the known names (for look-alike marks) were read and drawn."""
@@ -199,8 +202,18 @@ class InboxPane(RuntimePane):
     def handle_event(self, event: Event) -> None:
         # Every change to the rows (a sync, a triage key here or in another dashboard, a
         # reply) comes as one ConversationsChanged: one reload per change, never two.
-        if self.source is not None and isinstance(event, ConversationsChanged):
-            self.reload([(event.account_id, remote_id) for remote_id in event.conversation_ids])
+        if self.source is None or not isinstance(event, ConversationsChanged):
+            return
+        changed = [(event.account_id, remote_id) for remote_id in event.conversation_ids]
+        carried = {(c.account_id, c.remote_id): c for c in event.conversations}
+        for key in changed:  # the newest word on each: what came now, or a read
+            if key in carried:
+                self._carried[key] = carried[key]
+            else:
+                self._carried.pop(key, None)
+        if changed and len(changed) <= PATCH_AT_MOST and self._patch_now(changed):
+            return
+        self.reload(changed)
 
     @work(group="inbox-wake", exclusive=True, exit_on_error=False)
     async def wake(self) -> None:
@@ -269,21 +282,53 @@ class InboxPane(RuntimePane):
                 if not full and await self._patch(changed):
                     self.patches += 1
                 else:
+                    self._carried.clear()  # the view is read again: newer than any of them
                     await source.reload()
                     self.list.source_changed()
-                self._redraw_header()
-                self._redraw_legend()
-                nothing = self.query_one("#inbox-nothing", Static)
-                text = empty_view_text(source)
-                if nothing.content != text:  # its height may change: only when it does
-                    nothing.update(text)
-                self.set_class(source.count() == 0, "-empty")
-                self.refreshes += 1
+                self._pass_done()
         finally:
             self._reloading = False
             self.settled.set()
         if source.known_stale():
             self._read_known_names()
+
+    def _pass_done(self) -> None:
+        """After the rows changed: the lines around them, then count the pass."""
+        source = self.source
+        assert source is not None
+        self._redraw_header()
+        self._redraw_legend()
+        nothing = self.query_one("#inbox-nothing", Static)
+        text = empty_view_text(source)
+        if nothing.content != text:  # its height may change: only when it does
+            nothing.update(text)
+        self.set_class(source.count() == 0, "-empty")
+        self.refreshes += 1
+
+    def _patch_now(self, changed: Sequence[ConversationKey]) -> bool:
+        """Patch the rows at once, without a worker or a read, when the event carried
+        every changed conversation and nothing needs the store (not a count either);
+        ``False``: nothing done, take the usual pass."""
+        source = self.source
+        if source is None or self._reloading or source.grouped:
+            return False
+        now = self.clock()
+        found: dict[ConversationKey, Conversation | None] = {}
+        for key in changed:
+            carried = self._carried.get(key)
+            holds = None if carried is None else view_holds(source.view, carried, now)
+            if holds is None:
+                return False
+            found[key] = carried if holds else None
+        placed = self._placed(found, now)
+        if placed is None or placed[2]:
+            return False
+        for key in changed:
+            self._carried.pop(key, None)
+        self._commit_patch(found, *placed[:2], now)
+        self.patches += 1
+        self._pass_done()
+        return True
 
     @work(group="inbox-known", exclusive=True, exit_on_error=False)
     async def _read_known_names(self) -> None:
@@ -301,49 +346,93 @@ class InboxPane(RuntimePane):
         assert source is not None
         if source.grouped:
             return False
+        if not self.list.cached_top() and source.count():
+            return False  # nothing on screen yet: the first page is still being read
+        now = self.clock()
+        found: dict[ConversationKey, Conversation | None] = {}
+        for key in changed:
+            carried = self._carried.pop(key, None)
+            holds = None if carried is None else view_holds(source.view, carried, now)
+            if holds is None:  # not carried, or the view needs the store to tell
+                found[key] = await source.store.conversation_in_view(source.view, *key, now)
+            else:
+                found[key] = carried if holds else None
+        placed = self._placed(found, now)
+        if placed is None:
+            return False
+        rows, count, recount = placed
+        if recount:  # one came into the view, or left it, below the rows in memory
+            count = await source.store.count_conversations(source.view, now)
+        self._commit_patch(found, rows, count, now)
+        return True
+
+    def _placed(
+        self, found: dict[ConversationKey, Conversation | None], now: datetime
+    ) -> tuple[Rows, int, bool] | None:
+        """The rows in memory with each found conversation moved to its place (``None``:
+        gone from the view), the view's new count, and whether that count must be read
+        (a conversation came or went below the rows in memory). ``None``: nothing is on
+        screen yet (the first page is still being read). Changes nothing."""
+        source = self.source
+        assert source is not None
         rows = list(self.list.cached_top())
         count = source.count()
         if not rows and count:
-            return False  # nothing on screen yet: the first page is still being read
-        now = self.clock()
-        for key in changed:
-            conversation = await source.store.conversation_in_view(source.view, *key, now)
+            return None
+        recount = False
+        for key, conversation in found.items():
             old = next((i for i, row in enumerate(rows) if row.key == key), None)
             if old is not None:
                 del rows[old]
             everything = len(rows) + (old is not None) >= count
             if conversation is None:
-                source.loaded.pop(key, None)
                 if old is not None:
                     count -= 1
                 elif not everything:  # it may have left the view below the rows in memory
-                    count = await source.store.count_conversations(source.view, now)
+                    recount = True
                 continue
-            row = source.row(conversation, now)
             place = _place(rows, _order(conversation))
             if place < len(rows) or everything:  # else it belongs below the rows in memory
-                rows.insert(place, row)
+                rows.insert(place, source.row(conversation, now))
             if old is None:
                 if everything:
                     count += 1
                 else:  # new to the view, or moved up from below the rows in memory
-                    count = await source.store.count_conversations(source.view, now)
-            source.loaded[key] = row
+                    recount = True
+        return rows, count, recount
+
+    def _commit_patch(
+        self,
+        found: dict[ConversationKey, Conversation | None],
+        rows: Rows,
+        count: int,
+        now: datetime,
+    ) -> None:
+        source = self.source
+        assert source is not None
+        placed = {
+            row.key: row for row in rows if isinstance(row, ConversationRow) and row.key in found
+        }
+        for key, conversation in found.items():
+            if conversation is None:
+                source.loaded.pop(key, None)
+            else:  # one placed below the rows in memory is kept for when it is reached
+                source.loaded[key] = placed.get(key) or source.row(conversation, now)
         source.patched(count)
         self.list.rows_patched(rows, count)
-        return True
 
     def _redraw_header(self) -> None:
         new_above = self.list.new_above
         # One line, full width: redrawing it needs no layout pass over the whole screen
         # (Static.update's default), which would cost more than the list's own redraw.
-        self.query_one("#inbox-header", Static).update(
-            header_line(self.source, self.feedback, new_above), layout=False
+        _show(
+            self.query_one("#inbox-header", Static),
+            header_line(self.source, self.feedback, new_above),
         )
 
     def _redraw_legend(self) -> None:
         row = self._current_row()
-        self.query_one("#inbox-legend", Static).update(legend_line(row), layout=False)
+        _show(self.query_one("#inbox-legend", Static), legend_line(row))
         if row is None and self.list.row_count:
             self.set_timer(0.2, self._redraw_legend)  # the row's page is still being read
 
@@ -616,6 +705,20 @@ class InboxPane(RuntimePane):
                 await self._link(*pair)
 
         self.app.push_screen(MergeSuggestions(pairs), callback=chosen)
+
+
+def _show(line: Static, content: Content) -> None:
+    """Put ``content`` in a one-line Static, without a layout pass (the line keeps its
+    size), and only when it differs (text or styles) from what is shown: an unchanged
+    line is not drawn again with the frame."""
+    shown = line.content
+    if (
+        isinstance(shown, Content)
+        and shown.plain == content.plain
+        and list(shown.spans) == list(content.spans)
+    ):
+        return
+    line.update(content, layout=False)
 
 
 def _order(conversation: Conversation) -> tuple[int, float, str, str]:

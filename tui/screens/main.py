@@ -129,6 +129,7 @@ class MainScreen(Screen[None]):
         """Conversations with new alerts, named in the status line (alt+a opens the first)."""
         self.alerts = Alerts(self, service) if service is not None else None
         self._total_unread = 0
+        self._panes: list[RuntimePane] = []
 
     def compose(self) -> ComposeResult:
         placeholder = "demo" if self.demo else "no account linked"
@@ -179,9 +180,14 @@ class MainScreen(Screen[None]):
 
     @work(group="unread-live", exclusive=True, exit_on_error=False)
     async def _count_unread_after_inbox(self) -> None:
-        """The header's unread total after a change, once the inbox's update is done."""
+        """The header's unread total after a change, once the inbox's update is drawn.
+
+        The total is a query over every conversation (tens of ms on a large store): begun
+        before the inbox's rows are on screen, it competed with drawing them for the CPU.
+        """
         for inbox in self.query(InboxPane):
             await inbox.settled.wait()
+        await self.wait_for_refresh()
         service = self.service
         if service is not None:
             self._total_unread = await service.store.total_unread(service.clock())
@@ -239,8 +245,8 @@ class MainScreen(Screen[None]):
             return
         if isinstance(event, ConversationsChanged):
             # The inbox redraws first; the header's total (a query over every conversation)
-            # is counted once the inbox has settled, so it never delays the inbox's rows.
-            for pane in self.query(RuntimePane):
+            # is counted once the inbox's rows are drawn, so it never delays them.
+            for pane in self._runtime_panes():
                 pane.handle_event(event)
             self._count_unread_after_inbox()
             if len(self.hotlist):
@@ -267,8 +273,16 @@ class MainScreen(Screen[None]):
                 self.notify("Service back: attached again.", title="Service", markup=False)
         if isinstance(event, AccountStateChanged):
             self._warn_reauth(event.status)
-        for pane in self.query(RuntimePane):
+        for pane in self._runtime_panes():
             pane.handle_event(event)
+
+    def _runtime_panes(self) -> list[RuntimePane]:
+        """The tabs' panes, found once: a DOM query walks every widget of every tab (about
+        a millisecond, on every live event before the inbox could start on it)."""
+        panes = self._panes
+        if not panes or not all(pane.is_attached for pane in panes):
+            panes = self._panes = list(self.query(RuntimePane))
+        return panes
 
     async def _hotlist_highlights(self, event: AlertsRaised) -> None:
         """A highlight rule raises no alert but marks its conversation: marked in the hotlist."""

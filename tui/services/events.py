@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
-from tui.domain import AccountStatus, InboxMessage, OutboxItem
+from tui.domain import AccountStatus, Conversation, InboxMessage, OutboxItem
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -19,10 +24,20 @@ class MessagesArrived:
     """Backfill or catch-up after an outage or a first sync: never alert on these."""
 
 
+CARRIED_AT_MOST = 8
+"""A change to at most this many conversations carries them (their inbox rows) to the
+dashboards; a bigger one (a first sync) carries none and each dashboard re-reads."""
+
+
 @dataclass(frozen=True)
 class ConversationsChanged:
     account_id: str
     conversation_ids: Sequence[str]
+    conversations: tuple[Conversation, ...] = ()
+    """The changed conversations as stored just after the change (filled in by the
+    service as it hands the event to a dashboard, see ``carry_conversations``), so the
+    inbox patches its rows without reading them back. A changed id with no conversation
+    here (gone, or more than :data:`CARRIED_AT_MOST` changed) is read by the dashboard."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,34 @@ Event = (
 )
 InboxChanged = ConversationsChanged
 """The inbox's rows for these conversation ids changed (sync, triage, a reply)."""
+
+
+class ConversationReader(Protocol):
+    """What ``carry_conversations`` reads from (the store)."""
+
+    async def conversations_by_key(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Conversation]: ...
+
+
+async def carry_conversations(store: ConversationReader, event: Event) -> Event:
+    """``event`` with its changed conversations in it, when it is a small
+    ``ConversationsChanged`` (see :data:`CARRIED_AT_MOST`): one read here, in the
+    service, instead of one per conversation in every dashboard's inbox. Any other event,
+    or a read that fails, goes on as it came (the dashboard then reads)."""
+    if (
+        not isinstance(event, ConversationsChanged)
+        or event.conversations
+        or not 0 < len(event.conversation_ids) <= CARRIED_AT_MOST
+    ):
+        return event
+    keys = [(event.account_id, remote_id) for remote_id in event.conversation_ids]
+    try:
+        found = await store.conversations_by_key(keys)
+    except (sqlite3.Error, ValueError) as exc:  # a closing store: the dashboard reads
+        log.info("changed conversations not carried: %s", exc)
+        return event
+    return replace(event, conversations=tuple(found[key] for key in keys if key in found))
 
 
 @dataclass

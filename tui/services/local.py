@@ -36,7 +36,7 @@ from tui.services.api import (
     Triage,
 )
 from tui.services.budget import WebhookHealth, freshness_text
-from tui.services.events import ConversationsChanged, Event, PrefsChanged
+from tui.services.events import ConversationsChanged, Event, PrefsChanged, carry_conversations
 from tui.services.notifier import Notifier, save_dnd
 from tui.services.runtime import Runtime
 from tui.services.supervise import supervised
@@ -332,6 +332,6 @@ class LocalService:
         queue = self.runtime.bus.subscribe()
         try:
             while True:
-                yield await queue.get()
+                yield await carry_conversations(self.runtime.store, await queue.get())
         finally:
             self.runtime.bus.unsubscribe(queue)

@@ -24,7 +24,7 @@ from tui import __version__
 from tui.config.paths import ensure_private_dir
 from tui.domain import AccountStatus
 from tui.services import wire
-from tui.services.events import AccountStateChanged, Event, PrefsChanged
+from tui.services.events import AccountStateChanged, Event, PrefsChanged, carry_conversations
 from tui.services.local import LocalService
 
 __all__ = [
@@ -251,6 +251,8 @@ class ServiceServer:
             if isinstance(event, AccountStateChanged | PrefsChanged):
                 # The client's statuses and prefs are current before its screens hear it.
                 await self._send(writer, lock, {"state": _state(self.service)})
+            # The changed conversations go with the event: the dashboard reads none back.
+            event = await carry_conversations(self.service.runtime.store, event)
             data = wire.converter.unstructure(event, Event)
             await self._send(writer, lock, {"event": data})
 

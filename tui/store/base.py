@@ -237,6 +237,13 @@ class StoreBase:
         )
         return None if row is None else conversation_from_row(row)
 
+    async def conversations_by_key(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Conversation]:
+        """The stored conversations of these (account_id, remote_id) keys; absent ones
+        are left out."""
+        return await self._conversations_for(keys)
+
     async def _conversations_for(
         self, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], Conversation]:

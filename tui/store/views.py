@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from tui.domain.models import Platform
+from tui.domain.models import Conversation, Platform, TriageStatus
 from tui.store.rows import to_ms
 
 ViewKind = Literal["all", "unread", "needs_reply", "snoozed", "done"]
@@ -82,3 +82,44 @@ def view_where_named(view: InboxView, now: datetime) -> tuple[str, dict[str, obj
         )
         params["label"] = view.label
     return " AND ".join(clauses), params
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+"""SQLite's built-in lower() folds ASCII letters only; the label test below must agree."""
+
+
+def view_holds(view: InboxView, conversation: Conversation, now: datetime) -> bool | None:
+    """Whether ``view`` lists ``conversation`` at ``now``, as :func:`view_where` decides it
+    in SQL, from the conversation alone; ``None`` when only the store can tell (needs
+    reply: whether the last message is ours is not part of a ``Conversation``).
+
+    A live change carries the changed conversations; the inbox places them with this
+    instead of reading each one back.
+    """
+    if view.kind == "needs_reply":
+        return None
+    triage = conversation.triage
+    snoozed_until = 0 if triage.snoozed_until is None else to_ms(triage.snoozed_until)
+    still_snoozed = triage.status is TriageStatus.SNOOZED and snoozed_until > to_ms(now)
+    awake = triage.status is TriageStatus.OPEN or (
+        triage.status is TriageStatus.SNOOZED and not still_snoozed
+    )
+    if view.kind == "all":
+        holds = awake
+    elif view.kind == "unread":
+        holds = awake and conversation.unread_count > 0
+    elif view.kind == "snoozed":
+        holds = still_snoozed
+    else:
+        holds = triage.status is TriageStatus.DONE
+    if view.platform is not None and str(conversation.platform) != str(view.platform):
+        return False
+    if view.account_id is not None and conversation.account_id != view.account_id:
+        return False
+    if view.person_id is not None and conversation.customer.person_id != view.person_id:
+        return False
+    if view.label is not None:
+        wanted = view.label.translate(_ASCII_LOWER)
+        if not any(label.translate(_ASCII_LOWER) == wanted for label in triage.labels):
+            return False
+    return holds
