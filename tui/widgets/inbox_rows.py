@@ -524,7 +524,12 @@ def legend_line(row: InboxRow | None) -> Content:
         left = compact_duration(window.remaining) if window.remaining is not None else ""
         parts += [(label, style), ": ", meaning.format(left=left)]
     age = relative_time(conversation.updated_at, row.now)
-    parts += [("  ·  ", "$muted-text"), (age, "bold"), " ago: last activity"]
+    if age == "now":
+        parts += [("  ·  ", "$muted-text"), "last activity ", (age, "bold")]
+    elif age[-1].isdigit():  # a date: more than a week ago
+        parts += [("  ·  ", "$muted-text"), "last activity on ", (age, "bold")]
+    else:
+        parts += [("  ·  ", "$muted-text"), (age, "bold"), " ago: last activity"]
     if conversation.triage.pinned:
         parts += [("  ·  ", "$muted-text"), (PIN_MARK, "$accent"), " pinned"]
     return Content.assemble(*parts)
