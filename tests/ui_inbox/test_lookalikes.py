@@ -93,12 +93,17 @@ async def test_search_results_mark_a_look_alike_of_a_vip(rig: Rig) -> None:
         assert "Ana Souza" in real and "≈" not in real, real
 
 
-async def test_the_rows_do_not_wait_for_the_known_names(rig: Rig) -> None:
-    """On a large store the names take seconds to read and fold: rows come first."""
+async def add_impostor(rig: Rig) -> None:
+    """Marta Reis, a contact (the account answered her), and "Rnarta Reis" passing for her."""
     await rig.add(
         rig.fb, "t_marta", "Marta Reis", "we open at nine", from_us=True, age=timedelta(hours=1)
     )
     await rig.add(rig.ig, "ig_rnarta", "Rnarta Reis", "pay here", age=timedelta(hours=2))
+
+
+def hold_known_names(rig: Rig) -> tuple[asyncio.Event, asyncio.Event]:
+    """The store's known names come only once released, like a slow read on a large store:
+    (asked, release)."""
     store = rig.runtime.store
     read_names = store.known_names
     names_asked = asyncio.Event()
@@ -110,6 +115,13 @@ async def test_the_rows_do_not_wait_for_the_known_names(rig: Rig) -> None:
         return await read_names(vip)
 
     store.known_names = slow_known_names  # type: ignore[method-assign]
+    return names_asked, names_may_come
+
+
+async def test_the_rows_do_not_wait_for_the_known_names(rig: Rig) -> None:
+    """On a large store the names take seconds to read and fold: rows come first."""
+    await add_impostor(rig)
+    names_asked, names_may_come = hold_known_names(rig)
     async with rig.app().run_test(size=SIZE) as pilot:
 
         def impostor_line() -> str:
@@ -126,23 +138,10 @@ async def test_the_rows_do_not_wait_for_the_known_names(rig: Rig) -> None:
 
 async def test_a_conversation_does_not_wait_for_the_known_names(rig: Rig) -> None:
     """Its messages are drawn first; the ≈ in the title follows once the names are folded."""
-    await rig.add(
-        rig.fb, "t_marta", "Marta Reis", "we open at nine", from_us=True, age=timedelta(hours=1)
-    )
-    await rig.add(rig.ig, "ig_rnarta", "Rnarta Reis", "pay here", age=timedelta(hours=2))
+    await add_impostor(rig)
     async with rig.app().run_test(size=SIZE) as pilot:
         await ready(pilot)
-        store = rig.runtime.store
-        read_names = store.known_names
-        names_asked = asyncio.Event()
-        names_may_come = asyncio.Event()
-
-        async def slow_known_names(vip: Sequence[str] = ()) -> list[tuple[str, str, int | None]]:
-            names_asked.set()
-            await names_may_come.wait()
-            return await read_names(vip)
-
-        store.known_names = slow_known_names  # type: ignore[method-assign]
+        names_asked, names_may_come = hold_known_names(rig)
         screen = ConversationScreen(
             LocalService.of(rig.runtime), account_id=rig.ig, conversation_id="ig_rnarta"
         )

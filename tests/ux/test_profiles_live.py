@@ -39,13 +39,19 @@ async def arrive(rig: Rig, remote_id: str, text: str) -> None:
     rig.runtime.bus.publish(MessagesArrived(rig.fb, stored))
 
 
+async def profiles_counts(pilot: Pilot[Any], account_id: str) -> tuple[int, int]:
+    """Open the Profiles tab and read the account's counts once they are shown."""
+    await ready(pilot)
+    await pilot.press("2")
+    await wait_until(pilot, lambda: counts_shown(pilot, account_id) is not None)
+    counts = counts_shown(pilot, account_id)
+    assert counts is not None
+    return counts
+
+
 async def test_counts_follow_stored_messages_while_the_tab_is_shown(rig: Rig) -> None:
     async with rig.app().run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        await wait_until(pilot, lambda: counts_shown(pilot, rig.fb) is not None)
-        before = counts_shown(pilot, rig.fb)
-        assert before is not None
+        before = await profiles_counts(pilot, rig.fb)
         await arrive(rig, "t_new", "a new customer writes")
         # No key pressed: the stored messages' event reads the counts again.
         await wait_until(
@@ -55,11 +61,7 @@ async def test_counts_follow_stored_messages_while_the_tab_is_shown(rig: Rig) ->
 
 async def test_a_hidden_tab_shows_the_new_counts_when_opened(rig: Rig) -> None:
     async with rig.app().run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("2")
-        await wait_until(pilot, lambda: counts_shown(pilot, rig.fb) is not None)
-        before = counts_shown(pilot, rig.fb)
-        assert before is not None
+        before = await profiles_counts(pilot, rig.fb)
         await pilot.press("1")
         pane = pilot.app.screen.query_one(ProfilesPane)
         await wait_until(pilot, lambda: not pane.is_on_screen)
