@@ -27,6 +27,7 @@ from tests.synapse import (
     SERVER_NAME,
     MatrixUser,
     SynapseServer,
+    tls,
 )
 
 _txn = itertools.count()
@@ -50,6 +51,7 @@ class Peer:
             base_url=server.url + "/_matrix/client/v3",
             headers={"Authorization": f"Bearer {token}"},
             timeout=60,
+            verify=tls(),
         )
 
     @classmethod
@@ -132,6 +134,7 @@ class FakeBridge:
             base_url=server.url + "/_matrix/client/v3",
             headers={"Authorization": f"Bearer {server.as_token}"},
             timeout=60,
+            verify=tls(),
         )
         self._puppets: set[str] = set()
 

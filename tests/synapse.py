@@ -8,12 +8,14 @@ no telemetry, rate limits lifted, one application service for the fake bridge), 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -27,6 +29,17 @@ BRIDGE_LOCALPART = "metabot"
 PUPPET_PREFIX = "meta_"
 
 _UNLIMITED = {"per_second": 100000, "burst_count": 100000}
+
+
+@functools.cache
+def tls() -> ssl.SSLContext:
+    """The one TLS context of every test HTTP client (``verify=tls()``).
+
+    The homeserver is plain HTTP on loopback, but httpx builds a context for each new
+    client all the same, loading the CA bundle: some 20 ms of CPU each time, which was
+    a third of the Matrix tests' own CPU (every ``httpx.get``, every ``Peer``).
+    """
+    return ssl.create_default_context()
 
 
 def free_port() -> int:
@@ -192,17 +205,18 @@ class SynapseServer:
         )
         log.close()
         deadline = began + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                tail = (self.folder / "stdout.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"synapse exited with {self.process.returncode}:\n{tail}")
-            try:
-                if httpx.get(f"{self.url}/_matrix/client/versions", timeout=2).status_code == 200:
-                    self.started_in = time.monotonic() - began
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        with httpx.Client(verify=tls(), timeout=2) as http:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    tail = (self.folder / "stdout.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"synapse exited with {self.process.returncode}:\n{tail}")
+                try:
+                    if http.get(f"{self.url}/_matrix/client/versions").status_code == 200:
+                        self.started_in = time.monotonic() - began
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"synapse did not answer within {timeout:.0f}s")
 
@@ -221,7 +235,7 @@ class SynapseServer:
         """A new user through shared-secret registration (``/_synapse/admin/v1/register``)."""
         password = "pw-" + secrets.token_hex(8)
         endpoint = f"{self.url}/_synapse/admin/v1/register"
-        nonce = httpx.get(endpoint, timeout=10).json()["nonce"]
+        nonce = httpx.get(endpoint, timeout=10, verify=tls()).json()["nonce"]
         body = {
             "nonce": nonce,
             "username": localpart,
@@ -229,7 +243,7 @@ class SynapseServer:
             "admin": admin,
             "mac": _mac(self.shared_secret, nonce, localpart, password, admin),
         }
-        reply = httpx.post(endpoint, json=body, timeout=30)
+        reply = httpx.post(endpoint, json=body, timeout=30, verify=tls())
         reply.raise_for_status()
         data = reply.json()
         return MatrixUser(data["user_id"], password, data["access_token"], data["device_id"])
