@@ -41,17 +41,21 @@ def _wait_text(app: PtyApp, marker: str) -> None:
     app.wait_for_text(marker, timeout=60)
 
 
-def _wait_drawn(app: PtyApp, since: int, marker: str, timeout: float = 60.0) -> None:
-    """Until a frame that shows ``marker`` (written after byte ``since``) has ended.
+def _wait_drawn(app: PtyApp, since: int, marker: str, timeout: float = 60.0) -> float:
+    """Until a frame that shows ``marker`` (written after byte ``since``) has ended; the
+    ``perf_counter`` time it was read, taken here in the reading thread as ``key_to_frame``
+    does for ``j`` (after the thread hands back to this process's event loop, which also
+    runs the service, the time would include that hand-off, which ``j``'s does not).
 
     Only the output since the event is searched, so the wait costs the same whatever
     was drawn before (``wait_for_text`` re-reads the last 400 kB on every chunk)."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         app._read(deadline - time.perf_counter())
+        seen = time.perf_counter()
         *ended, _partial = bytes(app.output[since:]).split(SYNC_END)
         if any(marker in visible(frame) for frame in ended):
-            return
+            return seen
         if app.proc.poll() is not None:
             break
     raise TimeoutError(f"{marker!r} never drawn")
@@ -109,10 +113,10 @@ async def _rounds(
                 since = len(app.output)
                 started = time.perf_counter()
                 runtime.bus.publish(ConversationsChanged(top.account_id, [top.remote_id]))
-                await asyncio.to_thread(_wait_drawn, app, since, marker)
+                seen = await asyncio.to_thread(_wait_drawn, app, since, marker)
                 if n >= WARMUP:
                     keys.append(key_time)
-                    events.append(time.perf_counter() - started)
+                    events.append(seen - started)
                 await asyncio.to_thread(app.drain, 0.05)
                 os.write(app.master, b"k")
                 await asyncio.to_thread(app.drain, 0.05)

@@ -178,6 +178,12 @@ class MainScreen(Screen[None]):
 
     # --- the services behind the screen ---------------------------------------------
 
+    def _after_change(self) -> None:
+        """After a change's frame: the header's unread total and the hotlist's read ones."""
+        self._count_unread_after_inbox()
+        if len(self.hotlist):
+            self._drop_read_from_hotlist()
+
     @work(group="unread-live", exclusive=True, exit_on_error=False)
     async def _count_unread_after_inbox(self) -> None:
         """The header's unread total after a change, once the inbox's update is drawn.
@@ -248,9 +254,9 @@ class MainScreen(Screen[None]):
             # is counted once the inbox's rows are drawn, so it never delays them.
             for pane in self._runtime_panes():
                 pane.handle_event(event)
-            self._count_unread_after_inbox()
-            if len(self.hotlist):
-                self._drop_read_from_hotlist()
+            # Their workers start after the next frame: started now, their messages
+            # and tasks ran before it.
+            self.call_after_refresh(self._after_change)
             return
         if isinstance(event, AlertsRaised) and self.alerts is not None:
             self.alerts.on_raised(event)
