@@ -34,6 +34,24 @@ WEBHOOK_VERIFY = "test-verify-token-9a2e"
 
 
 _busy: list[BusyAccount] = []
+_shared: list[SynapseServer] = []
+
+
+def shared_synapse() -> SynapseServer:
+    """The session's shared homeserver, launched on first call (not waited for).
+
+    The folder is in memory (/dev/shm) when the machine has it: Synapse commits every
+    event, and on a disk the fsyncs, not the CPU, set the pace.
+    """
+    if not _shared:
+        shm = Path("/dev/shm")
+        folder = Path(
+            tempfile.mkdtemp(prefix="linkdeck-synapse-", dir=shm if shm.is_dir() else None)
+        )
+        server = SynapseServer(folder)
+        _shared.append(server)
+        server.launch()
+    return _shared[0]
 
 
 def busy_account() -> BusyAccount:
@@ -45,8 +63,14 @@ def busy_account() -> BusyAccount:
 
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection and pytest-randomly's shuffle
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.option.collectonly:
+        return
+    if any("synapse" in getattr(item, "fixturenames", ()) for item in items):
+        # Launched now, from the main thread: its start-up (~2 s of CPU) overlaps the rest
+        # of collection and the tests before the first one that needs it.
+        shared_synapse()
     busy = [item for item in items if "busy_matrix" in getattr(item, "fixturenames", ())]
-    if not busy or config.option.collectonly:
+    if not busy:
         return
     # The busy account is built in the background as soon as a test that needs it is
     # collected (some 30 s of a homeserver's CPU). Its tests go last, so the rest of the
@@ -57,9 +81,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_sessionfinish() -> None:
-    # Never leave the busy homeserver running, even when its test did not run.
+    # Never leave a homeserver running, even when no test used it.
     while _busy:
         _busy.pop().stop()
+    while _shared:
+        _stop_shared(_shared.pop())
+
+
+def _stop_shared(server: SynapseServer) -> None:
+    server.stop()
+    shutil.rmtree(server.folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -74,20 +105,18 @@ def busy_matrix() -> Iterator[BusyAccount]:
 
 @pytest.fixture(scope="session")
 def synapse() -> Iterator[SynapseServer]:
-    """A real Synapse on loopback (SQLite, a temp folder), once per test session.
-
-    The folder is in memory (/dev/shm) when the machine has it: Synapse commits every
-    event, and on a disk the fsyncs, not the CPU, set the pace.
-    """
-    shm = Path("/dev/shm")
-    folder = Path(tempfile.mkdtemp(prefix="linkdeck-synapse-", dir=shm if shm.is_dir() else None))
-    server = SynapseServer(folder)
+    """A real Synapse on loopback (SQLite, a temp folder), once per test session; launched
+    at collection when a test needs it (``shared_synapse``)."""
+    server = shared_synapse()
     try:
-        server.start()
+        if server.process is None:
+            server.start()  # stopped by a test and not started again
+        else:
+            server.wait_ready()
         yield server
     finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        if _shared:
+            _stop_shared(_shared.pop())
 
 
 @pytest.fixture

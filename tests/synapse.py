@@ -153,6 +153,7 @@ class SynapseServer:
         self.hs_token = "hs-" + secrets.token_hex(16)
         self.process: subprocess.Popen[bytes] | None = None
         self.started_in = 0.0
+        self._launched_at = 0.0
         self._prepare()
 
     @property
@@ -191,7 +192,15 @@ class SynapseServer:
 
     def start(self, timeout: float = 120.0) -> None:
         """Run the homeserver and wait until it answers (its database persists)."""
-        began = time.monotonic()
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Run the homeserver process without waiting for it (see ``wait_ready``).
+
+        The process is tied to the thread that launches it (see ``_die_with_parent``).
+        """
+        self._launched_at = time.monotonic()
         log = (self.folder / "stdout.log").open("ab")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SYNAPSE_")}
         self.process = subprocess.Popen(
@@ -204,7 +213,12 @@ class SynapseServer:
             preexec_fn=_die_with_parent,
         )
         log.close()
-        deadline = began + timeout
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait until the launched homeserver answers ``/_matrix/client/versions``."""
+        assert self.process is not None, "launch() first"
+        began = self._launched_at
+        deadline = time.monotonic() + timeout
         with httpx.Client(verify=tls(), timeout=2) as http:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
