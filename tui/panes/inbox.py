@@ -147,6 +147,8 @@ class InboxPane(RuntimePane):
         self._changed: set[ConversationKey] = set()
         """Conversations a pending pass patches in memory (a live event, a triage key)."""
         self._carried: dict[ConversationKey, Conversation] = {}
+        self._legend_row: InboxRow | None = None
+        """The row whose legend is shown."""
         """Changed conversations as the service's event carried them (not read back)."""
         self.patches = 0
         self.known_read = asyncio.Event()
@@ -325,7 +327,8 @@ class InboxPane(RuntimePane):
             return False
         for key in changed:
             self._carried.pop(key, None)
-        self._commit_patch(found, *placed[:2], now)
+        rows, count, _recount, built = placed
+        self._commit_patch(found, rows, count, built)
         self.patches += 1
         self._pass_done()
         return True
@@ -360,19 +363,20 @@ class InboxPane(RuntimePane):
         placed = self._placed(found, now)
         if placed is None:
             return False
-        rows, count, recount = placed
+        rows, count, recount, built = placed
         if recount:  # one came into the view, or left it, below the rows in memory
             count = await source.store.count_conversations(source.view, now)
-        self._commit_patch(found, rows, count, now)
+        self._commit_patch(found, rows, count, built)
         return True
 
     def _placed(
         self, found: dict[ConversationKey, Conversation | None], now: datetime
-    ) -> tuple[Rows, int, bool] | None:
+    ) -> tuple[Rows, int, bool, dict[ConversationKey, ConversationRow]] | None:
         """The rows in memory with each found conversation moved to its place (``None``:
-        gone from the view), the view's new count, and whether that count must be read
-        (a conversation came or went below the rows in memory). ``None``: nothing is on
-        screen yet (the first page is still being read). Changes nothing."""
+        gone from the view), the view's new count, whether that count must be read (a
+        conversation came or went below the rows in memory), and the found ones' new rows.
+        ``None``: nothing is on screen yet (the first page is still being read). Changes
+        nothing."""
         source = self.source
         assert source is not None
         rows = list(self.list.cached_top())
@@ -380,6 +384,7 @@ class InboxPane(RuntimePane):
         if not rows and count:
             return None
         recount = False
+        built: dict[ConversationKey, ConversationRow] = {}
         for key, conversation in found.items():
             old = next((i for i, row in enumerate(rows) if row.key == key), None)
             if old is not None:
@@ -391,33 +396,32 @@ class InboxPane(RuntimePane):
                 elif not everything:  # it may have left the view below the rows in memory
                     recount = True
                 continue
+            row = built[key] = source.row(conversation, now)
             place = _place(rows, _order(conversation))
             if place < len(rows) or everything:  # else it belongs below the rows in memory
-                rows.insert(place, source.row(conversation, now))
+                rows.insert(place, row)
             if old is None:
                 if everything:
                     count += 1
                 else:  # new to the view, or moved up from below the rows in memory
                     recount = True
-        return rows, count, recount
+        return rows, count, recount, built
 
     def _commit_patch(
         self,
         found: dict[ConversationKey, Conversation | None],
         rows: Rows,
         count: int,
-        now: datetime,
+        built: dict[ConversationKey, ConversationRow],
     ) -> None:
         source = self.source
         assert source is not None
-        placed = {
-            row.key: row for row in rows if isinstance(row, ConversationRow) and row.key in found
-        }
-        for key, conversation in found.items():
-            if conversation is None:
+        for key in found:
+            row = built.get(key)
+            if row is None:  # gone from the view
                 source.loaded.pop(key, None)
             else:  # one placed below the rows in memory is kept for when it is reached
-                source.loaded[key] = placed.get(key) or source.row(conversation, now)
+                source.loaded[key] = row
         source.patched(count)
         self.list.rows_patched(rows, count)
 
@@ -432,6 +436,9 @@ class InboxPane(RuntimePane):
 
     def _redraw_legend(self) -> None:
         row = self._current_row()
+        if row is not None and row is self._legend_row:
+            return  # a row object is never changed in place: its legend is on screen
+        self._legend_row = row
         _show(self.query_one("#inbox-legend", Static), legend_line(row))
         if row is None and self.list.row_count:
             self.set_timer(0.2, self._redraw_legend)  # the row's page is still being read
