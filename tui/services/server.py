@@ -244,7 +244,10 @@ class ServiceServer:
     ) -> None:
         while True:
             try:
-                event = await asyncio.wait_for(queue.get(), timeout=STATE_EVERY)
+                # asyncio.timeout, not wait_for: wait_for runs the get in a task of its
+                # own, one more hop on every event's way to the dashboard.
+                async with asyncio.timeout(STATE_EVERY):
+                    event = await queue.get()
             except TimeoutError:
                 await self._send(writer, lock, {"state": _state(self.service)})
                 continue
