@@ -6,6 +6,7 @@ import asyncio
 import random
 import sqlite3
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from tests.store.conftest import conv, msg
 from tui.domain.models import Platform
 from tui.store import Store
 from tui.store.base import conversations_by_key_sql
-from tui.store.search import parse
+from tui.store.search import parse, tokenize
 
 M = Platform.MESSENGER
 IG = Platform.INSTAGRAM
@@ -278,3 +279,21 @@ def test_conversations_are_read_by_key_not_by_scanning_them_all(db_path: Path) -
             assert any(step.startswith("SEARCH c USING INDEX") for step in steps), steps
     finally:
         db.close()
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_query_words_split_where_the_index_splits_them(text: str) -> None:
+    """Letters, digits and marks make words, anything else separates them, whatever the
+    text (ASCII takes a shorter way to the same words)."""
+    words: list[str] = []
+    current = ""
+    for ch in text:
+        if ch.isalnum() or unicodedata.category(ch)[0] == "M" or unicodedata.category(ch) == "Co":
+            current += ch
+        elif current:
+            words.append(current)
+            current = ""
+    if current:
+        words.append(current)
+    assert tokenize(text) == words

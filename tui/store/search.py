@@ -19,6 +19,7 @@ MAX_QUERY_CHARS = 4096
 
 _FILTER = re.compile(r"(?i)^(from|platform|account|label|before|after):(.*)$", re.DOTALL)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ASCII_TOKEN = re.compile(r"[0-9A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,12 @@ class ParsedQuery:
 
 def _clean(text: str) -> str:
     """Drop lone surrogates and control characters; they can match nothing anyway."""
+    text = text[:MAX_QUERY_CHARS]
+    if text.isascii() and text.isprintable():  # what is typed, mostly: nothing to drop
+        return text
     return "".join(
         ch
-        for ch in text[:MAX_QUERY_CHARS]
+        for ch in text
         if not ("\ud800" <= ch <= "\udfff") and (ch.isprintable() or ch in " \t")
     )
 
@@ -88,6 +92,8 @@ def _token_char(ch: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Split text the way the FTS index does (near enough for queries and highlighting)."""
+    if text.isascii():  # ASCII word characters are exactly the letters and digits
+        return _ASCII_TOKEN.findall(text)
     tokens: list[str] = []
     current: list[str] = []
     for ch in text:
