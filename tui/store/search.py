@@ -79,9 +79,7 @@ def _clean(text: str) -> str:
     if text.isascii() and text.isprintable():  # what is typed, mostly: nothing to drop
         return text
     return "".join(
-        ch
-        for ch in text
-        if not ("\ud800" <= ch <= "\udfff") and (ch.isprintable() or ch in " \t")
+        ch for ch in text if not ("\ud800" <= ch <= "\udfff") and (ch.isprintable() or ch in " \t")
     )
 
 
