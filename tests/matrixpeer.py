@@ -234,9 +234,11 @@ async def fill_account(
     portal's own state (``PORTAL_STATE_EVENTS``) and then messages from its puppet, rooms
     long and short by turns (``room_lengths``). Returns room id -> message event ids.
 
-    Synapse is the cost here (some 16 ms of its single core per event), so nothing is
-    spent on top of it: aiohttp (cheap per request, unlike httpx) on one connection per
-    room, rooms filled concurrently, each room's messages in order.
+    Synapse is the cost here (some 12 ms of its single core per event), so nothing is
+    spent on top of it: aiohttp (cheap per request, unlike httpx), every room at once on a
+    connection of its own, each room's messages in order. The more rooms in flight, the
+    less Synapse spends per event (it batches their persistence and wake-ups): 35 s of its
+    CPU with 4 connections, 28 s with 16, 23 s with one per room.
     """
     import aiohttp
 
@@ -246,7 +248,7 @@ async def fill_account(
     bot = {"Authorization": f"Bearer {server.as_token}"}
     me = {"Authorization": f"Bearer {user.access_token}"}
     api = server.url + "/_matrix/client/v3"
-    connector = aiohttp.TCPConnector(limit=16)
+    connector = aiohttp.TCPConnector(limit=0)  # no cap: one connection per room
     async with aiohttp.ClientSession(
         api + "/", headers=bot, connector=connector, timeout=aiohttp.ClientTimeout(total=120)
     ) as http:
