@@ -49,6 +49,13 @@ async def store_keys(rig: Rig, view: InboxView) -> list[tuple[str, str]]:
     return [(c.account_id, c.remote_id) for c in page]
 
 
+async def bottom_row_writes(rig: Rig, bottom: tuple[str, str], text: str) -> None:
+    """The customer of ``bottom`` writes again five seconds later; one sync brings it in."""
+    rig.sim.clock.advance(5)
+    rig.sim.inbound(bottom[0], bottom[1], text)
+    await rig.runtime.engine.run_once()
+
+
 async def test_a_new_message_moves_its_row_to_the_top_without_reading_the_page(rig: Rig) -> None:
     async with rig.app().run_test(size=SIZE) as pilot:
         pane = await ready(pilot)
@@ -57,9 +64,7 @@ async def test_a_new_message_moves_its_row_to_the_top_without_reading_the_page(r
         bottom = shown_keys(pilot)[-1]
         reads = PageReads(rig)
         before, patches = pane.refreshes, pane.patches
-        rig.sim.clock.advance(5)
-        rig.sim.inbound(bottom[0], bottom[1], "one more question")
-        await rig.runtime.engine.run_once()
+        await bottom_row_writes(rig, bottom, "one more question")
         await wait_until(pilot, lambda: pane.refreshes > before and not pane._reloading)
         await wait_until(pilot, lambda: "one more question" in visible_text(pilot)[0])
         assert pane.patches == patches + 1
@@ -191,9 +196,7 @@ async def test_a_change_the_event_carries_is_drawn_without_reading_the_store(rig
         bottom = shown_keys(pilot)[-1]
         reads = InboxReads(rig)
         before, patches = pane.refreshes, pane.patches
-        rig.sim.clock.advance(5)
-        rig.sim.inbound(bottom[0], bottom[1], "carried all the way")
-        await rig.runtime.engine.run_once()
+        await bottom_row_writes(rig, bottom, "carried all the way")
         await wait_until(pilot, lambda: "carried all the way" in visible_text(pilot)[0])
         await wait_until(pilot, lambda: pane.refreshes > before and not pane._reloading)
         assert reads.carried >= 1
@@ -217,9 +220,7 @@ async def test_a_view_the_event_cannot_decide_reads_the_row(rig: Rig) -> None:
         bottom = shown_keys(pilot)[-1]
         reads = InboxReads(rig)
         before = pane.refreshes
-        rig.sim.clock.advance(5)
-        rig.sim.inbound(bottom[0], bottom[1], "still waiting for you")
-        await rig.runtime.engine.run_once()
+        await bottom_row_writes(rig, bottom, "still waiting for you")
         await wait_until(pilot, lambda: pane.refreshes > before and not pane._reloading)
         assert "conversation_in_view" in reads.calls
         assert shown_keys(pilot) == await store_keys(rig, InboxView("needs_reply"))
