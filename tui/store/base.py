@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from tui.domain.models import Conversation
-from tui.store.rows import CONVERSATION_COLUMNS, conversation_from_row
+from tui.store.rows import CONVERSATION_COLUMNS, conversation_from_values
 
 _log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ class StoreBase:
             "WHERE c.account_id = ? AND c.remote_id = ?",
             (account_id, remote_id),
         )
-        return None if row is None else conversation_from_row(row)
+        return None if row is None else conversation_from_values(row)
 
     async def conversations_by_key(
         self, keys: Iterable[tuple[str, str]]
@@ -255,7 +255,7 @@ class StoreBase:
                 conversations_by_key_sql(len(part)), [value for key in part for value in key]
             )
             for row in rows:
-                conversation = conversation_from_row(row)
+                conversation = conversation_from_values(row)
                 result[(conversation.account_id, conversation.remote_id)] = conversation
         return result
 

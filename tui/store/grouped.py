@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tui.domain.models import Conversation
 from tui.store.base import StoreBase
-from tui.store.rows import CONVERSATION_COLUMNS, conversation_from_row, opt_from_ms
+from tui.store.rows import CONVERSATION_COLUMNS, conversation_from_values, opt_from_ms
 from tui.store.views import ORDER_BY, InboxView, view_where
 
 # A person's row stands at the place of their first conversation in inbox order. Testing
@@ -73,7 +73,7 @@ class GroupedMixin(StoreBase):
         totals = await self._person_totals(view, now, people)
         groups = []
         for row in rows:
-            latest = conversation_from_row(row)
+            latest = conversation_from_values(row)
             person = latest.customer.person_id
             if person is None or person not in totals:
                 groups.append(

@@ -13,8 +13,8 @@ from tui.store.base import StoreBase
 from tui.store.rows import (
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
-    conversation_from_row,
-    message_from_row,
+    conversation_from_values,
+    message_from_values,
     name_key,
     to_ms,
 )
@@ -39,7 +39,7 @@ class InboxMixin(StoreBase):
             f"ORDER BY {ORDER_BY} LIMIT :limit OFFSET :offset",
             {**params, "limit": max(limit, 0), "offset": max(offset, 0)},
         )
-        return [conversation_from_row(r) for r in rows]
+        return [conversation_from_values(r) for r in rows]
 
     async def position_of(
         self, view: InboxView, account_id: str, remote_id: str, now: datetime
@@ -77,7 +77,7 @@ class InboxMixin(StoreBase):
             "AND c.account_id = :a AND c.remote_id = :r",
             {**params, "a": account_id, "r": remote_id},
         )
-        return None if row is None else conversation_from_row(row)
+        return None if row is None else conversation_from_values(row)
 
     async def messages_page(
         self,
@@ -97,7 +97,7 @@ class InboxMixin(StoreBase):
             params += [to_ms(before[0]), before[1]]
         sql += " ORDER BY m.created_at DESC, m.remote_id DESC LIMIT ?"
         rows = await self._all(sql, [*params, max(limit, 0)])
-        return [message_from_row(r) for r in rows]
+        return [message_from_values(r) for r in rows]
 
     async def total_unread(self, now: datetime | None = None) -> int:
         """Unread messages in conversations the inbox shows at ``now`` (muted ones left out)."""
@@ -311,7 +311,7 @@ class InboxMixin(StoreBase):
             params += [to_ms(before[0]), before[1]]
         sql += " ORDER BY m.created_at DESC, m.remote_id DESC LIMIT ?"
         rows = await self._all(sql, [*params, max(limit, 0)])
-        return [message_from_row(r) for r in rows]
+        return [message_from_values(r) for r in rows]
 
 
 def _named(conversation: Conversation) -> bool:

@@ -17,7 +17,6 @@ from tui.store.rows import (
     MESSAGE_COLUMNS,
     conversation_from_values,
     from_ms,
-    message_from_row,
     message_from_values,
     to_ms,
 )
@@ -156,7 +155,7 @@ class MaintenanceMixin(StoreBase):
             sql += " ORDER BY m.created_at, m.id LIMIT ?"
             rows = await self._all(sql, [*params, max(chunk, 1)])
             for row in rows:
-                yield message_from_row(row)
+                yield message_from_values(row)
             if len(rows) < max(chunk, 1):
                 return
             last = (rows[-1]["created_at"], rows[-1]["id"])

@@ -101,69 +101,13 @@ def attachments_from_json(text: str) -> tuple[Attachment, ...]:
     return tuple(result)
 
 
-def message_from_row(row: sqlite3.Row) -> InboxMessage:
-    try:
-        kind = MessageKind(row["kind"])
-    except ValueError:
-        kind = MessageKind.MESSAGE
-    return InboxMessage(
-        account_id=row["account_id"],
-        remote_id=row["remote_id"],
-        conversation_id=row["conversation_id"],
-        sender_id=row["sender_id"],
-        created_at=from_ms(row["created_at"]),
-        text=row["text"],
-        kind=kind,
-        from_us=bool(row["from_us"]),
-        sender_name=row["sender_name"],
-        attachments=attachments_from_json(row["attachments"]),
-        reaction=row["reaction"],
-        unsupported=bool(row["unsupported"]),
-        edited="edited" in row.keys() and bool(row["edited"]),  # noqa: SIM118 (sqlite3.Row)
-        removed="removed" in row.keys() and bool(row["removed"]),  # noqa: SIM118
-        reply_to=row["reply_to"] if "reply_to" in row.keys() else None,  # noqa: SIM118
-        reply_to_self="reply_to_self" in row.keys() and bool(row["reply_to_self"]),  # noqa: SIM118
-    )
-
-
-def conversation_from_row(row: sqlite3.Row) -> Conversation:
-    try:
-        labels = tuple(str(x) for x in json.loads(row["labels"]))
-    except (ValueError, TypeError):
-        labels = ()
-    return Conversation(
-        account_id=row["account_id"],
-        remote_id=row["remote_id"],
-        platform=Platform(row["platform"]),
-        customer=Identity(
-            account_id=row["account_id"],
-            platform_user_id=row["customer_id"],
-            name=row["customer_name"],
-            username=row["customer_username"],
-            person_id=row["person_id"],
-        ),
-        updated_at=from_ms(row["updated_at"]),
-        snippet=row["snippet"],
-        unread_count=row["unread_count"],
-        last_inbound_at=opt_from_ms(row["last_inbound_at"]),
-        message_count=row["message_count"],
-        triage=TriageState(
-            status=TriageStatus(row["status"]),
-            snoozed_until=opt_from_ms(row["snoozed_until"]),
-            pinned=bool(row["pinned"]),
-            muted=bool(row["muted"]),
-            labels=labels,
-        ),
-        draft=bool(row["has_draft"]) if "has_draft" in row.keys() else False,  # noqa: SIM118
-    )
-
-
 _KINDS = {kind.value: kind for kind in MessageKind}
 
 
 def message_from_values(values: Sequence[Any]) -> InboxMessage:
-    """A message from a plain tuple in ``MESSAGE_COLUMNS`` order (no name lookups: the
-    search reads its hits this way, and a name lookup per field cost more than the query)."""
+    """A message from a row that selected ``MESSAGE_COLUMNS`` first (a plain tuple or a
+    ``sqlite3.Row``), read by position: a name lookup per field cost more than a rare
+    word's whole search query."""
     (
         _id,
         account_id,
@@ -204,7 +148,8 @@ def message_from_values(values: Sequence[Any]) -> InboxMessage:
 
 
 def conversation_from_values(values: Sequence[Any]) -> Conversation:
-    """A conversation from a plain tuple in ``CONVERSATION_COLUMNS`` order."""
+    """A conversation from a row that selected ``CONVERSATION_COLUMNS`` first (a plain
+    tuple or a ``sqlite3.Row``), read by position."""
     (
         account_id,
         remote_id,

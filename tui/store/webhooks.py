@@ -13,7 +13,7 @@ from datetime import datetime
 
 from tui.domain.models import InboxMessage
 from tui.store.base import StoreBase
-from tui.store.rows import MESSAGE_COLUMNS, from_ms, message_from_row, opt_from_ms, to_ms
+from tui.store.rows import MESSAGE_COLUMNS, from_ms, message_from_values, opt_from_ms, to_ms
 
 PENDING = "pending"
 DONE = "done"
@@ -310,7 +310,7 @@ class WebhookMixin(StoreBase):
             f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.account_id = ? AND m.remote_id = ?",
             (account_id, remote_id),
         )
-        return None if row is None else message_from_row(row)
+        return None if row is None else message_from_values(row)
 
     async def recent_conversations(
         self, account_id: str, since: datetime, limit: int = 25
@@ -331,4 +331,4 @@ class WebhookMixin(StoreBase):
             "AND m.conversation_id = ? AND m.created_at >= ? AND m.created_at <= ?",
             (account_id, conversation_id, to_ms(start), to_ms(end)),
         )
-        return [message_from_row(r) for r in rows]
+        return [message_from_values(r) for r in rows]
