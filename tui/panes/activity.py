@@ -75,7 +75,6 @@ class ActivityPane(RuntimePane):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.account_filter: str | None = None
         self.kind_filter: str | None = None
-        self._pending = False
 
     def compose(self) -> ComposeResult:
         if self.service is None:
@@ -121,13 +120,8 @@ class ActivityPane(RuntimePane):
     def handle_event(self, event: Event) -> None:
         # Audited actions come with a state or outbox change: re-read, at most twice a second.
         relevant = isinstance(event, AccountStateChanged | OutboxChanged | PrefsChanged)
-        if self.service is not None and relevant and not self._pending:
-            self._pending = True
-            self.set_timer(0.5, self._reload_later)
-
-    def _reload_later(self) -> None:
-        self._pending = False
-        self.reload()
+        if self.service is not None and relevant:
+            self.once_after(0.5, self.reload)
 
     @work(group="activity-reload", exclusive=True, exit_on_error=False)
     async def reload(self) -> None:

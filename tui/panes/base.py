@@ -37,8 +37,22 @@ class RuntimePane(Widget):
             self.clock = clock
         elif not hasattr(type(self), "clock"):
             self.clock = service.clock if service is not None else utc_now
+        self._due: set[Callable[[], object]] = set()
 
     clock: Callable[[], datetime]
+
+    def once_after(self, delay: float, action: Callable[[], object]) -> None:
+        """Call ``action`` in ``delay`` seconds, once however often it is asked meanwhile
+        (a burst of events re-reads what a pane shows once, not once per event)."""
+        if action in self._due:
+            return
+        self._due.add(action)
+
+        def due() -> None:
+            self._due.discard(action)
+            action()
+
+        self.set_timer(delay, due)
 
     def handle_event(self, event: Event) -> None:
         """Called by the main screen for every event of the service.

@@ -271,7 +271,6 @@ class ProfilesPane(RuntimePane):
     verify_on_mount: ClassVar[bool] = True
     _stale = False
     """Messages were stored while the tab was hidden: read again when it is shown."""
-    _reload_due = False
 
     def compose(self) -> ComposeResult:
         if self.service is None:
@@ -395,13 +394,8 @@ class ProfilesPane(RuntimePane):
             # with the cursors): read again, at most once a second, and only when shown.
             if not self.is_on_screen:
                 self._stale = True
-            elif not self._reload_due:
-                self._reload_due = True
-                self.set_timer(LIVE_RELOAD_EVERY, self._reload_now)
-
-    def _reload_now(self) -> None:
-        self._reload_due = False
-        self.reload()
+            else:
+                self.once_after(LIVE_RELOAD_EVERY, self.reload)
 
     def on_show(self, _event: events.Show) -> None:
         if self._stale:
