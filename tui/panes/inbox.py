@@ -147,9 +147,9 @@ class InboxPane(RuntimePane):
         self._changed: set[ConversationKey] = set()
         """Conversations a pending pass patches in memory (a live event, a triage key)."""
         self._carried: dict[ConversationKey, Conversation] = {}
+        """Changed conversations as the service's event carried them (not read back)."""
         self._legend_row: InboxRow | None = None
         """The row whose legend is shown."""
-        """Changed conversations as the service's event carried them (not read back)."""
         self.patches = 0
         self.known_read = asyncio.Event()
         """Set once the known names (for look-alike marks) were read and drawn."""

@@ -508,6 +508,9 @@ _WINDOW_MEANING = {
 }
 
 
+_LEGEND_SEPARATOR = ("  ·  ", "$muted-text")
+
+
 def legend_line(row: InboxRow | None) -> Content:
     """What the highlighted row's reply-window cell, age and marks mean, in words."""
     if row is None:
@@ -524,12 +527,13 @@ def legend_line(row: InboxRow | None) -> Content:
         left = compact_duration(window.remaining) if window.remaining is not None else ""
         parts += [(label, style), ": ", meaning.format(left=left)]
     age = relative_time(conversation.updated_at, row.now)
+    parts.append(_LEGEND_SEPARATOR)
     if age == "now":
-        parts += [("  ·  ", "$muted-text"), "last activity ", (age, "bold")]
+        parts += ["last activity ", (age, "bold")]
     elif age[-1].isdigit():  # a date: more than a week ago
-        parts += [("  ·  ", "$muted-text"), "last activity on ", (age, "bold")]
+        parts += ["last activity on ", (age, "bold")]
     else:
-        parts += [("  ·  ", "$muted-text"), (age, "bold"), " ago: last activity"]
+        parts += [(age, "bold"), " ago: last activity"]
     if conversation.triage.pinned:
-        parts += [("  ·  ", "$muted-text"), (PIN_MARK, "$accent"), " pinned"]
+        parts += [_LEGEND_SEPARATOR, (PIN_MARK, "$accent"), " pinned"]
     return Content.assemble(*parts)

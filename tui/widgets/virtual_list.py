@@ -277,19 +277,15 @@ class VirtualList(ScrollView, can_focus=True):
         if height <= 0 or width <= 0:
             return
         top = round(self.scroll_offset.y)
-        cursor, focus = self.cursor, self.has_focus
+        cursor = self.cursor
         started = time.perf_counter()
         for index in chain(range(top + height, top + 2 * height), range(top - height, top)):
             if index == cursor or not 0 <= index < self._count:
                 continue
             page = self._pages.get(index // PAGE_SIZE)
             slot = index % PAGE_SIZE
-            if page is None or slot >= len(page):
-                continue
-            cached = self._strips.get((index, width, False, focus))
-            if cached is not None and cached[0] is page[slot]:
-                continue
-            self._strip(page[slot], index, width, False)
+            if page is not None and slot < len(page):
+                self._strip(page[slot], index, width, False)  # drawn once, then from the cache
             if time.perf_counter() - started > DRAW_AHEAD_BUDGET:
                 self._draw_ahead_soon(after_frame=False)  # the rest after waiting messages
                 return
