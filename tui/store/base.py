@@ -40,6 +40,23 @@ def conversations_by_key_sql(count: int) -> str:
     )
 
 
+def read_conversations(
+    db: sqlite3.Connection | sqlite3.Cursor, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Conversation]:
+    """The stored conversations of these (account_id, remote_id) keys, absent ones left
+    out: one statement per 200 keys, not one per key. Plain sqlite3, for the database
+    thread (``StoreBase._conversations_for``, and a search's single trip)."""
+    found: dict[tuple[str, str], Conversation] = {}
+    wanted = list(dict.fromkeys(keys))
+    for start in range(0, len(wanted), 200):
+        part = wanted[start : start + 200]
+        params = [value for key in part for value in key]
+        for row in db.execute(conversations_by_key_sql(len(part)), params).fetchall():
+            conversation = conversation_from_values(row)
+            found[(conversation.account_id, conversation.remote_id)] = conversation
+    return found
+
+
 class StoreError(Exception):
     """The store could not do what was asked (a closed store, a database newer than us)."""
 
@@ -247,17 +264,8 @@ class StoreBase:
     async def _conversations_for(
         self, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], Conversation]:
-        result: dict[tuple[str, str], Conversation] = {}
         wanted = list(dict.fromkeys(keys))
-        for start in range(0, len(wanted), 200):  # one query per 200, not one per row
-            part = wanted[start : start + 200]
-            rows = await self._all(
-                conversations_by_key_sql(len(part)), [value for key in part for value in key]
-            )
-            for row in rows:
-                conversation = conversation_from_values(row)
-                result[(conversation.account_id, conversation.remote_id)] = conversation
-        return result
+        return await self._on_db_thread(lambda db: read_conversations(db, wanted))
 
     async def _refresh_summary(
         self, db: aiosqlite.Connection, account_id: str, remote_id: str

@@ -10,12 +10,11 @@ from typing import Any
 
 import aiosqlite
 
-from tui.domain.models import Conversation, InboxMessage
-from tui.store.base import StoreBase, conversations_by_key_sql
+from tui.domain.models import InboxMessage
+from tui.store.base import StoreBase, read_conversations
 from tui.store.inbox import dissolve_lonely
 from tui.store.rows import (
     MESSAGE_COLUMNS,
-    conversation_from_values,
     from_ms,
     message_from_values,
     to_ms,
@@ -225,12 +224,12 @@ def _search(
     waiting = _outbox_matches(cur, parsed)
     # The hits' conversations, each read once (a rare word's hits are often in one
     # conversation; joined to every hit row, the same columns came back many times).
-    conversations = _conversations_for(
+    conversations = read_conversations(
         cur, {(m.account_id, m.conversation_id) for m in waiting} | {(r[1], r[3]) for r in rows}
     )
     hits: list[SearchHit] = []
     for m in waiting:
-        conversation = conversations[(m.account_id, m.conversation_id)]
+        conversation = conversations.get((m.account_id, m.conversation_id))
         if parsed.platforms and str(getattr(conversation, "platform", "")) not in parsed.platforms:
             continue
         # Replies not sent yet come first: they are what the user may still act on.
@@ -238,7 +237,7 @@ def _search(
     for row in rows[: max(limit - len(hits), 0)]:
         message = message_from_values(row)
         key = (message.account_id, message.conversation_id)
-        hits.append(SearchHit(message, conversations[key], found(message.text)))
+        hits.append(SearchHit(message, conversations.get(key), found(message.text)))
     return hits[:limit]
 
 
@@ -278,20 +277,6 @@ def _outbox_matches(cur: sqlite3.Cursor, parsed: ParsedQuery) -> list[InboxMessa
                 from_us=True,
             )
         )
-    return found
-
-
-def _conversations_for(
-    cur: sqlite3.Cursor, keys: set[tuple[str, str]]
-) -> dict[tuple[str, str], Conversation | None]:
-    found: dict[tuple[str, str], Conversation | None] = dict.fromkeys(keys)
-    wanted = sorted(keys)
-    for start in range(0, len(wanted), 200):  # one query per 200, not one per row
-        part = wanted[start : start + 200]
-        for row in cur.execute(
-            conversations_by_key_sql(len(part)), [value for key in part for value in key]
-        ).fetchall():
-            found[(row[0], row[1])] = conversation_from_values(row)
     return found
 
 
