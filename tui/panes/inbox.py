@@ -317,11 +317,10 @@ class InboxPane(RuntimePane):
         now = self.clock()
         found: dict[ConversationKey, Conversation | None] = {}
         for key in changed:
-            carried = self._carried.get(key)
-            holds = None if carried is None else view_holds(source.view, carried, now)
-            if holds is None:
+            told, conversation = self._as_carried(key, now)
+            if not told:
                 return False
-            found[key] = carried if holds else None
+            found[key] = conversation
         placed = self._placed(found, now)
         if placed is None or placed[2]:
             return False
@@ -332,6 +331,18 @@ class InboxPane(RuntimePane):
         self.patches += 1
         self._pass_done()
         return True
+
+    def _as_carried(self, key: ConversationKey, now: datetime) -> tuple[bool, Conversation | None]:
+        """What the last event carried for ``key``: ``(True, conversation)`` when the view
+        lists it, ``(True, None)`` when it does not, ``(False, None)`` when the event did not
+        carry it or only the store can tell whether the view lists it."""
+        source = self.source
+        assert source is not None
+        carried = self._carried.get(key)
+        holds = None if carried is None else view_holds(source.view, carried, now)
+        if holds is None:
+            return False, None
+        return True, carried if holds else None
 
     @work(group="inbox-known", exclusive=True, exit_on_error=False)
     async def _read_known_names(self) -> None:
@@ -354,12 +365,11 @@ class InboxPane(RuntimePane):
         now = self.clock()
         found: dict[ConversationKey, Conversation | None] = {}
         for key in changed:
-            carried = self._carried.pop(key, None)
-            holds = None if carried is None else view_holds(source.view, carried, now)
-            if holds is None:  # not carried, or the view needs the store to tell
-                found[key] = await source.store.conversation_in_view(source.view, *key, now)
-            else:
-                found[key] = carried if holds else None
+            told, conversation = self._as_carried(key, now)
+            self._carried.pop(key, None)
+            if not told:  # not carried, or the view needs the store to tell
+                conversation = await source.store.conversation_in_view(source.view, *key, now)
+            found[key] = conversation
         placed = self._placed(found, now)
         if placed is None:
             return False
