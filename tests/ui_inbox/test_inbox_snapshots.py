@@ -24,7 +24,20 @@ WIDE, NARROW = (120, 40), (80, 24)
 @pytest.fixture
 def snap_rig(tmp_path: Path) -> Iterator[Rig]:
     """The rig built in its own loop: snap_compare runs the app in another one."""
-    rig = asyncio.run(build_rig(tmp_path))
+
+    async def built() -> Rig:
+        rig = await build_rig(tmp_path)
+        # Nothing of this loop may still be in flight when asyncio.run closes it: the search
+        # index's follow-up (a timer, then a task) is done here instead. A statement still
+        # running on the database thread would answer to a closed loop, and aiosqlite's
+        # thread dies on that, so the next loop's first statement never returns (a CI run
+        # hung here, in the triage below).
+        store = rig.runtime.store
+        store._cancel_fts_timer()
+        await store._index_pending()
+        return rig
+
+    rig = asyncio.run(built())
 
     async def triage() -> None:
         store = rig.runtime.store
