@@ -48,6 +48,14 @@ class Pacer:
             delay *= 3
         return max(self.min_interval, delay)
 
+    @staticmethod
+    def from_start(delay: float, elapsed: float) -> float:
+        """What is left of ``delay`` once a poll that took ``elapsed`` is over: intervals run
+        from one poll's start to the next one's, so a message that lands just after a poll
+        read its conversation waits one interval, not one interval plus that poll. A slow
+        poll still leaves a quarter of the interval between two."""
+        return max(delay - elapsed, delay / 4)
+
     def after_failure(self) -> float:
         """The delay after a transient failure: full-jitter exponential backoff."""
         self.failures += 1

@@ -406,6 +406,7 @@ class AccountSync:
 
     async def step(self) -> float | None:
         """One poll plus a little backfill; returns the delay before the next, None to park."""
+        started = asyncio.get_running_loop().time()
         report = await self.poll_once()
         if report.error is not None:
             return await self.handle_error(report.error)
@@ -424,7 +425,12 @@ class AccountSync:
         self._outage = False
         self._set_state(AccountState.SYNCING if more else AccountState.CONNECTED)
         delay = self.pacer.after_success(had_news=bool(report.new_messages), usage_pct=pct)
-        if self.planner is not None and not more:
+        if self.planner is None:
+            # Paced, not budgeted: the interval is timed from this poll's start. (A budget
+            # planner's delay is what its bucket allows from now, so it is kept whole.)
+            elapsed = asyncio.get_running_loop().time() - started
+            return self.pacer.from_start(BACKFILL_PAUSE if more else delay, elapsed)
+        if not more:
             await self._reconcile()
         spent = report.requests + self.adapter.client.request_count - before
         return self.planned(BACKFILL_PAUSE if more else delay, report, spent, backfilling=more)
