@@ -3,8 +3,9 @@
 - Floor 1, raw ``executemany``: the same rows, same batches, into a plain table with no
   index, no FTS, no upsert (``bench.ingest.bench_raw``). Goal: the store >= 0.5x its rate.
 - Floor 2, the store's own SQL through plain sqlite3: every statement ``Store.apply_batch``
-  sent (recorded from a first, untimed run with the same batches: the upserts, lookups,
-  summaries, cursors, the ``fts_pending`` list and the FTS follow-ups) replayed in order
+  sent (recorded from a first, untimed run with the same batches, at the plain sqlite3
+  connection under aiosqlite: the upserts, lookups, summaries, cursors, the
+  ``fts_pending`` list and the FTS follow-ups, transactions included) replayed in order
   on a fresh file with the same schema. What is left is the store's Python layer
   (validation, building rows, summaries, the aiosqlite thread hop). Goal: <= 1.1x.
 
@@ -53,22 +54,35 @@ async def _store_run(
     return time.perf_counter() - started
 
 
+class _Recording:
+    """The store's sqlite3 connection, logging every statement sent through it.
+
+    Recorded at the plain sqlite3 connection, below aiosqlite: the statements aiosqlite
+    sends and those a function run on its thread sends (``StoreBase._on_db_thread``) all
+    pass here, in the order they ran.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, calls: list[Call]) -> None:
+        self._conn = conn
+        self._calls = calls
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        self._calls.append(("execute", sql, parameters))
+        return self._conn.execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any) -> sqlite3.Cursor:
+        rows = list(parameters)
+        self._calls.append(("executemany", sql, rows))
+        return self._conn.executemany(sql, rows)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
 def _record(store: Store, calls: list[Call]) -> None:
     """Log every statement the store sends from now on (sql and parameters, in order)."""
     db = store._db  # the benchmark looks inside on purpose
-    execute, executemany = db.execute, db.executemany
-
-    def logged_execute(sql: str, parameters: Any = None) -> Any:
-        calls.append(("execute", sql, parameters))
-        return execute(sql, parameters)
-
-    def logged_executemany(sql: str, parameters: Any) -> Any:
-        rows = list(parameters)
-        calls.append(("executemany", sql, rows))
-        return executemany(sql, rows)
-
-    db.execute = logged_execute  # type: ignore[method-assign]
-    db.executemany = logged_executemany  # type: ignore[method-assign]
+    db._connection = _Recording(db._conn, calls)  # type: ignore[assignment]
 
 
 def _replay(path: Path, calls: list[Call]) -> float:
@@ -87,7 +101,7 @@ def _replay(path: Path, calls: list[Call]) -> float:
         if kind == "executemany":
             db.executemany(sql, params)
         else:
-            db.execute(sql, () if params is None else params).fetchall()
+            db.execute(sql, params).fetchall()
     elapsed = time.perf_counter() - started
     db.close()
     return elapsed

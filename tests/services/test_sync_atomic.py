@@ -11,24 +11,25 @@ import pytest
 
 from tests.services.conftest import Rig
 from tui.services.sync import WATERMARK
-from tui.store import Store
+from tui.store import batch
 
 
 async def test_a_failed_message_write_commits_no_cursor(
     rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = rig.runtime.store
-    real = Store._write_messages
+    # The messages of a batch are written on the database thread, inside its transaction.
+    real = batch._write_messages
     calls = 0
 
-    async def failing(self: Store, *args: Any, **kwargs: Any) -> Any:
+    def failing(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 3:  # a few conversations in: some batches already committed
             raise sqlite3.OperationalError("disk I/O error (injected)")
-        return await real(self, *args, **kwargs)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(Store, "_write_messages", failing)
+    monkeypatch.setattr(batch, "_write_messages", failing)
     sync = rig.runtime.engine.accounts["demo-page"]
     with pytest.raises(sqlite3.OperationalError):
         await sync.poll_once()
@@ -46,7 +47,7 @@ async def test_a_failed_message_write_commits_no_cursor(
             assert conv.id not in stored or f"head:{conv.id}" not in cursors
     assert sum(1 for name in cursors if name.startswith("msg:")) == 2  # batches 1 and 2
 
-    monkeypatch.setattr(Store, "_write_messages", real)
+    monkeypatch.setattr(batch, "_write_messages", real)
     report = await sync.poll_once()
     assert report.error is None
     expected = {m.id for conv in page.conversations for m in conv.messages}

@@ -11,8 +11,9 @@ from typing import Any, cast
 import pytest
 
 from tests.store.conftest import NOW, at, conv, msg
-from tui.domain.models import MessageKind, Platform, TriageStatus
+from tui.domain.models import InboxMessage, MessageKind, Platform, TriageStatus
 from tui.store import InboxView, Store
+from tui.store.batch import ROWS_PER_STATEMENT
 
 M = Platform.MESSENGER
 
@@ -245,3 +246,92 @@ async def test_bad_cursor_value_is_refused_before_writing(store: Store) -> None:
             "bakery", platform=M, messages=[msg("m1")], cursors={"c": cast(str, 5)}
         )
     assert await store.counts("bakery") == (0, 0)
+
+
+# A big batch is upserted ROWS_PER_STATEMENT rows a statement; these check that a refusal,
+# a failure or a copy in a later statement keeps the guarantees of the whole batch.
+def many(count: int, text: str = "bulk") -> list[InboxMessage]:
+    return [msg(f"m{i:03d}", f"{text} {i:03d}", minute=i) for i in range(count)]
+
+
+async def test_refusal_in_a_later_statement_quarantines_only_that_message(
+    store: Store, db_path: Path
+) -> None:
+    count = 2 * ROWS_PER_STATEMENT + 7  # two whole statements and a shorter third
+    refused = f"m{ROWS_PER_STATEMENT + 3:03d}"  # in the second statement
+    other = sqlite3.connect(db_path)
+    other.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON messages "
+        f"WHEN new.remote_id = '{refused}' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    other.commit()
+    other.close()
+    result = await store.apply_batch("bakery", platform=M, messages=many(count), cursors={"c": "v"})
+    assert [q.remote_id for q in result.quarantined] == [refused]
+    assert len(result.new_messages) == count - 1
+    assert refused not in {m.remote_id for m in result.new_messages}
+    assert await store.counts("bakery") == (1, count - 1)
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and c.message_count == count - 1
+    assert await store.get_cursor("bakery", "c") == "v"
+    last = f"m{count - 1:03d}"  # in the third statement
+    assert [h.message.remote_id for h in await store.search(f'"bulk {count - 1:03d}"')] == [last]
+    await store._db.execute(
+        "INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)"
+    )
+
+
+async def test_big_batch_failing_after_its_messages_keeps_nothing_and_applies_again(
+    store: Store, db_path: Path
+) -> None:
+    count = 3 * ROWS_PER_STATEMENT + 1
+    await store.apply_batch("bakery", platform=M, messages=[msg("m_old")], cursors={"c": "old"})
+    other = sqlite3.connect(db_path)
+    other.execute(
+        "CREATE TRIGGER fail_cursor BEFORE UPDATE ON cursors "
+        "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    other.commit()
+    with pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
+        await store.apply_batch("bakery", platform=M, messages=many(count), cursors={"c": "new"})
+    assert await store.counts("bakery") == (1, 1)
+    assert await store.search("bulk") == []
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and (c.message_count, c.unread_count) == (1, 1)
+    other.execute("DROP TRIGGER fail_cursor")
+    other.commit()
+    other.close()
+    first = await store.apply_batch(
+        "bakery", platform=M, messages=many(count), cursors={"c": "new"}
+    )
+    again = await store.apply_batch(
+        "bakery", platform=M, messages=many(count), cursors={"c": "new"}
+    )
+    assert len(first.new_messages) == count
+    assert again.new_messages == [] and again.updated == 0
+    assert await store.counts("bakery") == (1, count + 1)
+    c = await store.get_conversation("bakery", "t_1")
+    assert c is not None and (c.message_count, c.unread_count) == (count + 1, count + 1)
+    assert len(await store.search("bulk", limit=1000)) == count
+
+
+async def test_last_copy_wins_across_statements_and_a_late_edit_is_an_update(
+    store: Store,
+) -> None:
+    batch = many(2 * ROWS_PER_STATEMENT)
+    # A copy of the first message at the end of the batch, with newer text: it wins.
+    batch.append(replace(batch[0], text="second copy"))
+    result = await store.apply_batch("bakery", platform=M, messages=batch)
+    assert len(result.new_messages) == 2 * ROWS_PER_STATEMENT
+    assert result.new_messages[0].remote_id == "m000"
+    assert result.new_messages[0].text == "second copy"
+    assert [h.message.remote_id for h in await store.search('"second copy"')] == ["m000"]
+    assert await store.search('"bulk 000"') == []
+    edited = [*many(2 * ROWS_PER_STATEMENT)]
+    edited[-1] = replace(edited[-1], text="changed at the end")
+    edited[0] = replace(edited[0], text="second copy")
+    again = await store.apply_batch("bakery", platform=M, messages=edited)
+    assert again.new_messages == [] and again.updated == 1
+    assert await store.counts("bakery") == (1, 2 * ROWS_PER_STATEMENT)
+    found = await store.search('"changed at the end"')
+    assert [h.message.remote_id for h in found] == [f"m{2 * ROWS_PER_STATEMENT - 1:03d}"]
