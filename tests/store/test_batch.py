@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ import pytest
 from tests.store.conftest import NOW, at, conv, msg
 from tui.domain.models import InboxMessage, MessageKind, Platform, TriageStatus
 from tui.store import InboxView, Store
+from tui.store import batch as batch_module
 from tui.store.batch import ROWS_PER_STATEMENT
 
 M = Platform.MESSENGER
@@ -335,3 +337,30 @@ async def test_last_copy_wins_across_statements_and_a_late_edit_is_an_update(
     assert await store.counts("bakery") == (1, 2 * ROWS_PER_STATEMENT)
     found = await store.search('"changed at the end"')
     assert [h.message.remote_id for h in found] == [f"m{2 * ROWS_PER_STATEMENT - 1:03d}"]
+
+
+async def test_a_big_batch_cancelled_while_its_statements_run_keeps_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's statements run in one trip to the database thread; a cancel that
+    arrives meanwhile must roll all of them back, not leave the trip's work committed."""
+    count = 2 * ROWS_PER_STATEMENT + 3
+    loop = asyncio.get_running_loop()
+    real = batch_module._write_batch
+    tasks: list[asyncio.Task[Any]] = []
+
+    def cancelled_meanwhile(*args: Any) -> None:
+        loop.call_soon_threadsafe(tasks[0].cancel)  # delivered while this trip runs
+        real(*args)
+
+    monkeypatch.setattr(batch_module, "_write_batch", cancelled_meanwhile)
+    tasks.append(asyncio.create_task(store.apply_batch("bakery", platform=M, messages=many(count))))
+    with pytest.raises(asyncio.CancelledError):
+        await tasks[0]
+    assert await store.counts("bakery") == (0, 0)
+    assert await store.search("bulk") == []
+    monkeypatch.setattr(batch_module, "_write_batch", real)
+    result = await store.apply_batch("bakery", platform=M, messages=many(count))
+    assert len(result.new_messages) == count
+    assert await store.counts("bakery") == (1, count)
+    assert len(await store.search("bulk", limit=1000)) == count
