@@ -25,6 +25,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from textual.app import App
+from textual.geometry import Region
 from textual.strip import Strip
 
 from bench.common import Result, median
@@ -96,14 +97,14 @@ async def _screen_times(path: Path, query: str, repeats: int) -> tuple[float, li
 
             results = screen.query_one("#search-results", VirtualList)
             drawn_at: list[tuple[int, float]] = []
-            render_line = results.render_line
+            render_lines = results.render_lines
 
-            def timed_render_line(y: int) -> Strip:
-                if y == 0:  # a frame draws the list: which results it holds, and when
+            def timed_render_lines(crop: Region) -> list[Strip]:
+                if crop.y == 0:  # a frame draws the list: which results it holds, and when
                     drawn_at.append((screen.drawn, time.perf_counter()))
-                return render_line(y)
+                return render_lines(crop)
 
-            results.render_line = timed_render_line  # type: ignore[method-assign]
+            results.render_lines = timed_render_lines  # type: ignore[method-assign]
 
             async def once(q: str) -> tuple[float, float]:
                 """From the search starting to the first frame drawing its results (the

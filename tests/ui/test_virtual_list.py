@@ -7,12 +7,18 @@ import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
+import pytest
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.content import Content
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.scrollbar import ScrollBar
+from textual.strip import Strip
+from textual.widget import Widget
 
-from tui.widgets.virtual_list import PAGE_SIZE, Row, VirtualList, merge_blanks
+from tui.widgets.virtual_list import PAGE_SIZE, KeptScrollBar, Row, VirtualList, merge_blanks
 
 MILLION = 1_000_000
 
@@ -89,6 +95,17 @@ class ListApp(App[None]):
 def visible_text(app: App[None]) -> list[str]:
     vlist = app.query_one(VirtualList)
     return [vlist.render_line(y).text.rstrip() for y in range(vlist.size.height)]
+
+
+async def settled(pilot: Pilot[None]) -> None:
+    """Wait until the list has drawn ahead everything it draws while idle."""
+    vlist = pilot.app.query_one(VirtualList)
+    await pilot.pause()
+    for _ in range(100):
+        if not vlist._drawing_ahead:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the list kept drawing ahead")
 
 
 async def test_keys_move_over_a_million_rows_instantly() -> None:
@@ -243,6 +260,8 @@ async def test_a_key_pressed_while_the_row_is_being_found_is_not_undone() -> Non
 
 
 DRAWN: list[str] = []
+"""Rows drawn by a key's frame (rows drawn ahead while the list is idle are not listed)."""
+AHEAD: list[bool] = [False]
 
 
 @dataclass(frozen=True)
@@ -250,8 +269,24 @@ class CountedRow:
     key: str
 
     def render(self, width: int) -> Content:
-        DRAWN.append(self.key)
+        if not AHEAD[0]:
+            DRAWN.append(self.key)
         return Content(f"row {self.key}")
+
+
+@pytest.fixture
+def drawn_ahead_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows drawn while the list draws ahead are left out of DRAWN."""
+    draw_ahead = VirtualList._draw_ahead
+
+    def watched(self: VirtualList) -> None:
+        AHEAD[0] = True
+        try:
+            draw_ahead(self)
+        finally:
+            AHEAD[0] = False
+
+    monkeypatch.setattr(VirtualList, "_draw_ahead", watched)
 
 
 class CountedRows(MillionRows):
@@ -260,17 +295,21 @@ class CountedRows(MillionRows):
         return [CountedRow(self.key_at(i)) for i in range(offset, end)]
 
 
-async def test_a_cursor_move_draws_two_rows_and_moving_back_draws_none() -> None:
+@pytest.mark.usefixtures("drawn_ahead_apart")
+async def test_a_cursor_move_draws_at_most_two_rows_and_moving_back_draws_none() -> None:
     app = ListApp(CountedRows())
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.pause()
+        await settled(pilot)
         DRAWN.clear()
         await pilot.press("j")
-        await pilot.pause()
-        assert sorted(DRAWN) == ["m0", "m1"]  # the row left and the row reached, no more
+        await settled(pilot)
+        # The row left is drawn again; the row reached was drawn as the cursor's line
+        # while the list sat idle; no other row is drawn.
+        assert DRAWN == ["m0"]
         DRAWN.clear()
         await pilot.press("k")
-        await pilot.pause()
+        await settled(pilot)
         assert DRAWN == []  # both lines were drawn that way a moment ago: reused
         assert visible_text(app)[0] == "row m0"
         DRAWN.clear()
@@ -302,18 +341,18 @@ async def test_paging_finds_the_next_page_already_read() -> None:
         assert len(source.fetches) == fetches
 
 
+@pytest.mark.usefixtures("drawn_ahead_apart")
 async def test_paging_down_finds_the_next_screen_drawn_ahead() -> None:
     app = ListApp(CountedRows())
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.press("pagedown")  # the cursor goes to the bottom line
-        await pilot.pause()
-        await pilot.pause()
+        await settled(pilot)
         DRAWN.clear()
         await pilot.press("pagedown")  # now a whole new screen: m13..m24
         assert visible_text(app)[0] == "row m13"
-        # Only the row the cursor reached is drawn by the key; the other eleven were drawn
-        # while the list sat idle after the last key.
-        assert [key for key in DRAWN if key in {f"m{i}" for i in range(13, 25)}] == ["m24"]
+        # No row is drawn by the key: the twelve were drawn while the list sat idle after
+        # the last key, the one the cursor reached as the cursor's line.
+        assert DRAWN == []
 
 
 def test_merged_segments_draw_the_same_cells() -> None:
@@ -354,3 +393,66 @@ def test_merged_segments_draw_the_same_cells() -> None:
 
     assert cells(merged) == cells(line)
     assert "".join(s.text for s in merged) == "".join(s.text for s in line)
+
+
+def cells(strips: list[Strip]) -> list[list[tuple[str, Style | None]]]:
+    """Every cell of some lines: its character and its style."""
+    return [[(char, style) for text, style, _ in strip for char in text] for strip in strips]
+
+
+class StyledRow(FakeRow):
+    def render(self, width: int) -> Content:
+        return Content.from_markup(f"[b]{self.key}[/b] [i]said[/i] [$accent]hello[/]")
+
+
+class StyledRows(MillionRows):
+    def rows(self, offset: int, limit: int) -> Sequence[Row]:
+        end = min(offset + limit, self.count())
+        return [StyledRow(self.key_at(i)) for i in range(offset, end)]
+
+
+async def test_the_lines_kept_from_frame_to_frame_are_the_lines_textual_draws() -> None:
+    """The list hands the compositor the strips it keeps instead of Textual's fresh copies:
+    the same cells, with the app's colour filter applied, on every screen it scrolls to."""
+    app = ListApp(StyledRows(size=500))
+    async with app.run_test(size=(50, 10)) as pilot:
+        vlist = app.query_one(VirtualList)
+        crop = Region(0, 0, vlist.size.width, vlist.size.height)
+        for keys in ((), ("j",) * 12, ("pagedown",), ("G",), ("k", "k")):
+            await pilot.press(*keys)
+            await pilot.pause()
+            kept = vlist.render_lines(crop)
+            assert kept == vlist.render_lines(crop)  # the same strips again: nothing redrawn
+            assert cells(kept) == cells(Widget.render_lines(vlist, crop))
+        assert "499" in "".join(strip.text for strip in kept)
+
+
+async def test_a_list_with_a_box_round_it_takes_textuals_path() -> None:
+    app = ListApp(StyledRows(size=500))
+    async with app.run_test(size=(50, 10)) as pilot:
+        vlist = app.query_one(VirtualList)
+        vlist.styles.padding = (0, 2)
+        await pilot.pause()
+        lines = [strip.text for strip in vlist.render_lines(Region(0, 0, 48, 10))]
+        assert all(line.startswith("  ") for line in lines)
+        assert lines[0].startswith("  m0 said hello")
+
+
+async def test_the_kept_scrollbar_shows_what_textual_would_draw() -> None:
+    """The scrollbar hands back its last lines only while they would come out the same:
+    its thumb reaches the bottom at the end of the list and moves back with the cursor."""
+    app = ListApp(MillionRows(size=5_000))
+    async with app.run_test(size=(40, 12)) as pilot:
+        vlist = app.query_one(VirtualList)
+        bar = vlist.vertical_scrollbar
+        assert isinstance(bar, KeptScrollBar)
+        crop = Region(0, 0, bar.size.width, bar.size.height)
+        seen = []
+        for keys in ((), ("j",) * 20, ("pagedown",) * 40, ("G",), ("g",)):
+            await pilot.press(*keys)
+            await pilot.pause()
+            kept = bar.render_lines(crop)
+            assert cells(kept) == cells(ScrollBar.render_lines(bar, crop)), keys
+            seen.append(cells(kept))
+        assert seen[3] != seen[0]  # at the end: the thumb moved down
+        assert seen[4] == seen[0]  # back at the top: the same bar as at first

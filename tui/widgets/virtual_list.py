@@ -16,13 +16,15 @@ from rich.style import Style
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 
-__all__ = ["AsyncRowSource", "Row", "RowSource", "VirtualList"]
+__all__ = ["AsyncRowSource", "KeptScrollBar", "Row", "RowSource", "VirtualList"]
 
 PAGE_SIZE = 200
 MAX_CACHED_PAGES = 32
@@ -72,6 +74,30 @@ class AsyncRowSource(Protocol):
     async def fetch(self, offset: int, limit: int) -> Sequence[Row]: ...
 
     def index_of(self, key: Hashable) -> int | Awaitable[int | None] | None: ...
+
+
+class KeptScrollBar(ScrollBar):
+    """A scrollbar that hands back the lines it drew last while they would come out the
+    same. Its thumb moves in eighths of a cell: on a list of 50,000 rows that is once in
+    some two hundred rows, yet Textual draws the whole bar again whenever the list scrolls
+    by one. What it would draw (the bar's segments, a few dozen) is compared, so any change
+    of position, size, hover or colour draws it again."""
+
+    _kept: tuple[Hashable, list[Strip]] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        console = self.app.console
+        options = console.options.update_dimensions(self.size.width, self.size.height)
+        key = (crop, self.size, tuple(console.render(self.render(), options)))
+        if self._kept is not None and self._kept[0] == key:
+            return self._kept[1]
+        strips = super().render_lines(crop)
+        self._kept = (key, strips)
+        return strips
+
+    def notify_style_update(self) -> None:
+        self._kept = None
+        super().notify_style_update()
 
 
 class VirtualList(ScrollView, can_focus=True):
@@ -156,6 +182,18 @@ class VirtualList(ScrollView, can_focus=True):
         self._drawing_ahead = False
 
     @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's own property, making a :class:`KeptScrollBar` instead."""
+        if self._vertical_scrollbar is None:
+            bar = KeptScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
+
+    @property
     def row_count(self) -> int:
         """How many rows the source had when last asked."""
         return self._count
@@ -219,18 +257,82 @@ class VirtualList(ScrollView, can_focus=True):
     # --- drawing --------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        return self._line(
+            self.scroll_offset.y + y, self.scrollable_content_region.width, self.has_focus
+        )
+
+    def _line(self, index: int, width: int, focus: bool) -> Strip:
+        """The line of row ``index``: a blank past the end, ``…`` while its page is read."""
         if index >= self._count:
             return Strip.blank(width, self.get_visual_style().rich_style)
-        row = self._row_at(index)
         is_cursor = index == self.cursor
+        key = (index, width, is_cursor, focus)
+        cached = self._strips.get(key)
+        if cached is not None:
+            page = self._pages.get(index // PAGE_SIZE)
+            slot = index % PAGE_SIZE
+            if page is not None and slot < len(page) and page[slot] is cached[0]:
+                self._strips.move_to_end(key)
+                return cached[1]  # the row drawn is still the row there
+        row = self._row_at(index)
         if row is None:
             style = self.get_visual_style("virtual-list--pending")
             if is_cursor:
                 style = self.get_visual_style("virtual-list--cursor")
             return Strip(Content("…").truncate(width, pad=True).render_segments(style), width)
         return self._strip(row, index, width, is_cursor)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The visible lines, the very ``Strip`` objects :meth:`_strip` keeps, with the
+        app's line filters applied (each strip caches its filtered copy). Textual's own
+        path copies every line into a new ``Strip`` each frame (for padding, borders,
+        tint), and a new strip must then be divided at the screen's cuts again, where a
+        kept one has them cached from the last frame. A list with a box around or over
+        its lines (padding, border, outline, tint, opacity, hatch) takes Textual's path."""
+        if not self._plain_box():
+            return super().render_lines(crop)
+        width = self.scrollable_content_region.width
+        top = self.scroll_offset.y
+        focus = self.has_focus
+        finish = self._finisher()
+        strips = [finish(self._line(top + y, width, focus)) for y in crop.line_range]
+        full = self.content_region.width
+        if crop.column_span != (0, full):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _finisher(self) -> Callable[[Strip], Strip]:
+        """What Textual does to a drawn line on its way to the screen, for this frame: pad
+        it over the scrollbar's columns (the bar is drawn over them) and apply the app's
+        line filters. Each step is cached by the strip, so a kept line costs lookups."""
+        width = self.scrollable_content_region.width
+        full = self.content_region.width
+        base, background = self.background_colors
+        pad = VisualStyle(background=base + background).rich_style
+        filters = self.get_line_filters()
+
+        def finish(strip: Strip) -> Strip:
+            if full != width:
+                strip = strip.adjust_cell_length(full, pad)
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            return strip
+
+        return finish
+
+    def _plain_box(self) -> bool:
+        """Nothing around or over the lines that Textual's styles cache would draw."""
+        styles = self.styles
+        return (
+            not any(styles.gutter)
+            and not any(edge for edge, _ in styles.outline)
+            and not styles.tint.a
+            and self.opacity == 1.0
+            and styles.text_opacity == 1.0
+            and styles.hatch in (None, "none")
+            and self.BLANK is False
+        )
 
     def _strip(self, row: Row, index: int, width: int, is_cursor: bool) -> Strip:
         """The line for ``row`` at ``index``: from the cache, or drawn and cached."""
@@ -269,8 +371,9 @@ class VirtualList(ScrollView, can_focus=True):
 
     def _draw_ahead(self) -> None:
         """Draw the screen below the view and the one above while nothing else happens, so
-        a ``pagedown`` (or a scroll) finds its lines drawn and only composes them. Rows not
-        read yet are skipped (their page is on its way); a few milliseconds at a time."""
+        a ``pagedown`` (or a scroll) finds its lines drawn and only composes them, and the
+        rows the next key may put the cursor on, drawn as the cursor's line. Rows not read
+        yet are skipped (their page is on its way); a few milliseconds at a time."""
         self._drawing_ahead = False
         region = self.scrollable_content_region
         height, width = region.height, region.width
@@ -278,14 +381,18 @@ class VirtualList(ScrollView, can_focus=True):
             return
         top = round(self.scroll_offset.y)
         cursor = self.cursor
+        finish = self._finisher()
         started = time.perf_counter()
-        for index in chain(range(top + height, top + 2 * height), range(top - height, top)):
-            if index == cursor or not 0 <= index < self._count:
+        next_cursor = ((cursor + step, True) for step in (1, -1, height, -height))
+        around = chain(range(top + height, top + 2 * height), range(top - height, top))
+        for index, as_cursor in chain(next_cursor, ((index, False) for index in around)):
+            if (index == cursor and not as_cursor) or not 0 <= index < self._count:
                 continue
             page = self._pages.get(index // PAGE_SIZE)
             slot = index % PAGE_SIZE
             if page is not None and slot < len(page):
-                self._strip(page[slot], index, width, False)  # drawn once, then from the cache
+                # Drawn and finished once (the strip keeps its finished copy), then reused.
+                finish(self._strip(page[slot], index, width, as_cursor))
             if time.perf_counter() - started > DRAW_AHEAD_BUDGET:
                 self._draw_ahead_soon(after_frame=False)  # the rest after waiting messages
                 return
