@@ -12,10 +12,11 @@ from typing import Any, cast
 import pytest
 
 from tests.store.conftest import NOW, at, conv, msg
-from tui.domain.models import InboxMessage, MessageKind, Platform, TriageStatus
+from tui.domain.models import Attachment, InboxMessage, MessageKind, Platform, TriageStatus
 from tui.store import InboxView, Store
 from tui.store import batch as batch_module
 from tui.store.batch import ROWS_PER_STATEMENT
+from tui.store.validate import MAX_TEXT_BYTES, message_problem, repair_message
 
 M = Platform.MESSENGER
 
@@ -364,3 +365,73 @@ async def test_a_big_batch_cancelled_while_its_statements_run_keeps_nothing(
     assert len(result.new_messages) == count
     assert await store.counts("bakery") == (1, count)
     assert len(await store.search("bulk", limit=1000)) == count
+
+
+# A batch whose every message is stored as it came is checked and built a field at a time
+# (batch._plain_rows); anything else goes message by message. The two must agree.
+VARIANTS: list[tuple[str, dict[str, Any]]] = [
+    ("plain", {}),
+    ("accents and emoji", {"text": "Olá, bolo de café ☕ 🎂", "sender_name": "Zoë Ñúñez"}),
+    ("an echo of ours", {"kind": MessageKind.ECHO, "from_us": True}),
+    ("a plain str kind", {"kind": "message"}),
+    ("other account", {"account_id": "elsewhere"}),
+    ("empty id", {"remote_id": ""}),
+    ("empty conversation", {"conversation_id": ""}),
+    ("int text", {"text": 123}),
+    ("None name", {"sender_name": None}),
+    ("NUL in text", {"text": "a\x00b"}),
+    ("lone surrogate in name", {"sender_name": "Ana \ud800"}),
+    ("lone surrogate in text", {"text": "bolo \udfff"}),
+    ("naive time", {"created_at": datetime(2026, 11, 20, 9, 0, tzinfo=UTC).replace(tzinfo=None)}),
+    ("string time", {"created_at": "2026-11-20"}),
+    ("unknown kind", {"kind": "sticker-pack"}),
+    ("a reaction", {"reaction": "❤"}),
+    ("a reply", {"reply_to": "m0"}),
+    ("an attachment", {"attachments": (Attachment(kind="image", url="https://x/y.png"),)}),
+    ("huge ASCII text", {"text": "x" * (MAX_TEXT_BYTES - 100)}),
+    ("long non-ASCII text", {"text": "é" * (MAX_TEXT_BYTES // 4)}),
+    ("too long in UTF-8", {"text": "🎂" * (MAX_TEXT_BYTES // 4 + 1)}),
+]
+
+
+@pytest.mark.parametrize("store_bodies", [True, False])
+@pytest.mark.parametrize(("label", "change"), VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_the_whole_batch_path_agrees_with_message_by_message(
+    label: str, change: dict[str, Any], store_bodies: bool
+) -> None:
+    other = msg("m1", "hello there", minute=1)
+    odd = replace(msg("m2", minute=2), **change)
+    rows = batch_module._plain_rows([other, odd], "bakery", store_bodies)
+    fixed, notes, overflow = repair_message(odd)
+    stored_as_it_came = (
+        message_problem(fixed, "bakery") is None and not notes and not overflow and fixed == odd
+    )
+    if rows is None:
+        assert label not in ("plain", "accents and emoji", "an echo of ours", "a plain str kind")
+    else:
+        assert stored_as_it_came, label
+        assert rows == [
+            batch_module._message_row(other, store_bodies),
+            batch_module._message_row(odd, store_bodies),
+        ]
+
+
+async def test_a_batch_with_accents_and_a_repeated_message_is_stored_whole(
+    store: Store,
+) -> None:
+    first = msg("m1", "Olá! Um bolo de café ☕", minute=1)
+    batch = [first, msg("m2", "Zoë says hi 🎂", minute=2), replace(first, text="Olá de novo")]
+    assert batch_module._plain_rows(batch, "bakery", True) is not None
+    result = await store.apply_batch("bakery", platform=M, messages=batch)
+    assert [(m.remote_id, m.text) for m in result.new_messages] == [
+        ("m1", "Olá de novo"),
+        ("m2", "Zoë says hi 🎂"),
+    ]
+    page = await store.messages_page("bakery", "t_1", None, 10)
+    assert [(m.remote_id, m.text) for m in page] == [
+        ("m2", "Zoë says hi 🎂"),
+        ("m1", "Olá de novo"),
+    ]
+    assert [h.message.remote_id for h in await store.search("cafe")] == []
+    assert [h.message.remote_id for h in await store.search("novo")] == ["m1"]
+    assert result.repaired == [] and result.quarantined == []

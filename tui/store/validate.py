@@ -16,7 +16,9 @@ MAX_TEXT_BYTES = 2 * 1024 * 1024
 MAX_PAYLOAD_CHARS = 4096
 """How much of a quarantined record is kept for the user to inspect."""
 
-_KINDS = frozenset(kind.value for kind in MessageKind)
+KINDS = frozenset(kind.value for kind in MessageKind)
+"""The values of MessageKind: the kinds a stored message may have."""
+_KINDS = KINDS
 
 
 def _check_str(name: str, value: object, *, required: bool = False) -> str | None:
