@@ -14,6 +14,7 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
@@ -456,3 +457,47 @@ async def test_the_kept_scrollbar_shows_what_textual_would_draw() -> None:
             seen.append(cells(kept))
         assert seen[3] != seen[0]  # at the end: the thumb moved down
         assert seen[4] == seen[0]  # back at the top: the same bar as at first
+
+
+async def test_a_new_row_count_lays_out_the_screen_only_when_the_scrollbar_comes_or_goes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """New results change the list's length, not its size: the screen is laid out again
+    only when the scrollbar appears or disappears, and the list always shows its rows."""
+    layouts: list[int] = []
+    refresh_layout = Screen._refresh_layout
+
+    def counted(self: Screen[object], *args: object, **kwargs: object) -> None:
+        layouts.append(1)
+        refresh_layout(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    source = MillionRows(size=5)
+    app = ListApp(source)
+    async with app.run_test(size=(40, 12)) as pilot:
+        vlist = app.query_one(VirtualList)
+        await pilot.pause()
+
+        async def count(rows: int) -> int:
+            layouts.clear()
+            source.size = rows
+            vlist.source_changed()
+            await pilot.pause()
+            await pilot.pause()
+            return len(layouts)
+
+        assert await count(8) == 0  # still no scrollbar
+        assert not vlist.vertical_scrollbar.display
+        assert await count(500) >= 1  # the scrollbar comes: the list's lines get narrower
+        assert vlist.vertical_scrollbar.display
+        assert vlist.scrollable_content_region.width == 38
+        assert await count(5000) == 0
+        await pilot.press("G")
+        await pilot.pause()
+        assert visible_text(app)[-1] == "row m4999"
+        assert await count(300) == 0  # still a scrollbar; the view comes back in range
+        assert visible_text(app)[-1] == "row m299"
+        assert vlist.vertical_scrollbar.window_virtual_size == 300
+        assert await count(3) >= 1  # the scrollbar goes
+        assert not vlist.vertical_scrollbar.display
+        assert visible_text(app)[:3] == ["row m0", "row m1", "row m2"]

@@ -491,7 +491,7 @@ class VirtualList(ScrollView, can_focus=True):
         self._pending.clear()
         old_cursor = self.cursor
         self._count = self.source.count()
-        self.virtual_size = Size(0, self._count)
+        self._set_virtual_height(self._count)
         key = self._cursor_key
         if key is None:
             self._move_after_change(old_cursor, old_cursor)
@@ -501,6 +501,21 @@ class VirtualList(ScrollView, can_focus=True):
             self._follow_key(found, key, old_cursor, self._moves)
         else:
             self._move_after_change(old_cursor, old_cursor if found is None else found)
+
+    def _set_virtual_height(self, rows: int) -> None:
+        """A new row count. Textual's ``virtual_size`` asks for a layout pass over the whole
+        screen when it changes, yet a list's size does not depend on its rows: only its
+        scrollbar does (its thumb, and whether it shows at all, which still lays the
+        screen out). Updated here the way Textual's own resize path updates it."""
+        size = Size(0, rows)
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.container_size:
+            self.virtual_size = size  # not laid out yet: the first layout sizes it
+            return
+        self.set_reactive(VirtualList.virtual_size, size)
+        self._scroll_update(size)  # the bar's thumb, its showing or not, the scroll kept in range
+        self.refresh()
 
     def cached_top(self) -> list[Row]:
         """The rows cached without a gap from the first one (the window a live change can
@@ -541,7 +556,7 @@ class VirtualList(ScrollView, can_focus=True):
             self._pages[page_no] = rows[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
         old_cursor = self.cursor
         self._count = count
-        self.virtual_size = Size(0, count)
+        self._set_virtual_height(count)
         key = self._cursor_key
         found = next((i for i, row in enumerate(rows) if row.key == key), None)
         new_cursor = old_cursor if found is None else found
