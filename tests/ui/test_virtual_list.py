@@ -501,3 +501,33 @@ async def test_a_new_row_count_lays_out_the_screen_only_when_the_scrollbar_comes
         assert await count(3) >= 1  # the scrollbar goes
         assert not vlist.vertical_scrollbar.display
         assert visible_text(app)[:3] == ["row m0", "row m1", "row m2"]
+
+
+async def test_a_page_read_ahead_of_the_view_draws_no_frame() -> None:
+    """Rows read for later are kept without redrawing the list: a frame for nothing on
+    screen would make the next key wait for the following tick of the update timer."""
+    source = AsyncRows(10_000)
+    source.release.set()
+    app = ListApp(source)
+    async with app.run_test(size=(40, 8)) as pilot:
+        await app.workers.wait_for_complete()
+        await settled(pilot)
+        vlist = app.query_one(VirtualList)
+        frames: list[int] = []
+        render_lines = vlist.render_lines
+
+        def counted(crop: Region) -> list[Strip]:
+            frames.append(crop.height)
+            return render_lines(crop)
+
+        vlist.render_lines = counted  # type: ignore[method-assign]
+        vlist._request_page(30)  # far below the view
+        await app.workers.wait_for_complete()
+        await settled(pilot)
+        assert 30 * PAGE_SIZE in source.fetches
+        assert frames == []
+        await pilot.press("G")  # now the last page is on screen, read when asked
+        await app.workers.wait_for_complete()
+        await settled(pilot)
+        assert frames
+        assert visible_text(app)[-1] == "row m9999"

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Protocol, Self, runtime_checkable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -33,6 +33,12 @@ MAX_CACHED_STRIPS = 512
 """Drawn lines kept: a few screens, so moving back over rows just seen draws nothing."""
 DRAW_AHEAD_BUDGET = 0.004
 """Seconds of drawing rows ahead per idle turn, so a key pressed meanwhile waits no longer."""
+DRAW_AHEAD_AFTER_FRAME = 0.002
+"""Seconds drawing ahead waits after the list last drew a frame: while the loop sleeps,
+Textual's writer thread puts that frame on the terminal (a loop busy drawing would hand
+it the GIL only at the interpreter's switch interval, see ``tui.gcpolicy``)."""
+DRAW_AHEAD_GAP = 0.0005
+"""Seconds between two turns of drawing ahead, for the keys and messages that came."""
 
 
 class Row(Protocol):
@@ -180,6 +186,10 @@ class VirtualList(ScrollView, can_focus=True):
         """Drawn lines by (index, width, cursor, focus), each with the row it drew: reused
         only for that same row object (rows are immutable), cleared on any style change."""
         self._drawing_ahead = False
+        self._frame_due = False
+        """A redraw was asked for and is not on screen yet: drawing ahead waits for it."""
+        self._drawn_at = 0.0
+        """When the list last drew its lines for a frame (``time.perf_counter``)."""
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -249,9 +259,14 @@ class VirtualList(ScrollView, can_focus=True):
         if generation != self._generation:
             return  # the source changed while we waited: these rows may be stale
         self._store_page(page_no, page)
-        if page_no * PAGE_SIZE <= self.cursor < (page_no + 1) * PAGE_SIZE:
+        first, end = page_no * PAGE_SIZE, (page_no + 1) * PAGE_SIZE
+        if first <= self.cursor < end:
             self._remember_cursor_key()
-        self.refresh()
+        top = round(self.scroll_offset.y)
+        if first < top + self.scrollable_content_region.height and end > top:
+            self.refresh()  # its rows take the place of the "…" drawn for them
+        # A page read ahead of the view draws no frame: a frame now would make the next
+        # key wait for the following tick of Textual's 60 fps update timer.
         self._draw_ahead_soon()
 
     # --- drawing --------------------------------------------------------------------
@@ -282,6 +297,12 @@ class VirtualList(ScrollView, can_focus=True):
             return Strip(Content("…").truncate(width, pad=True).render_segments(style), width)
         return self._strip(row, index, width, is_cursor)
 
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        self._frame_due = True
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         """The visible lines, the very ``Strip`` objects :meth:`_strip` keeps, with the
         app's line filters applied (each strip caches its filtered copy). Textual's own
@@ -289,6 +310,8 @@ class VirtualList(ScrollView, can_focus=True):
         tint), and a new strip must then be divided at the screen's cuts again, where a
         kept one has them cached from the last frame. A list with a box around or over
         its lines (padding, border, outline, tint, opacity, hatch) takes Textual's path."""
+        self._frame_due = False
+        self._drawn_at = time.perf_counter()
         if not self._plain_box():
             return super().render_lines(crop)
         width = self.scrollable_content_region.width
@@ -360,14 +383,14 @@ class VirtualList(ScrollView, can_focus=True):
         self._draw_ahead_soon()  # the first screen, or a new width: nothing drawn ahead yet
 
     def _draw_ahead_soon(self, *, after_frame: bool = True) -> None:
-        """Draw ahead once the frame being prepared is out (or, to go on with the rest, as
-        soon as the messages already waiting, keys among them, are handled)."""
+        """Draw ahead once the frame being prepared is out (or, to go on with the rest,
+        after the keys and messages that came meanwhile)."""
         if not self._drawing_ahead:
             self._drawing_ahead = True
             if after_frame:
                 self.call_after_refresh(self._draw_ahead)
             else:
-                self.call_later(self._draw_ahead)
+                self.set_timer(DRAW_AHEAD_GAP, self._draw_ahead)
 
     def _draw_ahead(self) -> None:
         """Draw the screen below the view and the one above while nothing else happens, so
@@ -375,6 +398,18 @@ class VirtualList(ScrollView, can_focus=True):
         rows the next key may put the cursor on, drawn as the cursor's line. Rows not read
         yet are skipped (their page is on its way); a few milliseconds at a time."""
         self._drawing_ahead = False
+        if self._frame_due:
+            # A key (or new rows) asked for a frame since this was planned: the frame goes
+            # first, drawing ahead after it (once: a list out of sight draws no frame).
+            self._frame_due = False
+            self._draw_ahead_soon()
+            return
+        since_frame = time.perf_counter() - self._drawn_at
+        if since_frame < DRAW_AHEAD_AFTER_FRAME:
+            # A frame was just composed: its text is still on its way to the terminal.
+            self._drawing_ahead = True
+            self.set_timer(DRAW_AHEAD_AFTER_FRAME - since_frame, self._draw_ahead)
+            return
         region = self.scrollable_content_region
         height, width = region.height, region.width
         if height <= 0 or width <= 0:
@@ -382,6 +417,12 @@ class VirtualList(ScrollView, can_focus=True):
         top = round(self.scroll_offset.y)
         cursor = self.cursor
         finish = self._finisher()
+        # The compositor cuts each line where the scrollbar starts and writes each piece as
+        # terminal text; both are cached by the strips, so doing them here leaves the frame
+        # that shows these lines only lookups.
+        full = self.content_region.width
+        cuts = [width, full] if width != full else [full]
+        console = self.app.console
         started = time.perf_counter()
         next_cursor = ((cursor + step, True) for step in (1, -1, height, -height))
         around = chain(range(top + height, top + 2 * height), range(top - height, top))
@@ -392,7 +433,8 @@ class VirtualList(ScrollView, can_focus=True):
             slot = index % PAGE_SIZE
             if page is not None and slot < len(page):
                 # Drawn and finished once (the strip keeps its finished copy), then reused.
-                finish(self._strip(page[slot], index, width, as_cursor))
+                for piece in finish(self._strip(page[slot], index, width, as_cursor)).divide(cuts):
+                    piece.render(console)
             if time.perf_counter() - started > DRAW_AHEAD_BUDGET:
                 self._draw_ahead_soon(after_frame=False)  # the rest after waiting messages
                 return
