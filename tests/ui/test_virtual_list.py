@@ -531,3 +531,23 @@ async def test_a_page_read_ahead_of_the_view_draws_no_frame() -> None:
         await settled(pilot)
         assert frames
         assert visible_text(app)[-1] == "row m9999"
+
+
+@pytest.mark.usefixtures("drawn_ahead_apart")
+async def test_rows_moved_by_a_new_one_above_are_not_drawn_again() -> None:
+    """A live change puts a new row on top: every row on screen moves, yet each keeps the
+    line drawn for it; at most the new row is drawn."""
+    app = ListApp(CountedRows(size=100))
+    async with app.run_test(size=(40, 12)) as pilot:
+        await settled(pilot)
+        vlist = app.query_one(VirtualList)
+        await pilot.press("j", "j")
+        await settled(pilot)
+        shown = visible_text(app)
+        DRAWN.clear()
+        vlist.rows_patched([CountedRow("new0"), *vlist.cached_top()], 101)
+        await settled(pilot)
+        assert set(DRAWN) <= {"new0"}
+        assert vlist.cursor_key == "m2"  # the cursor stayed on its row
+        now = visible_text(app)
+        assert now == shown or now == ["row new0", *shown[:-1]]

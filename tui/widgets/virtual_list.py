@@ -183,8 +183,9 @@ class VirtualList(ScrollView, can_focus=True):
         self.new_above = 0
         """Rows inserted above the view (the cursor kept its row) not yet scrolled to."""
         self._strips: OrderedDict[tuple[int, int, bool, bool], tuple[Row, Strip]] = OrderedDict()
-        """Drawn lines by (index, width, cursor, focus), each with the row it drew: reused
-        only for that same row object (rows are immutable), cleared on any style change."""
+        """Drawn lines by (row object's id, width, cursor, focus), each with the row it drew
+        (an id is only trusted with its row object alive: rows are immutable). Wherever a
+        row moves (rows came above it), its line is reused; cleared on any style change."""
         self._drawing_ahead = False
         self._frame_due = False
         """A redraw was asked for and is not on screen yet: drawing ahead waits for it."""
@@ -281,21 +282,21 @@ class VirtualList(ScrollView, can_focus=True):
         if index >= self._count:
             return Strip.blank(width, self.get_visual_style().rich_style)
         is_cursor = index == self.cursor
-        key = (index, width, is_cursor, focus)
-        cached = self._strips.get(key)
-        if cached is not None:
-            page = self._pages.get(index // PAGE_SIZE)
-            slot = index % PAGE_SIZE
-            if page is not None and slot < len(page) and page[slot] is cached[0]:
+        page = self._pages.get(index // PAGE_SIZE)
+        slot = index % PAGE_SIZE
+        if page is not None and slot < len(page):
+            key = (id(page[slot]), width, is_cursor, focus)
+            cached = self._strips.get(key)
+            if cached is not None and cached[0] is page[slot]:
                 self._strips.move_to_end(key)
-                return cached[1]  # the row drawn is still the row there
+                return cached[1]
         row = self._row_at(index)
         if row is None:
             style = self.get_visual_style("virtual-list--pending")
             if is_cursor:
                 style = self.get_visual_style("virtual-list--cursor")
             return Strip(Content("…").truncate(width, pad=True).render_segments(style), width)
-        return self._strip(row, index, width, is_cursor)
+        return self._strip(row, width, is_cursor)
 
     def refresh(
         self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
@@ -357,9 +358,9 @@ class VirtualList(ScrollView, can_focus=True):
             and self.BLANK is False
         )
 
-    def _strip(self, row: Row, index: int, width: int, is_cursor: bool) -> Strip:
-        """The line for ``row`` at ``index``: from the cache, or drawn and cached."""
-        key = (index, width, is_cursor, self.has_focus)
+    def _strip(self, row: Row, width: int, is_cursor: bool) -> Strip:
+        """The line for ``row``: from the cache, or drawn and cached."""
+        key = (id(row), width, is_cursor, self.has_focus)
         cached = self._strips.get(key)
         if cached is not None and cached[0] is row:
             self._strips.move_to_end(key)
@@ -433,7 +434,7 @@ class VirtualList(ScrollView, can_focus=True):
             slot = index % PAGE_SIZE
             if page is not None and slot < len(page):
                 # Drawn and finished once (the strip keeps its finished copy), then reused.
-                for piece in finish(self._strip(page[slot], index, width, as_cursor)).divide(cuts):
+                for piece in finish(self._strip(page[slot], width, as_cursor)).divide(cuts):
                     piece.render(console)
             if time.perf_counter() - started > DRAW_AHEAD_BUDGET:
                 self._draw_ahead_soon(after_frame=False)  # the rest after waiting messages
