@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +21,24 @@ from tui.store.batch import ROWS_PER_STATEMENT
 from tui.store.validate import MAX_TEXT_BYTES, message_problem, repair_message
 
 M = Platform.MESSENGER
+
+
+@contextlib.contextmanager
+def cursor_write_fails(db_path: Path) -> Iterator[None]:
+    """A second connection arms a failure that strikes when a batch writes its cursor,
+    after its messages: the whole batch must roll back. Disarmed on leaving."""
+    other = sqlite3.connect(db_path)
+    other.execute(
+        "CREATE TRIGGER fail_cursor BEFORE UPDATE ON cursors "
+        "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    other.commit()
+    try:
+        yield
+    finally:
+        other.execute("DROP TRIGGER fail_cursor")
+        other.commit()
+        other.close()
 
 
 async def test_same_batch_twice_is_idempotent(store: Store) -> None:
@@ -142,15 +162,7 @@ async def test_failed_commit_leaves_neither_cursor_nor_messages(
     store: Store, db_path: Path
 ) -> None:
     await store.apply_batch("bakery", platform=M, messages=[msg("m1")], cursors={"c": "old"})
-    # A second connection arms a failure that strikes after the messages are written,
-    # when the cursor row goes in: the whole batch must roll back.
-    other = sqlite3.connect(db_path)
-    other.execute(
-        "CREATE TRIGGER fail_cursor BEFORE UPDATE ON cursors "
-        "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-    )
-    other.commit()
-    with pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
+    with cursor_write_fails(db_path), pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
         await store.apply_batch(
             "bakery",
             platform=M,
@@ -158,9 +170,6 @@ async def test_failed_commit_leaves_neither_cursor_nor_messages(
             messages=[msg("m2", "lost", minute=5), msg("m3", conv="t_9", minute=6)],
             cursors={"c": "new"},
         )
-    other.execute("DROP TRIGGER fail_cursor")
-    other.commit()
-    other.close()
     assert await store.get_cursor("bakery", "c") == "old"
     assert await store.counts("bakery") == (1, 1)
     assert await store.get_conversation("bakery", "t_9") is None
@@ -289,21 +298,12 @@ async def test_big_batch_failing_after_its_messages_keeps_nothing_and_applies_ag
 ) -> None:
     count = 3 * ROWS_PER_STATEMENT + 1
     await store.apply_batch("bakery", platform=M, messages=[msg("m_old")], cursors={"c": "old"})
-    other = sqlite3.connect(db_path)
-    other.execute(
-        "CREATE TRIGGER fail_cursor BEFORE UPDATE ON cursors "
-        "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
-    )
-    other.commit()
-    with pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
+    with cursor_write_fails(db_path), pytest.raises(sqlite3.DatabaseError, match="disk on fire"):
         await store.apply_batch("bakery", platform=M, messages=many(count), cursors={"c": "new"})
     assert await store.counts("bakery") == (1, 1)
     assert await store.search("bulk") == []
     c = await store.get_conversation("bakery", "t_1")
     assert c is not None and (c.message_count, c.unread_count) == (1, 1)
-    other.execute("DROP TRIGGER fail_cursor")
-    other.commit()
-    other.close()
     first = await store.apply_batch(
         "bakery", platform=M, messages=many(count), cursors={"c": "new"}
     )
