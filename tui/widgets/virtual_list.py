@@ -273,23 +273,13 @@ class VirtualList(ScrollView, can_focus=True):
     # --- drawing --------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        return self._line(
-            self.scroll_offset.y + y, self.scrollable_content_region.width, self.has_focus
-        )
+        return self._line(self.scroll_offset.y + y, self.scrollable_content_region.width)
 
-    def _line(self, index: int, width: int, focus: bool) -> Strip:
+    def _line(self, index: int, width: int) -> Strip:
         """The line of row ``index``: a blank past the end, ``…`` while its page is read."""
         if index >= self._count:
             return Strip.blank(width, self.get_visual_style().rich_style)
         is_cursor = index == self.cursor
-        page = self._pages.get(index // PAGE_SIZE)
-        slot = index % PAGE_SIZE
-        if page is not None and slot < len(page):
-            key = (id(page[slot]), width, is_cursor, focus)
-            cached = self._strips.get(key)
-            if cached is not None and cached[0] is page[slot]:
-                self._strips.move_to_end(key)
-                return cached[1]
         row = self._row_at(index)
         if row is None:
             style = self.get_visual_style("virtual-list--pending")
@@ -317,9 +307,8 @@ class VirtualList(ScrollView, can_focus=True):
             return super().render_lines(crop)
         width = self.scrollable_content_region.width
         top = self.scroll_offset.y
-        focus = self.has_focus
         finish = self._finisher()
-        strips = [finish(self._line(top + y, width, focus)) for y in crop.line_range]
+        strips = [finish(self._line(top + y, width)) for y in crop.line_range]
         full = self.content_region.width
         if crop.column_span != (0, full):
             x1, x2 = crop.column_span
