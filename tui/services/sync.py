@@ -433,7 +433,7 @@ class AccountSync:
         if not more:
             await self._reconcile()
         spent = report.requests + self.adapter.client.request_count - before
-        return self.planned(BACKFILL_PAUSE if more else delay, report, spent, backfilling=more)
+        return self.planned(self.planner, report, spent, backfilling=more)
 
     async def _reconcile(self) -> None:
         """A few times a day: re-read the recent window for unsends and edits."""
@@ -464,12 +464,9 @@ class AccountSync:
             self.bus.publish(ConversationsChanged(self.account.id, ids))
 
     def planned(
-        self, delay: float, report: PollReport, spent: int, *, backfilling: bool = False
+        self, planner: BudgetPlanner, report: PollReport, spent: int, *, backfilling: bool = False
     ) -> float:
-        """The next poll's delay: the pacer's, or the budget planner's for Meta accounts."""
-        planner = self.planner
-        if planner is None:
-            return delay
+        """The next poll's delay for a Meta account: what its budget planner allows."""
         now = self.clock().timestamp()
         planner.record(now, spent)
         planner.learn(self.adapter.client.usage, now)
