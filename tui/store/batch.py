@@ -559,7 +559,7 @@ def _write_messages(
         if is_new:
             s["added"] += 1
             new_rows.append(row)
-        if row[8] or row[7] == _ECHO:
+        if not _row_is_inbound(row):
             continue  # ours: neither unread nor the customer's
         if s["inbound"] is None or row[5] > s["inbound"]:
             s["inbound"] = row[5]
