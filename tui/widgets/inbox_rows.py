@@ -12,8 +12,10 @@ from textual.content import Content
 
 from tui.domain.confusables import DISGUISE_MARK, KnownNames, disguised
 from tui.domain.models import Conversation, Platform
+from tui.domain.safetext import sanitize
 from tui.domain.window import WindowState, is_matrix_room, reply_window
 from tui.store import InboxView, Store
+from tui.widgets.pieces import Piece, Pieces, fit, to_content
 from tui.widgets.safe import private, safe
 from tui.widgets.virtual_list import Row
 
@@ -127,27 +129,25 @@ def _widths(width: int) -> _Widths:
     return _Widths(account=6, name=10, window=8, time=5)
 
 
-def _cell(text: object, width: int, style: str = "") -> Content:
+def _cell(text: object, width: int, style: str = "") -> list[Piece]:
     # Sanitising a few characters more than fit is enough: the rest is cut anyway, and a
     # 1 MB name must not be scanned whole on every redraw.
-    clean = safe(text, style=style, max_chars=width * 2 + 8, single_line=True)
-    return clean.truncate(width, ellipsis=True, pad=True)
+    clean = sanitize(text, max_chars=width * 2 + 8, single_line=True)
+    return fit([(clean, style)], width, ellipsis=True, pad=True)
 
 
-def _name_cell(name: str, width: int, style: str, lookalike: bool = False) -> Content:
+def _name_cell(name: str, width: int, style: str, lookalike: bool = False) -> list[Piece]:
     """The name, marked with ≈ when it is drawn like a plainer one (mixed scripts, odd
     spaces) or passes for someone the user knows who it is not."""
     shown = private(name)
     if shown is name and isinstance(name, str) and (lookalike or disguised(name[: width * 4])):
-        return Content.assemble(
-            Content.styled(DISGUISE_MARK, "bold $text-warning"), _cell(shown, width - 1, style)
-        )
+        return [(DISGUISE_MARK, "bold $text-warning"), *_cell(shown, width - 1, style)]
     return _cell(shown, width, style)
 
 
 def _line(
     *,
-    flag: Content,
+    flag: Piece,
     badge: str,
     account: str,
     name: str,
@@ -164,7 +164,7 @@ def _line(
     via_matrix: bool = False,
     lookalike: bool = False,
     matrix_room: bool = False,
-) -> Content:
+) -> Pieces:
     w = _widths(width)
     window_text, window_style = window_label(last_inbound, now)
     if via_matrix:
@@ -175,32 +175,39 @@ def _line(
     unread_text = "" if unread <= 0 else ("99+" if unread > 99 else str(unread))
     fixed = 3 + w.account + 1 + w.name + 1 + 3 + 1 + 1 + w.window + 1 + w.time + 1
     room = max(width - fixed, 0)
-    marks = [Content.styled(f"{MUTED_MARK} ", "$warning")] if muted else []
-    tags = Content.assemble(
-        *marks,
-        *(safe(f"#{label} ", style="$accent", max_chars=24, single_line=True) for label in labels),
-    ).truncate(room // 2)
-    mark = Content.styled(f"{DRAFT_MARK} ", "bold $text-warning") if draft else Content("")
-    text = Content.assemble(
-        mark, tags, safe(private(snippet), max_chars=room * 2 + 8, single_line=True)
+    marks = [(f"{MUTED_MARK} ", "$warning")] if muted else []
+    tags = fit(
+        [
+            *marks,
+            *(
+                (sanitize(f"#{label} ", max_chars=24, single_line=True), "$accent")
+                for label in labels
+            ),
+        ],
+        room // 2,
     )
-    line = Content.assemble(
-        flag,
-        (badge, BADGE_STYLES.get(badge, "bold $accent")),
-        " ",
-        _cell(account, w.account, "$muted-text"),
-        " ",
-        _name_cell(name, w.name, name_style, lookalike),
-        " ",
-        Content.styled(unread_text.rjust(3), "bold $inbox-unread"),
-        " ",
-        text.truncate(room, ellipsis=True, pad=True),
-        " ",
-        Content.styled(window_text[: w.window].ljust(w.window), window_style),
-        " ",
-        Content.styled(relative_time(updated, now).rjust(w.time), "$muted-text"),
+    mark = [(f"{DRAFT_MARK} ", "bold $text-warning")] if draft else []
+    snippet_text = sanitize(private(snippet), max_chars=room * 2 + 8, single_line=True)
+    text = fit([*mark, *tags, (snippet_text, "")], room, ellipsis=True, pad=True)
+    return Pieces(
+        [
+            flag,
+            (badge, BADGE_STYLES.get(badge, "bold $accent")),
+            (" ", ""),
+            *_cell(account, w.account, "$muted-text"),
+            (" ", ""),
+            *_name_cell(name, w.name, name_style, lookalike),
+            (" ", ""),
+            (unread_text.rjust(3), "bold $inbox-unread"),
+            (" ", ""),
+            *text,
+            (" ", ""),
+            (window_text[: w.window].ljust(w.window), window_style),
+            (" ", ""),
+            (relative_time(updated, now).rjust(w.time), "$muted-text"),
+        ],
+        "dim" if muted else "",
     )
-    return line.stylize("dim") if muted else line
 
 
 @dataclass(frozen=True)
@@ -219,11 +226,14 @@ class ConversationRow:
         return (self.conversation.account_id, self.conversation.remote_id)
 
     def render(self, width: int) -> Content:
+        return to_content(self.pieces(width))
+
+    def pieces(self, width: int) -> Pieces:
         c = self.conversation
         flag = (
-            Content.styled(MERGE_MARK, "bold $accent")
+            (MERGE_MARK, "bold $accent")
             if self.marked
-            else Content.styled(PIN_MARK if c.triage.pinned else " ", "$accent")
+            else (PIN_MARK if c.triage.pinned else " ", "$accent")
         )
         return _line(
             flag=flag,
@@ -265,10 +275,13 @@ class PersonRow:
         return person_key(self.person_id)
 
     def render(self, width: int) -> Content:
+        return to_content(self.pieces(width))
+
+    def pieces(self, width: int) -> Pieces:
         names = sorted({BADGES[Platform(p)] for p in self.platforms if p in _PLATFORM_VALUES})
         where = "+".join(names) or "??"
         return _line(
-            flag=Content.styled(PIN_MARK if self.latest.triage.pinned else "»", "$accent"),
+            flag=(PIN_MARK if self.latest.triage.pinned else "»", "$accent"),
             badge="PR",
             account=f"{where} {self.size}",
             name=self.name or self.latest.customer.display_name,

@@ -16,6 +16,7 @@ from rich.style import Style
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.filter import ANSIToTruecolor, DimFilter, Monochrome, NoColor
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,7 +25,9 @@ from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
 
-__all__ = ["AsyncRowSource", "KeptScrollBar", "Row", "RowSource", "VirtualList"]
+from tui.widgets.pieces import Pieces, fit
+
+__all__ = ["AsyncRowSource", "KeptScrollBar", "PieceRow", "Row", "RowSource", "VirtualList"]
 
 PAGE_SIZE = 200
 MAX_CACHED_PAGES = 32
@@ -51,6 +54,15 @@ class Row(Protocol):
 
     def render(self, width: int) -> Content | Strip:
         """The row drawn in ``width`` cells (outside text must go through ``safe``)."""
+        ...
+
+
+class PieceRow(Row, Protocol):
+    """A row that can also give its line as styled pieces, which the list draws straight
+    to segments (a tenth of the cost of ``Content``); ``render`` must agree with it."""
+
+    def pieces(self, width: int) -> Pieces:
+        """The row's line in ``width`` cells as sanitised, styled pieces."""
         ...
 
 
@@ -186,6 +198,14 @@ class VirtualList(ScrollView, can_focus=True):
         """Drawn lines by (row object's id, width, cursor, focus), each with the row it drew
         (an id is only trusted with its row object alive: rows are immutable). Wherever a
         row moves (rows came above it), its line is reused; cleared on any style change."""
+        self._finished: OrderedDict[int, tuple[Strip, Strip]] = OrderedDict()
+        """Lines ready for the screen (padded, filtered) by the drawn line's id."""
+        self._finished_for: tuple[int, int, object] | None = None
+        """The (width, full width, background) that ``_finished`` was made for."""
+        self._filtered: dict[Style, Style | None] = {}
+        """Each style the lines use, as the app's line filters turn it (this theme)."""
+        self._piece_styles: dict[tuple[str, str, bool, bool], Style | None] = {}
+        """Styles of rows drawn from pieces, by (style, over-style, cursor, focus)."""
         self._drawing_ahead = False
         self._frame_due = False
         """A redraw was asked for and is not on screen yet: drawing ahead waits for it."""
@@ -318,19 +338,51 @@ class VirtualList(ScrollView, can_focus=True):
     def _finisher(self) -> Callable[[Strip], Strip]:
         """What Textual does to a drawn line on its way to the screen, for this frame: pad
         it over the scrollbar's columns (the bar is drawn over them) and apply the app's
-        line filters. Each step is cached by the strip, so a kept line costs lookups."""
+        line filters, each style turned once per theme rather than once per segment. The
+        finished line is kept with the drawn one, so a kept line costs a lookup."""
         width = self.scrollable_content_region.width
         full = self.content_region.width
         base, background = self.background_colors
         pad = VisualStyle(background=base + background).rich_style
         filters = self.get_line_filters()
+        if self._finished_for != (width, full, background):
+            self._finished_for = (width, full, background)
+            self._finished.clear()
+            self._filtered.clear()
+        finished = self._finished
+        filtered = self._filtered
+        per_segment = all(type(f) in _PER_SEGMENT_FILTERS for f in filters)
+
+        def turned(style: Style | None) -> Style | None:
+            if style is None:
+                return None
+            if style not in filtered:
+                segments = [Segment(" ", style)]
+                for line_filter in filters:
+                    segments = line_filter.apply(segments, background)
+                filtered[style] = segments[0].style
+            return filtered[style]
 
         def finish(strip: Strip) -> Strip:
-            if full != width:
-                strip = strip.adjust_cell_length(full, pad)
-            for line_filter in filters:
-                strip = strip.apply_filter(line_filter, background)
-            return strip
+            kept = finished.get(id(strip))
+            if kept is not None and kept[0] is strip:
+                finished.move_to_end(id(strip))
+                return kept[1]
+            if not filters and strip.cell_length == full:
+                done = strip
+            elif not per_segment or strip.cell_length > full:
+                done = strip.adjust_cell_length(full, pad)
+                for line_filter in filters:
+                    done = done.apply_filter(line_filter, background)
+            else:
+                segments = list(strip)
+                if strip.cell_length < full:
+                    segments.append(Segment(" " * (full - strip.cell_length), pad))
+                done = Strip([Segment(text, turned(style)) for text, style, _ in segments], full)
+            finished[id(strip)] = (strip, done)
+            if len(finished) > MAX_CACHED_STRIPS:
+                finished.popitem(last=False)
+            return done
 
         return finish
 
@@ -357,8 +409,11 @@ class VirtualList(ScrollView, can_focus=True):
         style = (
             self.get_visual_style("virtual-list--cursor") if is_cursor else self.get_visual_style()
         )
-        drawn = row.render(width)
-        if isinstance(drawn, Strip):
+        pieces = getattr(row, "pieces", None)
+        drawn = pieces(width) if pieces is not None else row.render(width)
+        if isinstance(drawn, Pieces):
+            strip = Strip(self._piece_segments(drawn, width, is_cursor), width)
+        elif isinstance(drawn, Strip):
             strip = drawn.apply_style(style.rich_style).adjust_cell_length(width, style.rich_style)
         else:
             strip = Strip(drawn.first_line.truncate(width, pad=True).render_segments(style), width)
@@ -368,6 +423,33 @@ class VirtualList(ScrollView, can_focus=True):
         if len(self._strips) > MAX_CACHED_STRIPS:
             self._strips.popitem(last=False)
         return strip
+
+    def _piece_segments(self, line: Pieces, width: int, is_cursor: bool) -> list[Segment]:
+        """The segments ``Content.render_segments`` would give for the line as Content,
+        with each style resolved once (per theme, cursor and focus) instead of per row."""
+        over = line.over
+        focus = self.has_focus
+        styles = self._piece_styles
+        segments: list[Segment] = []
+        plain = False  # the last segment is unstyled text: Content draws such runs as one
+        for text, style in fit(line.pieces, width, pad=True):
+            if not text:
+                continue
+            if plain and not style:
+                segments[-1] = Segment(segments[-1].text + text, segments[-1].style)
+                continue
+            plain = not style
+            key = (style, over, is_cursor, focus)
+            if key not in styles:
+                base = (
+                    self.get_visual_style("virtual-list--cursor")
+                    if is_cursor
+                    else (self.get_visual_style())
+                )
+                probe = Content.styled("x", style) if style else Content("x")
+                styles[key] = probe.stylize(over).render_segments(base)[0].style
+            segments.append(Segment(text, styles[key]))
+        return segments
 
     def on_resize(self) -> None:
         self._draw_ahead_soon()  # the first screen, or a new width: nothing drawn ahead yet
@@ -432,11 +514,15 @@ class VirtualList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         """A theme or class change restyles every row: nothing drawn before is reused."""
         self._strips.clear()
+        self._finished.clear()
+        self._filtered.clear()
+        self._piece_styles.clear()
         super().notify_style_update()
 
     def screen_share_changed(self) -> None:
         """Names are drawn hidden or shown now: draw every row again (the app calls this)."""
         self._strips.clear()
+        self._finished.clear()
 
     # --- cursor ---------------------------------------------------------------------
 
@@ -627,6 +713,10 @@ class VirtualList(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         self.refresh()
 
+
+_PER_SEGMENT_FILTERS = (ANSIToTruecolor, DimFilter, Monochrome, NoColor)
+"""Textual's line filters that turn each segment's style on its own (none looks at a
+neighbour), so a style can be turned once and reused."""
 
 _SHOWS_ON_BLANKS = ("underline", "underline2", "strike", "overline", "reverse", "frame", "encircle")
 

@@ -1,0 +1,181 @@
+"""Inbox rows drawn straight from pieces look exactly as Textual draws their Content."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.style import Style
+from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.geometry import Region
+from textual.strip import Strip
+
+from tui.domain.models import Conversation, Identity, Platform, TriageState
+from tui.themes import THEME_VARIABLE_DEFAULTS
+from tui.widgets.inbox_rows import ConversationRow, PersonRow
+from tui.widgets.pieces import Pieces, fit, to_content
+from tui.widgets.virtual_list import Row, VirtualList
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+# Text a stranger can send: wide letters, emoji sequences, combining marks, controls,
+# bidi overrides, markup, escapes, look-alikes.
+HOSTILE = [
+    "Ana Souza",
+    "李小龍李小龍李小龍李小龍李小龍",
+    "👩‍👩‍👧‍👦 family 🏳️‍🌈 flags 🇧🇷",
+    "Zoë e\u0301\u0301\u0301\u0301\u0301\u0301 José",
+    "[bold red]Boss[/] \x1b[31mred\x1b]0;pwned\x07 \u202etxt",
+    "Аna Ѕouza",
+    "tab\there\nnew line\r\x00nul",
+    "x" * 300,
+    "",
+    "   ",
+    "a中b中c中d中e中f中g中h中i中j中k",
+]
+
+
+def conversation(n: int, name: str, snippet: str, **changes: object) -> Conversation:
+    base: dict[str, object] = {
+        "account_id": "bakery-page" if n % 2 else "ig",
+        "remote_id": f"t_{n}",
+        "platform": Platform.MESSENGER if n % 3 else Platform.INSTAGRAM,
+        "customer": Identity("bakery", f"psid-{n}", name=name),
+        "updated_at": NOW - timedelta(minutes=n * 37),
+        "snippet": snippet,
+        "unread_count": (0, 3, 150)[n % 3],
+        "last_inbound_at": NOW - timedelta(hours=n % 30),
+    }
+    base.update(changes)
+    return Conversation(**base)  # type: ignore[arg-type]
+
+
+def hostile_rows() -> list[ConversationRow | PersonRow]:
+    rows: list[ConversationRow | PersonRow] = []
+    for n, name in enumerate(HOSTILE):
+        snippet = HOSTILE[(n + 3) % len(HOSTILE)]
+        triage = TriageState(
+            pinned=n % 2 == 0,
+            muted=n % 4 == 1,
+            labels=(("vip", "李order", "[b]x[/b]", "🎂cake") if n % 3 == 0 else ()),
+        )
+        c = conversation(n, name, snippet, triage=triage, draft=n % 5 == 2)
+        rows.append(ConversationRow(c, NOW, marked=n == 3, lookalike="Ana" if n == 5 else None))
+        if n % 4 == 0:
+            rows.append(
+                PersonRow(n, name, c, 2, n, c.last_inbound_at, ("messenger", "instagram"), NOW)
+            )
+    room = conversation(99, "Room", "hi", remote_id="!room:example.org")
+    rows.append(ConversationRow(room, NOW))
+    return rows
+
+
+@dataclass(frozen=True)
+class AsContent:
+    """The same row offering only its Content: the way every other list row is drawn."""
+
+    row: ConversationRow | PersonRow
+
+    @property
+    def key(self) -> Hashable:
+        return self.row.key
+
+    def render(self, width: int) -> Content:
+        return self.row.render(width)
+
+
+class Rows:
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self._rows = rows
+
+    def count(self) -> int:
+        return len(self._rows)
+
+    def rows(self, offset: int, limit: int) -> Sequence[Row]:
+        return self._rows[offset : offset + limit]
+
+    def index_of(self, key: Hashable) -> int | None:
+        return None
+
+
+class TwoLists(App[None]):
+    CSS = "VirtualList { height: 1fr; }"
+
+    def __init__(self, rows: list[ConversationRow | PersonRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
+
+    def compose(self) -> ComposeResult:
+        yield VirtualList(Rows(self.rows), id="pieces")
+        yield VirtualList(Rows([AsContent(row) for row in self.rows]), id="content")
+
+
+def cells(strips: list[Strip]) -> list[list[tuple[str, Style | None]]]:
+    return [[(char, style) for text, style, _ in strip for char in text] for strip in strips]
+
+
+async def test_rows_drawn_from_pieces_match_their_content_cell_for_cell() -> None:
+    """Every hostile row, at every width the inbox lays out differently, with and without
+    the cursor, focused or not, in two themes: the same characters in the same styles,
+    colour filter included, as the row's Content drawn the way other rows are."""
+    rows = hostile_rows()
+    height = 2 * len(rows) + 2
+    app = TwoLists(rows)
+    async with app.run_test(size=(120, height)) as pilot:
+        fast = app.query_one("#pieces", VirtualList)
+        slow = app.query_one("#content", VirtualList)
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            for width in (120, 110, 109, 70, 69, 44, 20):
+                await pilot.resize_terminal(width, height)
+                for cursor in (0, 3):
+                    fast.cursor = slow.cursor = cursor
+                    drawn: dict[tuple[str, bool], list[list[tuple[str, Style | None]]]] = {}
+                    for focused in (fast, slow):
+                        focused.focus()
+                        await pilot.pause()
+                        for vlist in (fast, slow):
+                            region = Region(0, 0, vlist.size.width, vlist.size.height)
+                            lines = vlist.render_lines(region)
+                            assert all(line.cell_length == vlist.size.width for line in lines)
+                            drawn[vlist.id or "", vlist is focused] = cells(lines)
+                    for has_focus in (True, False):
+                        assert drawn["pieces", has_focus] == drawn["content", has_focus], (
+                            theme,
+                            width,
+                            cursor,
+                            has_focus,
+                        )
+                text = "".join(char for line in drawn["pieces", True] for char, _ in line)
+                assert "\x1b" not in text and "\u202e" not in text
+                assert width < 110 or "[bold red]Boss" in text
+
+
+# Pieces of text as rows build them: any text (wide, emoji, combining, controls made
+# visible by the sanitiser are already gone), some styled, some not.
+ATOMS = [*"ab #…", "中", "é", "e\u0301", "👩\u200d👩\u200d👧", "🇧🇷", "\u200b", " "]
+TEXT = st.lists(st.sampled_from(ATOMS), max_size=10).map("".join)
+PIECES = st.lists(st.tuples(TEXT, st.sampled_from(["", "bold", "$accent"])), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=PIECES, width=st.integers(0, 30), ellipsis=st.booleans(), pad=st.booleans())
+def test_fitting_pieces_cuts_and_pads_like_content(
+    pieces: list[tuple[str, str]], width: int, ellipsis: bool, pad: bool
+) -> None:
+    """Cutting pieces to a width gives the text and the spans ``Content.truncate`` gives,
+    ellipsis, half-cut wide characters and padding included."""
+    whole = to_content(Pieces(pieces))
+    expected = whole.truncate(width, ellipsis=ellipsis, pad=pad)
+    fitted = to_content(Pieces(fit(pieces, width, ellipsis=ellipsis, pad=pad)))
+    assert fitted.plain == expected.plain
+    assert [
+        (span.start, span.end, span.style) for span in fitted.spans if span.end > span.start
+    ] == [(span.start, span.end, span.style) for span in expected.spans if span.end > span.start]
