@@ -356,6 +356,46 @@ async def test_paging_down_finds_the_next_screen_drawn_ahead() -> None:
         assert DRAWN == []
 
 
+async def test_drawing_ahead_leaves_a_slow_frame_time_to_reach_the_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Drawing ahead holds the interpreter; it starts only once the frame showing the
+    list has been over for a while (its text is written meanwhile), however long that
+    frame took to compose."""
+    import tui.widgets.virtual_list as module
+
+    monkeypatch.setattr(module, "DRAW_AHEAD_AFTER_FRAME", 0.05)
+    frames_over: list[float] = []
+    ahead_at: list[float] = []
+    render_lines = VirtualList.render_lines
+
+    def slow_frame(self: VirtualList, crop: Region) -> list[Strip]:
+        lines = render_lines(self, crop)
+        time.sleep(0.08)  # a frame longer than the wait, measured from its start
+        frames_over.append(time.perf_counter())
+        return lines
+
+    draw_ahead = VirtualList._draw_ahead
+
+    def timed(self: VirtualList) -> None:
+        drawn = self._drawn_at
+        draw_ahead(self)
+        if not self._drawing_ahead and drawn == self._drawn_at:  # it drew, to the end
+            ahead_at.append(time.perf_counter())
+
+    monkeypatch.setattr(VirtualList, "render_lines", slow_frame)
+    monkeypatch.setattr(VirtualList, "_draw_ahead", timed)
+    app = ListApp(MillionRows(size=5_000))
+    async with app.run_test(size=(40, 12)) as pilot:
+        await settled(pilot)
+        frames_over.clear()
+        ahead_at.clear()
+        await pilot.press("pagedown")
+        await settled(pilot)
+        assert frames_over and ahead_at
+        assert ahead_at[0] - frames_over[-1] >= 0.05
+
+
 def test_merged_segments_draw_the_same_cells() -> None:
     plain = Style(color="white", bgcolor="black")
     muted = Style(color="grey50", bgcolor="black")

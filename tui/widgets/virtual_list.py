@@ -37,9 +37,10 @@ MAX_CACHED_STRIPS = 512
 DRAW_AHEAD_BUDGET = 0.004
 """Seconds of drawing rows ahead per idle turn, so a key pressed meanwhile waits no longer."""
 DRAW_AHEAD_AFTER_FRAME = 0.002
-"""Seconds drawing ahead waits after the list last drew a frame: while the loop sleeps,
-Textual's writer thread puts that frame on the terminal (a loop busy drawing would hand
-it the GIL only at the interpreter's switch interval, see ``tui.gcpolicy``)."""
+"""Seconds drawing ahead waits once a frame showing the list is over: while the loop
+sleeps, Textual's writer thread puts that frame on the terminal (a loop busy drawing
+would hand it the GIL only at the interpreter's switch interval, see ``tui.gcpolicy``,
+once per write: a frame drawn ahead of would reach the terminal milliseconds late)."""
 DRAW_AHEAD_GAP = 0.0005
 """Seconds between two turns of drawing ahead, for the keys and messages that came."""
 
@@ -211,6 +212,10 @@ class VirtualList(ScrollView, can_focus=True):
         """A redraw was asked for and is not on screen yet: drawing ahead waits for it."""
         self._drawn_at = 0.0
         """When the list last drew its lines for a frame (``time.perf_counter``)."""
+        self._frame_seen = 0.0
+        """``_drawn_at`` of the last frame drawing ahead has waited for."""
+        self._frame_over_at = 0.0
+        """When drawing ahead first found that frame over (its text on its way out)."""
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -476,9 +481,14 @@ class VirtualList(ScrollView, can_focus=True):
             self._frame_due = False
             self._draw_ahead_soon()
             return
-        since_frame = time.perf_counter() - self._drawn_at
+        now = time.perf_counter()
+        if self._drawn_at != self._frame_seen:
+            # A frame drew the list since the last look, and is over by now (this runs
+            # between messages): its text is on its way to the terminal from this moment.
+            self._frame_seen = self._drawn_at
+            self._frame_over_at = now
+        since_frame = now - self._frame_over_at
         if since_frame < DRAW_AHEAD_AFTER_FRAME:
-            # A frame was just composed: its text is still on its way to the terminal.
             self._drawing_ahead = True
             self.set_timer(DRAW_AHEAD_AFTER_FRAME - since_frame, self._draw_ahead)
             return
