@@ -6,6 +6,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.style import Style
@@ -14,11 +15,14 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
 
-from tui.domain.models import Conversation, Identity, Platform, TriageState
+from tui.domain.models import Conversation, Identity, InboxMessage, Platform, TriageState
+from tui.modals.search import SearchHitRow
+from tui.store import SearchHit
 from tui.themes import THEME_VARIABLE_DEFAULTS
 from tui.widgets.inbox_rows import ConversationRow, PersonRow
 from tui.widgets.pieces import Pieces, fit, to_content
-from tui.widgets.virtual_list import Row, VirtualList
+from tui.widgets.safe import SCREEN_SHARE
+from tui.widgets.virtual_list import PieceRow, VirtualList
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -74,11 +78,36 @@ def hostile_rows() -> list[ConversationRow | PersonRow]:
     return rows
 
 
+def hostile_hits() -> list[SearchHitRow]:
+    """Search results over the same texts: matches at the start, deep in a long text (the
+    excerpt starts later, behind a …), past the end, ours, still in the outbox, no
+    conversation, a name passing for someone known."""
+    rows: list[SearchHitRow] = []
+    for n, text in enumerate(HOSTILE):
+        body = (HOSTILE[(n + 5) % len(HOSTILE)] + " ") * (n % 3) + text + " zanzibar end"
+        at = body.index("zanzibar")
+        spans = [(0, 3), (at, at + 8), (len(body) + 4, len(body) + 9)]
+        message = InboxMessage(
+            account_id=HOSTILE[(n + 1) % len(HOSTILE)] or "bakery",
+            remote_id=f"m_{n}",
+            conversation_id=f"t_{n}",
+            sender_id=f"psid-{n}",
+            created_at=NOW - timedelta(hours=n * 5),
+            text=body,
+            from_us=n % 4 == 3,
+            sender_name=text if n % 2 else "",
+        )
+        talk = None if n == 6 else conversation(n, text, "")
+        hit = SearchHit(message, talk, spans if n % 5 else [], outbox=n == 7)
+        rows.append(SearchHitRow(hit, NOW, lookalike=n % 3 == 1))
+    return rows
+
+
 @dataclass(frozen=True)
 class AsContent:
     """The same row offering only its Content: the way every other list row is drawn."""
 
-    row: ConversationRow | PersonRow
+    row: PieceRow
 
     @property
     def key(self) -> Hashable:
@@ -89,13 +118,13 @@ class AsContent:
 
 
 class Rows:
-    def __init__(self, rows: Sequence[Row]) -> None:
+    def __init__(self, rows: Sequence[PieceRow | AsContent]) -> None:
         self._rows = rows
 
     def count(self) -> int:
         return len(self._rows)
 
-    def rows(self, offset: int, limit: int) -> Sequence[Row]:
+    def rows(self, offset: int, limit: int) -> Sequence[PieceRow | AsContent]:
         return self._rows[offset : offset + limit]
 
     def index_of(self, key: Hashable) -> int | None:
@@ -105,7 +134,7 @@ class Rows:
 class TwoLists(App[None]):
     CSS = "VirtualList { height: 1fr; }"
 
-    def __init__(self, rows: list[ConversationRow | PersonRow]) -> None:
+    def __init__(self, rows: Sequence[PieceRow]) -> None:
         super().__init__()
         self.rows = rows
 
@@ -121,11 +150,18 @@ def cells(strips: list[Strip]) -> list[list[tuple[str, Style | None]]]:
     return [[(char, style) for text, style, _ in strip for char in text] for strip in strips]
 
 
-async def test_rows_drawn_from_pieces_match_their_content_cell_for_cell() -> None:
-    """Every hostile row, at every width the inbox lays out differently, with and without
-    the cursor, focused or not, in two themes: the same characters in the same styles,
-    colour filter included, as the row's Content drawn the way other rows are."""
-    rows = hostile_rows()
+@pytest.mark.parametrize(
+    ("kind", "sharing"), [("inbox", False), ("search", False), ("search", True)]
+)
+async def test_rows_drawn_from_pieces_match_their_content_cell_for_cell(
+    kind: str, sharing: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every hostile row (inbox lines, search results, with screen sharing on), at every
+    width the inbox lays out differently, with and without the cursor, focused or not, in
+    two themes: the same characters in the same styles, colour filter included, as the
+    row's Content drawn the way other rows are."""
+    monkeypatch.setattr(SCREEN_SHARE, "on", sharing)
+    rows: Sequence[PieceRow] = hostile_rows() if kind == "inbox" else hostile_hits()
     height = 2 * len(rows) + 2
     app = TwoLists(rows)
     async with app.run_test(size=(120, height)) as pilot:
@@ -155,7 +191,7 @@ async def test_rows_drawn_from_pieces_match_their_content_cell_for_cell() -> Non
                         )
                 text = "".join(char for line in drawn["pieces", True] for char, _ in line)
                 assert "\x1b" not in text and "\u202e" not in text
-                assert width < 110 or "[bold red]Boss" in text
+                assert width < 110 or "[bold red]Boss" in text or sharing
 
 
 # Pieces of text as rows build them: any text (wide, emoji, combining, controls made

@@ -16,10 +16,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from tui.domain.confusables import DISGUISE_MARK, KnownNames
+from tui.domain.safetext import sanitize
 from tui.services.api import Service
 from tui.store import SearchHit
 from tui.widgets.inbox_rows import BADGES, relative_time
-from tui.widgets.safe import HIDDEN_MARK, SCREEN_SHARE, private, safe, safe_highlight
+from tui.widgets.pieces import Piece, Pieces, cells, fit, to_content
+from tui.widgets.safe import HIDDEN_MARK, SCREEN_SHARE, highlight_pieces, private
 from tui.widgets.virtual_list import Row, VirtualList
 
 __all__ = ["RESULT_LIMIT", "SearchHitRow", "SearchScreen", "excerpt"]
@@ -75,6 +77,9 @@ class SearchHitRow:
         return (self.hit.message.account_id, self.hit.message.conversation_id)
 
     def render(self, width: int) -> Content:
+        return to_content(self.pieces(width))
+
+    def pieces(self, width: int) -> Pieces:
         message = self.hit.message
         conversation = self.hit.conversation
         if message.from_us:
@@ -85,47 +90,46 @@ class SearchHitRow:
             who = message.sender_name or message.sender_id
         platform = conversation.platform if conversation is not None else None
         badge = BADGES.get(platform, "??") if platform is not None else "??"
+        who_cell: list[Piece]
         if message.from_us:
             # Our own messages carry a mark in reverse video that no name can take: a
             # stranger named "you" (or "▶ you") is drawn as plain bold text.
-            who_cell = Content.styled("▶ you".ljust(16), OWN_MARK_STYLE)
+            who_cell = [("▶ you".ljust(16), OWN_MARK_STYLE)]
             if self.hit.outbox:
                 # Not sent yet (pending or failed): found, and marked as still in the outbox.
-                who_cell = Content.assemble(
-                    Content.styled("▶ you", OWN_MARK_STYLE),
-                    Content.styled(f" {OUTBOX_MARK}".ljust(11), "bold $text-warning"),
-                )
+                who_cell = [
+                    ("▶ you", OWN_MARK_STYLE),
+                    (f" {OUTBOX_MARK}".ljust(11), "bold $text-warning"),
+                ]
         else:
-            who_cell = safe(private(who), style="bold", max_chars=40, single_line=True).truncate(
-                16, ellipsis=True, pad=True
-            )
+            name = sanitize(private(who), max_chars=40, single_line=True)
+            who_cell = fit([(name, "bold")], 16, ellipsis=True, pad=True)
             if self.lookalike:
-                who_cell = Content.assemble(
-                    Content.styled(DISGUISE_MARK, "bold $text-warning"),
-                    who_cell.truncate(15, ellipsis=True, pad=True),
-                )
-        head = Content.assemble(
+                who_cell = [
+                    (DISGUISE_MARK, "bold $text-warning"),
+                    *fit(who_cell, 15, ellipsis=True, pad=True),
+                ]
+        account = sanitize(message.account_id, max_chars=24, single_line=True)
+        head = [
             (badge, "bold"),
-            " ",
-            safe(message.account_id, style="$muted-text", max_chars=24, single_line=True).truncate(
-                10, ellipsis=True, pad=True
-            ),
-            " ",
-            who_cell,
-            " ",
-            Content.styled(relative_time(message.created_at, self.now).rjust(6), "$muted-text"),
-            "  ",
-        )
-        room = max(width - head.cell_length, 0)
+            (" ", ""),
+            *fit([(account, "$muted-text")], 10, ellipsis=True, pad=True),
+            (" ", ""),
+            *who_cell,
+            (" ", ""),
+            (relative_time(message.created_at, self.now).rjust(6), "$muted-text"),
+            ("  ", ""),
+        ]
+        room = max(width - cells("".join(text for text, _ in head)), 0)
         if SCREEN_SHARE.on:
-            return Content.assemble(head, Content(HIDDEN_MARK))
+            return Pieces([*head, (HIDDEN_MARK, "")])
         part, spans, cut = excerpt(message.text, self.hit.spans, room)
-        body = safe_highlight(
+        body = highlight_pieces(
             part, spans, "bold reverse $accent", max_chars=room * 2 + 16, single_line=True
         )
         if cut:
-            body = Content.assemble(("…", "$muted-text"), body)
-        return Content.assemble(head, body.truncate(room, ellipsis=True))
+            body = [("…", "$muted-text"), *body]
+        return Pieces([*head, *fit(body, room, ellipsis=True)])
 
 
 @dataclass

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from textual.content import Content, Span
+from textual.content import Content
 from textual.style import Style
 
 from tui.domain.safetext import CUT_MARK, left_out, sanitize
+from tui.widgets.pieces import Piece, Pieces, to_content
 
-__all__ = ["HIDDEN_MARK", "SCREEN_SHARE", "hidden", "private", "safe", "safe_highlight"]
+__all__ = [
+    "HIDDEN_MARK",
+    "SCREEN_SHARE",
+    "hidden",
+    "highlight_pieces",
+    "private",
+    "safe",
+    "safe_highlight",
+]
 
 HIDDEN_MARK = "••••••"
 """What a body or a name becomes while screen sharing: the same for every text."""
@@ -44,7 +53,7 @@ def safe(
 def safe_highlight(
     text: object,
     spans: Sequence[tuple[int, int]],
-    style: Style | str,
+    style: str,
     *,
     max_chars: int = 4000,
     single_line: bool = False,
@@ -59,30 +68,41 @@ def safe_highlight(
         max_chars: Cut the text after this many characters.
         single_line: Newlines become ``⏎`` and tabs become spaces.
     """
+    return to_content(
+        Pieces(highlight_pieces(text, spans, style, max_chars=max_chars, single_line=single_line))
+    )
+
+
+def highlight_pieces(
+    text: object,
+    spans: Sequence[tuple[int, int]],
+    style: str,
+    *,
+    max_chars: int = 4000,
+    single_line: bool = False,
+) -> list[Piece]:
+    """:func:`safe_highlight` as pieces: the text around the matches unstyled, each
+    match in ``style``."""
     raw = text if isinstance(text, str) else sanitize(text, max_chars=max_chars)
     cut = left_out(len(raw), max_chars)
     if cut:
         raw = raw[:max_chars]
-    pieces: list[str] = []
-    marks: list[Span] = []
+    pieces: list[Piece] = []
     position = 0
-    offset = 0
     for start, end in sorted(spans):
         start = max(start, position)
         end = min(end, len(raw))
         if end <= start:
             continue
-        before = _piece(raw[position:start], single_line)
-        match = _piece(raw[start:end], single_line)
-        pieces += [before, match]
-        offset += len(before)
-        marks.append(Span(offset, offset + len(match), style))
-        offset += len(match)
+        pieces += [
+            (_piece(raw[position:start], single_line), ""),
+            (_piece(raw[start:end], single_line), style),
+        ]
         position = end
-    pieces.append(_piece(raw[position:], single_line))
+    pieces.append((_piece(raw[position:], single_line), ""))
     if cut:
-        pieces.append(CUT_MARK.format(n=cut))
-    return Content("".join(pieces), marks)
+        pieces.append((CUT_MARK.format(n=cut), ""))
+    return pieces
 
 
 def _piece(part: str, single_line: bool) -> str:
