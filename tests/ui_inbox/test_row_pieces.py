@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
 
+from tui.domain.confusables import KnownNames
 from tui.domain.models import Conversation, Identity, InboxMessage, Platform, TriageState
 from tui.modals.search import SearchHitRow
 from tui.store import SearchHit
@@ -78,6 +79,10 @@ def hostile_rows() -> list[ConversationRow | PersonRow]:
     return rows
 
 
+KNOWN = KnownNames.of([(name, "someone-else", None) for name in HOSTILE])
+"""Every hostile name belongs to someone else: each writer passes for them (≈)."""
+
+
 def hostile_hits() -> list[SearchHitRow]:
     """Search results over the same texts: matches at the start, deep in a long text (the
     excerpt starts later, behind a …), past the end, ours, still in the outbox, no
@@ -99,7 +104,7 @@ def hostile_hits() -> list[SearchHitRow]:
         )
         talk = None if n == 6 else conversation(n, text, "")
         hit = SearchHit(message, talk, spans if n % 5 else [], outbox=n == 7)
-        rows.append(SearchHitRow(hit, NOW, lookalike=n % 3 == 1))
+        rows.append(SearchHitRow(hit, NOW, KNOWN if n % 3 == 1 else None))
     return rows
 
 

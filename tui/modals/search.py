@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import ClassVar
 
 from textual import on, work
@@ -65,8 +66,14 @@ class SearchHitRow:
 
     hit: SearchHit
     now: datetime
-    lookalike: bool = False
-    """The writer's name passes for a known person's (VIP, contact) under another id."""
+    known: KnownNames | None = field(default=None, compare=False, repr=False)
+    """The names the user knows (VIPs, contacts), once read."""
+
+    @cached_property
+    def lookalike(self) -> bool:
+        """The writer's name passes for a known person's under another id: worked out when
+        the row is first drawn, so a search of 200 hits checks only the rows in view."""
+        return self.known is not None and _passes_for_known(self.hit, self.known)
 
     @property
     def key(self) -> Hashable:
@@ -265,10 +272,7 @@ class SearchScreen(Screen[tuple[str, str] | None]):
         self.searches += 1
 
     def _fill(self, hits: list[SearchHit], now: datetime, known: KnownNames | None) -> None:
-        self.source.items = [
-            SearchHitRow(hit, now, known is not None and _passes_for_known(hit, known))
-            for hit in hits
-        ]
+        self.source.items = [SearchHitRow(hit, now, known) for hit in hits]
         self.query_one("#search-results", VirtualList).source_changed()
 
     def _show_status(self, query: str, hits: list[SearchHit]) -> None:
