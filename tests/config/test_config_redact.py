@@ -122,6 +122,27 @@ def test_a_handler_added_after_installation_is_covered(
     assert late.getvalue() == "late [REDACTED]\n"
 
 
+def test_installing_again_after_another_replaced_the_record_factory_redacts_again(
+    stream_logger: tuple[logging.Logger, io.StringIO],
+) -> None:
+    """Something else (a library, a test harness) puts its own record factory in place
+    after ours: installing again must wrap it, not trust that ours is still there."""
+    root, _ = stream_logger
+    install_log_redaction(root)
+    register_secret(CANARY)
+    logging.setLogRecordFactory(logging.LogRecord)
+    install_log_redaction(root)
+    late = io.StringIO()
+    handler = logging.StreamHandler(late)
+    child = logging.getLogger("tui.replaced")
+    child.addHandler(handler)
+    try:
+        child.warning("late %s", CANARY)
+    finally:
+        child.removeHandler(handler)
+    assert late.getvalue() == "late [REDACTED]\n"
+
+
 def test_a_secret_registered_after_the_record_was_made_is_caught_when_formatted(
     stream_logger: tuple[logging.Logger, io.StringIO],
 ) -> None:

@@ -191,15 +191,18 @@ class RedactingFormatter(logging.Formatter):
 
 
 _previous_factory: Callable[..., logging.LogRecord] | None = None
+"""The record factory ours wraps (to put back on uninstall)."""
+_installed_factory: Callable[..., logging.LogRecord] | None = None
+"""Ours, as installed: whether it is still the one in place is asked of logging itself."""
 
 
 def _install_record_factory() -> None:
     """Redact every record as it is created, so handlers added later are covered as well."""
-    global _previous_factory
+    global _previous_factory, _installed_factory
     with _lock:
-        if _previous_factory is not None:
-            return
         previous = logging.getLogRecordFactory()
+        if previous is _installed_factory:
+            return  # ours is in place (another may have replaced it since: then wrap that)
 
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
@@ -207,7 +210,7 @@ def _install_record_factory() -> None:
             return record
 
         logging.setLogRecordFactory(factory)
-        _previous_factory = previous
+        _previous_factory, _installed_factory = previous, factory
 
 
 def install_log_redaction(logger: logging.Logger | None = None) -> None:
@@ -231,7 +234,7 @@ def install_log_redaction(logger: logging.Logger | None = None) -> None:
 
 def uninstall_log_redaction(logger: logging.Logger | None = None) -> None:
     """Undo :func:`install_log_redaction` (for tests that must leave logging as they found it)."""
-    global _previous_factory
+    global _previous_factory, _installed_factory
     target = logger if logger is not None else logging.getLogger()
     for owner in (target, *target.handlers):
         for flt in [f for f in owner.filters if isinstance(f, RedactingFilter)]:
@@ -240,9 +243,9 @@ def uninstall_log_redaction(logger: logging.Logger | None = None) -> None:
         if isinstance(handler.formatter, RedactingFormatter):
             handler.setFormatter(handler.formatter.inner)
     with _lock:
-        if _previous_factory is not None:
+        if _previous_factory is not None and logging.getLogRecordFactory() is _installed_factory:
             logging.setLogRecordFactory(_previous_factory)
-            _previous_factory = None
+        _previous_factory = _installed_factory = None
 
 
 def redacting_excepthook(
