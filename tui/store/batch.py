@@ -410,6 +410,12 @@ class BatchMixin(StoreBase):
         return result
 
 
+_QUARANTINE_ACTIVITY = (
+    "INSERT INTO activity (at, account_id, kind, summary, detail) VALUES (?, ?, 'quarantine', ?, ?)"
+)
+"""The activity line telling what a batch held back or stored with markers."""
+
+
 def _write_batch(db: sqlite3.Connection, batch: _Batch, result: BatchResult) -> None:
     """Write a validated batch inside the caller's transaction (plain sqlite3, on the
     database thread); fills in ``result``."""
@@ -430,8 +436,7 @@ def _write_batch(db: sqlite3.Connection, batch: _Batch, result: BatchResult) -> 
         if held > 0:
             first = result.quarantined[0]
             db.execute(
-                "INSERT INTO activity (at, account_id, kind, summary, detail) "
-                "VALUES (?, ?, 'quarantine', ?, ?)",
+                _QUARANTINE_ACTIVITY,
                 (
                     at,
                     account_id,
@@ -441,8 +446,7 @@ def _write_batch(db: sqlite3.Connection, batch: _Batch, result: BatchResult) -> 
             )
     if result.repaired:
         db.execute(
-            "INSERT INTO activity (at, account_id, kind, summary, detail) "
-            "VALUES (?, ?, 'quarantine', ?, ?)",
+            _QUARANTINE_ACTIVITY,
             (
                 at,
                 account_id,
