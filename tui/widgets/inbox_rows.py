@@ -86,12 +86,16 @@ def compact_duration(span: timedelta) -> str:
     return f"{seconds // 86400}d"
 
 
+DATED_AFTER = timedelta(days=7)
+"""Older than this, a time is shown as its date rather than as an age."""
+
+
 def relative_time(moment: datetime, now: datetime) -> str:
     """``now``, ``4m``, ``3h``, ``2d``; a date once it is more than a week old."""
     age = now - moment
     if age < timedelta(minutes=1):
         return "now"
-    if age < timedelta(days=7):
+    if age < DATED_AFTER:
         return compact_duration(age)
     if moment.year == now.year:
         return f"{moment:%b} {moment.day}"
@@ -543,7 +547,7 @@ def legend_line(row: InboxRow | None) -> Content:
     parts.append(_LEGEND_SEPARATOR)
     if age == "now":
         parts += ["last activity ", (age, "bold")]
-    elif age[-1].isdigit():  # a date: more than a week ago
+    elif row.now - conversation.updated_at >= DATED_AFTER:  # shown as a date
         parts += ["last activity on ", (age, "bold")]
     else:
         parts += [(age, "bold"), " ago: last activity"]
