@@ -111,15 +111,20 @@ def test_a_handler_added_after_installation_is_covered(
     root, _ = stream_logger
     install_log_redaction(root)
     register_secret(CANARY)
+    assert _printed_by_a_later_handler("tui.late") == "late [REDACTED]\n"
+
+
+def _printed_by_a_later_handler(logger_name: str) -> str:
+    """What a handler added only now prints for a warning that carries the token."""
     late = io.StringIO()
     handler = logging.StreamHandler(late)
-    child = logging.getLogger("tui.late")
+    child = logging.getLogger(logger_name)
     child.addHandler(handler)
     try:
         child.warning("late %s", CANARY)
     finally:
         child.removeHandler(handler)
-    assert late.getvalue() == "late [REDACTED]\n"
+    return late.getvalue()
 
 
 def test_installing_again_after_another_replaced_the_record_factory_redacts_again(
@@ -132,15 +137,7 @@ def test_installing_again_after_another_replaced_the_record_factory_redacts_agai
     register_secret(CANARY)
     logging.setLogRecordFactory(logging.LogRecord)
     install_log_redaction(root)
-    late = io.StringIO()
-    handler = logging.StreamHandler(late)
-    child = logging.getLogger("tui.replaced")
-    child.addHandler(handler)
-    try:
-        child.warning("late %s", CANARY)
-    finally:
-        child.removeHandler(handler)
-    assert late.getvalue() == "late [REDACTED]\n"
+    assert _printed_by_a_later_handler("tui.replaced") == "late [REDACTED]\n"
 
 
 def test_a_secret_registered_after_the_record_was_made_is_caught_when_formatted(
