@@ -417,7 +417,7 @@ class VirtualList(ScrollView, can_focus=True):
         pieces = getattr(row, "pieces", None)
         drawn = pieces(width) if pieces is not None else row.render(width)
         if isinstance(drawn, Pieces):
-            strip = Strip(self._piece_segments(drawn, width, is_cursor), width)
+            strip = Strip(self._piece_segments(drawn, width, is_cursor, style), width)
         elif isinstance(drawn, Strip):
             strip = drawn.apply_style(style.rich_style).adjust_cell_length(width, style.rich_style)
         else:
@@ -429,9 +429,11 @@ class VirtualList(ScrollView, can_focus=True):
             self._strips.popitem(last=False)
         return strip
 
-    def _piece_segments(self, line: Pieces, width: int, is_cursor: bool) -> list[Segment]:
-        """The segments ``Content.render_segments`` would give for the line as Content,
-        with each style resolved once (per theme, cursor and focus) instead of per row."""
+    def _piece_segments(
+        self, line: Pieces, width: int, is_cursor: bool, base: VisualStyle
+    ) -> list[Segment]:
+        """The segments ``Content.render_segments(base)`` would give for the line as
+        Content, with each style resolved once (per theme, cursor and focus), not per row."""
         over = line.over
         focus = self.has_focus
         styles = self._piece_styles
@@ -446,11 +448,6 @@ class VirtualList(ScrollView, can_focus=True):
             plain = not style
             key = (style, over, is_cursor, focus)
             if key not in styles:
-                base = (
-                    self.get_visual_style("virtual-list--cursor")
-                    if is_cursor
-                    else (self.get_visual_style())
-                )
                 probe = Content.styled("x", style) if style else Content("x")
                 styles[key] = probe.stylize(over).render_segments(base)[0].style
             segments.append(Segment(text, styles[key]))
