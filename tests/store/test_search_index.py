@@ -18,6 +18,7 @@ from pathlib import Path
 from tests.store.conftest import msg
 from tui.domain.models import MessageKind, Platform
 from tui.store import Store
+from tui.store.schema import MIGRATIONS, split_statements
 
 M = Platform.MESSENGER
 
@@ -155,3 +156,47 @@ async def test_a_transaction_left_open_by_a_dead_loop_does_not_block_the_next_wr
         assert not store._db.in_transaction
     finally:
         await store.close()
+
+
+async def test_a_store_indexed_the_old_way_is_rebuilt_at_open_with_every_message_found_once(
+    db_path: Path,
+) -> None:
+    """A store from before migration 6 (its index kept token counts per message), with one
+    message indexed and one left pending by a crash, opens with both found exactly once,
+    nothing pending and the index sound; its index no longer keeps the counts."""
+    store = await Store.open(db_path)
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "zanzibar loaf", minute=1)])
+    await store.close()
+    db = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        # Back to version 5: its index, rebuilt; then a message committed and not indexed.
+        db.execute("DROP TABLE messages_fts")
+        for statement in split_statements(MIGRATIONS[0]):
+            if "CREATE VIRTUAL TABLE messages_fts" in statement:
+                assert "columnsize" not in statement
+                db.execute(statement)
+        db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+        db.execute(
+            "INSERT INTO messages (account_id, remote_id, conversation_id, created_at, text) "
+            "VALUES ('bakery', 'm2', 't_1', 1764000000000, 'zanzibar cake')"
+        )
+        db.execute("INSERT INTO fts_pending (id) SELECT id FROM messages WHERE remote_id = 'm2'")
+        db.execute("PRAGMA user_version = 5")
+        assert db.execute("SELECT count(*) FROM messages_fts_docsize").fetchone()[0] == 1
+    finally:
+        db.close()
+    reopened = await Store.open(db_path)
+    try:
+        hits = await reopened.search("zanzibar")
+        assert sorted(h.message.remote_id for h in hits) == ["m1", "m2"]
+        assert pending(db_path) == 0
+    finally:
+        await reopened.close()
+    assert len(fts_hits(db_path, "zanzibar")) == 2
+    index_is_sound(db_path)
+    db = sqlite3.connect(db_path)
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    finally:
+        db.close()
+    assert "messages_fts_docsize" not in tables

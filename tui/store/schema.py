@@ -196,6 +196,20 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO messages_fts (rowid, text) SELECT new.id, new.text WHERE new.text != '';
     END;
     """,
+    # 6: the full-text index keeps no per-message token counts (``columnsize=0``): results
+    # are ranked by time, never by bm25, so the ``%_docsize`` row written for every message
+    # bought nothing, and indexing without it costs about a third less. The index is rebuilt
+    # from the messages (a million in about two seconds), which takes in any row still
+    # pending, so the list is emptied with it. The triggers of migration 5 stand.
+    """
+    DROP TABLE messages_fts;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        text, content='messages', content_rowid='id', columnsize=0,
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+    DELETE FROM fts_pending;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
