@@ -38,7 +38,7 @@ FULL = {
     "webhooks": lambda: webhooks_bench.run(10_000, samples=20, messages=300),
     "matrix": lambda: matrix_bench.run(50, 2000, samples=20),
     "service": lambda: service_bench.run(runs=5, samples=20),
-    "live": lambda: live_event_bench.run(1_000_000, 50_000, rounds=30),
+    "live": lambda: live_event_bench.run(1_000_000, 50_000, rounds=80),
 }
 SMOKE: dict[str, Callable[[], list[Result]]] = {
     "startup": lambda: startup.run(runs=1),
