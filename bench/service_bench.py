@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench.common import Result, median, percentile
 from bench.minimal_app import MARKER
-from bench.startup import SHELL_MARKER, time_first_paint
+from bench.startup import SHELL_MARKER, compile_sources, time_first_paint
 
 GOAL_RATIO = 1.5
 GOAL_EVENT_MS = 100.0
@@ -56,7 +56,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def attach_startup(runs: int) -> Result:
-    root = str(Path(__file__).resolve().parents[1])
+    root = str(compile_sources())
     tui = [sys.executable, "-m", "tui"]
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     with tempfile.TemporaryDirectory() as tmp:
