@@ -118,6 +118,32 @@ async def test_opening_the_conversation_clears_its_entry(ui: UiRig) -> None:
         assert _status_hotlist(pilot) == ""
 
 
+async def test_a_conversation_read_elsewhere_leaves_the_hotlist_the_others_stay(
+    ui: UiRig,
+) -> None:
+    _no_rules(ui)
+    first, first_name = _customer(ui, PAGE, 0)
+    second, second_name = _customer(ui, PAGE, 1)
+    first_customer = ui.sim.world.inboxes[PAGE].conversations[0].customer.id
+    async with ui.app().run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await _writes(pilot, ui, "first one waiting")
+        second_customer = ui.sim.world.inboxes[PAGE].conversations[1].customer.id
+        ui.sim.inbound(PAGE, second_customer, "second one waiting")
+        await ui.runtime.engine.accounts[PAGE].poll_once()
+        hotlist = pilot.app.main_screen.hotlist
+        await wait_until(pilot, lambda: len(hotlist) == 2)
+        assert hotlist.waiting() == {(PAGE, first), (PAGE, second)}
+        # Read in another dashboard: the service marks it read and announces the change.
+        service = pilot.app.main_screen.service
+        assert service is not None
+        await service.open_conversation((PAGE, first), first_customer)
+        await wait_until(pilot, lambda: len(hotlist) == 1)
+        assert hotlist.waiting() == {(PAGE, second)}
+        status = _status_hotlist(pilot)
+        assert second_name[:10] in status and first_name[:10] not in status
+
+
 async def test_rule_matches_come_first_and_are_marked(ui: UiRig) -> None:
     _no_rules(ui, NotificationRule("Urgent", keywords=("urgent",)), NotificationRule("All"))
     async with ui.app().run_test(size=(120, 40)) as pilot:

@@ -319,13 +319,16 @@ class MainScreen(Screen[None]):
         service = self.service
         if service is None or not len(self.hotlist):
             return
-        read: set[tuple[str, str]] = set()
-        for account_id, conversation_id in self.hotlist.waiting():
-            if not conversation_id:
-                continue
-            found = await service.store.get_conversation(account_id, conversation_id)
-            if found is None or found.unread_count == 0:
-                read.add((account_id, conversation_id))
+        waiting = [key for key in self.hotlist.waiting() if key[1]]
+        if not waiting:
+            return
+        # One read for all of them (a trip to the database thread each was N trips).
+        found = await service.store.conversations_by_key(waiting)
+        read = {
+            key
+            for key in waiting
+            if (conversation := found.get(key)) is None or conversation.unread_count == 0
+        }
         self.hotlist.clear(read)
 
     async def jump_to_active(self) -> None:
