@@ -124,11 +124,12 @@ async def test_a_conversation_read_elsewhere_leaves_the_hotlist_the_others_stay(
     _no_rules(ui)
     first, first_name = _customer(ui, PAGE, 0)
     second, second_name = _customer(ui, PAGE, 1)
-    first_customer = ui.sim.world.inboxes[PAGE].conversations[0].customer.id
+    first_customer, second_customer = (
+        conversation.customer.id for conversation in ui.sim.world.inboxes[PAGE].conversations[:2]
+    )
     async with ui.app().run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await _writes(pilot, ui, "first one waiting")
-        second_customer = ui.sim.world.inboxes[PAGE].conversations[1].customer.id
+        await _writes(pilot, ui, "first one waiting")  # in the first conversation
         ui.sim.inbound(PAGE, second_customer, "second one waiting")
         await ui.runtime.engine.accounts[PAGE].poll_once()
         hotlist = pilot.app.main_screen.hotlist
