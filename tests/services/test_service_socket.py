@@ -6,11 +6,13 @@ import asyncio
 import os
 import socket
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ServiceRig
+from tui.domain.models import Conversation
 from tui.services.api import SetDnd, SetRuleEnabled, Triage
 from tui.services.client import RemoteService, VersionMismatch
 from tui.services.events import (
@@ -96,6 +98,42 @@ async def test_a_change_through_one_client_reaches_every_client(service_rig: Ser
     # The other dashboard's preferences are current when it hears the change.
     assert two.prefs.notifications.dnd is True
     assert "dnd = true" in service_rig.runtime.prefs_file.path.read_text()
+
+
+async def test_a_change_is_read_once_for_all_the_dashboards_attached(
+    service_rig: ServiceRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clients = [await service_rig.attach() for _ in range(3)]
+    store = service_rig.runtime.store
+    first = (await store.conversations_page(InboxView(), 0, 1, service_rig.sim.clock.now()))[0]
+    key = (first.account_id, first.remote_id)
+    reads: list[list[tuple[str, str]]] = []
+    read = store.conversations_by_key
+
+    async def counted(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Conversation]:
+        keys = list(keys)
+        reads.append(keys)
+        return await read(keys)
+
+    monkeypatch.setattr(store, "conversations_by_key", counted)
+    heard: list[list[ConversationsChanged]] = [[] for _ in clients]
+
+    async def listen(client: RemoteService, into: list[ConversationsChanged]) -> None:
+        async for event in client.events():
+            if isinstance(event, ConversationsChanged) and key[1] in event.conversation_ids:
+                into.append(event)
+                return
+
+    listeners = [asyncio.create_task(listen(c, h)) for c, h in zip(clients, heard, strict=True)]
+    await asyncio.sleep(0)
+    await clients[0].triage(key, Triage.PIN)
+    await asyncio.wait_for(asyncio.gather(*listeners), 10)
+    stored = await read([key])
+    assert stored[key].triage.pinned
+    # Every dashboard got the conversation as stored after the change...
+    assert [[event.conversations for event in h] for h in heard] == [[(stored[key],)]] * 3
+    # ...from one read in the service, not one per dashboard.
+    assert reads.count([key]) == 1
 
 
 async def test_an_event_carries_a_few_changed_conversations_not_a_whole_sync(

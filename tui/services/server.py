@@ -125,6 +125,8 @@ class ServiceServer:
         """Dashboards attached right now."""
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last_event: tuple[Event, asyncio.Task[bytes]] | None = None
+        """The event pushed last and its line as sent (see ``_event_line``)."""
 
     async def start(self) -> None:
         """Listen; a socket file left by a killed service is replaced.
@@ -254,15 +256,36 @@ class ServiceServer:
             if isinstance(event, AccountStateChanged | PrefsChanged):
                 # The client's statuses and prefs are current before its screens hear it.
                 await self._send(writer, lock, {"state": _state(self.service)})
-            # The changed conversations go with the event: the dashboard reads none back.
-            event = await carry_conversations(self.service.runtime.store, event)
-            data = wire.converter.unstructure(event, Event)
-            await self._send(writer, lock, {"event": data})
+            await self._send_line(writer, lock, await self._event_line(event))
+
+    async def _event_line(self, event: Event) -> bytes:
+        """``event`` as sent to every dashboard, its changed conversations in it (the
+        dashboard reads none back): read and encoded once for all of them, not once per
+        dashboard. The bus hands each dashboard's queue the same event object, and the
+        queues are served together, so the last event is the one to keep. With one
+        dashboard the line is made right here (a task of its own would be one more hop on
+        the event's way)."""
+        if self.clients <= 1:
+            self._last_event = None
+            return await self._encode_event(event)
+        last = self._last_event
+        if last is None or last[0] is not event:
+            last = self._last_event = (event, asyncio.create_task(self._encode_event(event)))
+        # Shielded: a dashboard leaving mid-read must not cancel the others' line.
+        return await asyncio.shield(last[1])
+
+    async def _encode_event(self, event: Event) -> bytes:
+        event = await carry_conversations(self.service.runtime.store, event)
+        return wire.encode({"event": wire.converter.unstructure(event, Event)})
+
+    @classmethod
+    async def _send(cls, writer: asyncio.StreamWriter, lock: asyncio.Lock, message: Any) -> None:
+        await cls._send_line(writer, lock, wire.encode(message))
 
     @staticmethod
-    async def _send(writer: asyncio.StreamWriter, lock: asyncio.Lock, message: Any) -> None:
+    async def _send_line(writer: asyncio.StreamWriter, lock: asyncio.Lock, line: bytes) -> None:
         async with lock:
-            writer.write(wire.encode(message))
+            writer.write(line)
             await writer.drain()
 
 
