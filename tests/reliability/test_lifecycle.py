@@ -57,6 +57,29 @@ def test_a_stop_signal_during_sync_exits_within_two_seconds_and_leaves_a_sound_d
     assert integrity(database) == ("ok", "ok")
 
 
+def test_a_stop_signal_while_the_service_opens_ends_it_cleanly(
+    loopback: Callable[..., LoopbackSim], tmp_path: Path
+) -> None:
+    """The data folder's lock is the first thing a service takes; a stop signal from then
+    on (``systemctl stop`` right after a start) ends it cleanly, not half-opened."""
+    rig = loopback(seed=10)
+    config = rig.write_config(tmp_path / "cfg", poll_seconds=2)
+    data = tmp_path / "data"
+    proc = spawn("serve", "--config", str(config), "--data-dir", str(data))
+    try:
+        wait_until(lambda: (data / "linkdeck.lock").exists(), 30, "the lock")
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    assert proc.returncode == 0, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert integrity(data / "linkdeck.db") == ("ok", "ok")
+
+
 def test_a_second_sync_on_the_same_data_dir_exits_with_a_clear_message(
     loopback: Callable[..., LoopbackSim], tmp_path: Path
 ) -> None:

@@ -36,6 +36,15 @@ async def serve(args: argparse.Namespace, name: str) -> int:
             file=sys.stderr,
         )
         return 2
+    once = bool(getattr(args, "once", False))
+    stop = asyncio.Event()
+    if not once:
+        # From before the data folder's lock is taken: a stop signal while the runtime
+        # opens (``systemctl stop`` right after a start) ends the service cleanly once
+        # it is open, instead of killing it half-opened.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(sig, stop.set)
     runtime = await open_runtime(config_path, data_dir)
     try:
         for problem in runtime.problems:
@@ -47,9 +56,10 @@ async def serve(args: argparse.Namespace, name: str) -> int:
                 file=sys.stderr,
             )
             return 1
-        if getattr(args, "once", False):
+        if once:
             return await _once(runtime)
-        await _forever(runtime, data_dir)
+        if not stop.is_set():
+            await _forever(runtime, data_dir, stop)
         return 0
     finally:
         await runtime.close()
@@ -83,14 +93,11 @@ async def _once(runtime: Runtime) -> int:
     return 1 if failed else 0
 
 
-async def _forever(runtime: Runtime, data_dir: Path) -> None:
+async def _forever(runtime: Runtime, data_dir: Path, stop: asyncio.Event) -> None:
+    """Serve dashboards and run the engine until ``stop`` is set (by a stop signal)."""
     from tui.services.local import LocalService
     from tui.services.server import ServiceServer, socket_path
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(sig, stop.set)
     server = ServiceServer(LocalService.of(runtime), socket_path(data_dir))
     await server.start()
     log.warning(
