@@ -49,7 +49,7 @@ def test_no_reply_window_ever_refuses_a_matrix_send() -> None:
 def test_profiles_show_the_homeserver_user_device_and_bridges() -> None:
     from tui.config import AccountConfig
     from tui.panes.profiles import ProfileRow, details_text
-    from tui.services.accounts import TokenFacts
+    from tui.services.account_facts import TokenFacts
 
     config = AccountConfig(
         id="me",

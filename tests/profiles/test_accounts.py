@@ -10,7 +10,7 @@ from tests.profiles.conftest import SIM_URL, Rig
 from tui.config import AccountConfig
 from tui.config.secrets import read_secrets
 from tui.domain import AccountState, InstagramApi, Platform, PrivacySettings
-from tui.services.accounts import EXPIRES_KEY, ISSUED_KEY, LinkPlan, expiry_warning
+from tui.services.account_facts import EXPIRES_KEY, ISSUED_KEY, LinkPlan, expiry_warning
 from tui.services.events import AccountStateChanged
 from tui.simulator.tokens import Token
 

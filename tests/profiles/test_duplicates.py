@@ -14,7 +14,7 @@ from tui.config import AccountConfig
 from tui.config.secrets import read_secrets
 from tui.domain import InstagramApi, Platform
 from tui.modals.link_wizard import LinkWizard
-from tui.services.accounts import AlreadyLinked, LinkPlan
+from tui.services.account_facts import AlreadyLinked, LinkPlan
 from tui.services.linking import Prompter, link_in_terminal
 from tui.services.signin import LinkPlatform
 from tui.simulator.testing import loopback_simulator

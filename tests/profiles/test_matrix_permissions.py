@@ -6,7 +6,7 @@ from tui.adapters.base import Verification
 from tui.config import AccountConfig
 from tui.domain import Platform
 from tui.panes.profiles import ProfileRow, check_summary, permissions_text
-from tui.services.accounts import TokenFacts
+from tui.services.account_facts import TokenFacts
 
 
 def row(required: frozenset[str], missing: dict[str, str] | None = None) -> ProfileRow:

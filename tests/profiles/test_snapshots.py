@@ -18,7 +18,7 @@ from tui.app import DashboardApp
 from tui.domain import AccountState, AccountStatus, ActivityEvent, Platform
 from tui.panes.activity import ActivityPane
 from tui.panes.profiles import ProfilesPane
-from tui.services.accounts import EXPIRES_KEY, ISSUED_KEY
+from tui.services.account_facts import EXPIRES_KEY, ISSUED_KEY
 from tui.simulator.tokens import Token
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

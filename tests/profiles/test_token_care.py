@@ -22,7 +22,7 @@ from tui.config import AccountConfig
 from tui.config.secrets import read_secrets
 from tui.domain import AccountState, InstagramApi, Platform
 from tui.modals.link_wizard import LinkWizard
-from tui.services.accounts import LinkPlan, expiry_warning
+from tui.services.account_facts import LinkPlan, expiry_warning
 from tui.services.signin import LinkPlatform, SignIn
 
 

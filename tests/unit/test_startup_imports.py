@@ -74,3 +74,31 @@ def test_the_command_line_and_the_app_module_import_nothing_heavy() -> None:
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
     )
     assert json.loads(run_python(code)) == []
+
+
+SERVICE_SIDE = (
+    "httpx",
+    "mautrix",
+    "aiohttp",
+    "tui.adapters.graph",
+    "tui.adapters.messenger",
+    "tui.adapters.instagram",
+    "tui.services.runtime",
+    "tui.services.accounts",
+    "tui.services.sync",
+)
+"""What only the service (or a dashboard running its own) needs: the adapters, their
+HTTP client and the runtime."""
+
+
+def test_a_dashboard_attaching_to_a_service_imports_none_of_the_service_side() -> None:
+    # Everything the attached dashboard imports to show its inbox: the client, the main
+    # screen and every pane. Linking an account (the wizard) imports the rest when opened.
+    code = (
+        "import json, sys\n"
+        "import tui.cli.dashboard, tui.app, tui.shell, tui.services.client\n"
+        "import tui.screens.main, tui.panes.inbox, tui.panes.profiles, tui.panes.filters\n"
+        "import tui.panes.privacy, tui.panes.activity, tui.screens.conversation\n"
+        f"print(json.dumps([m for m in {SERVICE_SIDE!r} if m in sys.modules]))\n"
+    )
+    assert json.loads(run_python(code)) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.ux.conftest import Rig
 from tui.domain import AccountState, AccountStatus
 from tui.panes.profiles import ProfileRow, state_text, token_text
-from tui.services.accounts import TokenFacts
+from tui.services.account_facts import TokenFacts
 
 
 async def test_a_stopped_token_is_not_shown_with_an_expiry(rig: Rig) -> None:

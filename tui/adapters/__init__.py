@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from tui.adapters.base import ConversationChange, PlatformAdapter, SendResult, Verification
 from tui.adapters.errors import (
@@ -21,17 +20,21 @@ from tui.adapters.errors import (
     WindowClosed,
     map_graph_error,
 )
-from tui.adapters.graph import GraphClient, GraphResponse
-from tui.adapters.instagram import InstagramAdapter
-from tui.adapters.messenger import MessengerAdapter
 from tui.adapters.usage import Usage
 from tui.domain import Account, InstagramApi, Platform
 from tui.domain.clock import utc_now
 
 if TYPE_CHECKING:
-    # The Matrix client library (mautrix, aiohttp) is large: it is imported only when a
-    # Matrix account's adapter is made, never by importing this package.
+    # The adapters themselves and their HTTP client (httpx) are imported when an adapter
+    # is made or a name below is first used, never by importing this package: a
+    # dashboard attached to a service uses the light names (errors, Verification) only.
+    # The Matrix client library (mautrix, aiohttp) is the largest of them.
+    import httpx
+
+    from tui.adapters.graph import GraphClient, GraphResponse
+    from tui.adapters.instagram import InstagramAdapter
     from tui.adapters.matrix import MatrixAdapter
+    from tui.adapters.messenger import MessengerAdapter
 
 FACEBOOK_URL = "https://graph.facebook.com"
 INSTAGRAM_URL = "https://graph.instagram.com"
@@ -87,6 +90,10 @@ def make_adapter(
         homeserver = account.homeserver or account.graph_url or ""
         matrix = MatrixClient(homeserver, token, account.user_id or "", account.device_id or "")
         return MatrixAdapter(account, matrix)  # type: ignore[return-value]
+    from tui.adapters.graph import GraphClient
+    from tui.adapters.instagram import InstagramAdapter
+    from tui.adapters.messenger import MessengerAdapter
+
     login = account.platform is Platform.INSTAGRAM and account.api is InstagramApi.INSTAGRAM_LOGIN
     base_url = account.graph_url or (INSTAGRAM_URL if login else FACEBOOK_URL)
     graph = GraphClient(
@@ -104,10 +111,18 @@ def make_adapter(
     return MessengerAdapter(account, graph)
 
 
-def __getattr__(name: str) -> Any:
-    """``MatrixAdapter`` on first use (see the import note above)."""
-    if name == "MatrixAdapter":
-        from tui.adapters.matrix import MatrixAdapter
+_LAZY = {
+    "GraphClient": "tui.adapters.graph",
+    "GraphResponse": "tui.adapters.graph",
+    "InstagramAdapter": "tui.adapters.instagram",
+    "MatrixAdapter": "tui.adapters.matrix",
+    "MessengerAdapter": "tui.adapters.messenger",
+}
+"""The names imported on first use (see the import note above), and their modules."""
 
-        return MatrixAdapter
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from tui.adapters.graph import GraphClient
 from tui.domain import Account, Conversation, InboxMessage, QuarantinedRecord
+
+if TYPE_CHECKING:
+    from tui.adapters.graph import GraphClient
 
 SENDER_ACTIONS = frozenset({"mark_seen", "typing_on", "typing_off"})
 

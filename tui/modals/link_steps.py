@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from tui.adapters.base import Verification
 from tui.config import AccountConfig
-from tui.services.accounts import find_linked
+from tui.services.account_facts import find_linked
 from tui.services.guides import token_steps
 from tui.services.linking import BACKFILL_CHOICES, describe_missing
 from tui.services.signin import DeviceCode, LinkPlatform, LinkTarget

@@ -40,7 +40,7 @@ from tui.modals.link_steps import (
     steps_text,
     target_label,
 )
-from tui.services.accounts import LinkPlan, find_linked
+from tui.services.account_facts import LinkPlan, find_linked
 from tui.services.api import Service
 from tui.services.linking import (
     BACKFILL_CHOICES,

@@ -19,11 +19,15 @@ from tui.config import AccountConfig
 from tui.domain import AccountState, AccountStatus
 from tui.domain.clock import utc_now
 from tui.modals.confirm import UnlinkScreen
-from tui.modals.link_wizard import LinkWizard
 from tui.panes.base import RuntimePane
-from tui.services.accounts import VERIFY_EVERY, TokenFacts, expiry_warning, token_facts
+from tui.services.account_facts import (
+    VERIFY_EVERY,
+    TokenFacts,
+    expiry_warning,
+    standard_access_hint,
+    token_facts,
+)
 from tui.services.api import Service
-from tui.services.doctor import standard_access_hint
 from tui.services.events import (
     AccountStateChanged,
     ConversationsChanged,
@@ -453,6 +457,8 @@ class ProfilesPane(RuntimePane):
     def action_link(self) -> None:
         if self.service is None:
             return
+        # The wizard (sign-in flows, the HTTP client) is imported when it is first opened.
+        from tui.modals.link_wizard import LinkWizard
 
         self.app.push_screen(LinkWizard(self.service), self._after_wizard)
 
@@ -460,6 +466,7 @@ class ProfilesPane(RuntimePane):
         row = self.selected()
         if row is None or self.service is None:
             return
+        from tui.modals.link_wizard import LinkWizard
 
         self.app.push_screen(LinkWizard(self.service, reauth=row.config), self._after_wizard)
 

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import fields, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -28,117 +28,29 @@ from tui.domain import (
     PrivacySettings,
 )
 from tui.domain.clock import utc_now
+from tui.services.account_facts import (
+    EXPIRES_KEY,
+    GRANTED_KEY,
+    ISSUED_KEY,
+    NEVER,
+    AlreadyLinked,
+    LinkPlan,
+    TokenFacts,
+    expiry_warning,
+    find_linked,
+    iso_moment,
+    token_facts,
+)
 from tui.services.events import AccountStateChanged, ConversationsChanged
 from tui.services.runtime import Runtime
 from tui.services.tokencheck import debug_token
-from tui.store import Store
 
 log = logging.getLogger(__name__)
 
-EXPIRY_WARNING = timedelta(days=7)
-"""Token expiry is shown as a warning from this long before it happens."""
 REFRESH_WITHIN = timedelta(days=7)
 """Instagram Login tokens are refreshed once they are this close to expiring."""
 REFRESH_MIN_AGE = timedelta(hours=24)
 """Meta refuses to refresh an Instagram Login token younger than this."""
-VERIFY_EVERY = timedelta(hours=6)
-GRANTED_KEY = "link:granted"
-ISSUED_KEY = "link:token_issued_at"
-EXPIRES_KEY = "link:token_expires_at"
-NEVER = "never"
-"""Stored as the expiry when ``debug_token`` says the token does not expire."""
-"""Per-account facts kept in the store's cursor table (purged with the account)."""
-
-
-@dataclass(frozen=True)
-class LinkPlan:
-    """Everything the link wizard (or ``linkdeck link``) decided; written only by :meth:`link`."""
-
-    account: AccountConfig
-    token: str | None = field(default=None, repr=False)
-    """Saved to secrets.toml; ``None`` when the account reads it from env or a command."""
-    token_expires_at: datetime | None = None
-    privacy: PrivacySettings = field(default_factory=PrivacySettings)
-    granted: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class TokenFacts:
-    """What is known of an account's token without asking the platform."""
-
-    issued_at: datetime | None = None
-    expires_at: datetime | None = None
-    never_expires: bool = False
-    """``debug_token`` said the token never expires (a Page token from a long-lived login)."""
-
-
-class AlreadyLinked(ValueError):
-    """The Page or Instagram account is linked already; linking it again would duplicate
-    every message. ``existing`` is the account it is linked as."""
-
-    def __init__(self, existing: AccountConfig) -> None:
-        self.existing = existing
-        name = f" ({existing.name})" if existing.name and existing.name != existing.id else ""
-        super().__init__(
-            f"already linked as '{existing.id}'{name}; re-authenticate that account instead"
-        )
-
-
-def find_linked(
-    accounts: Iterable[AccountConfig],
-    platform: Platform,
-    page_id: str | None,
-    ig_user_id: str | None,
-) -> AccountConfig | None:
-    """The account already reading this inbox, if any.
-
-    A Messenger inbox is its Page; an Instagram inbox is its Instagram account, whichever
-    of the two APIs reaches it (both return the same professional account id).
-    """
-    for account in accounts:
-        if account.platform is not platform:
-            continue
-        if platform is Platform.MESSENGER and page_id and account.page_id == page_id:
-            return account
-        if platform is Platform.INSTAGRAM and ig_user_id and account.ig_user_id == ig_user_id:
-            return account
-    return None
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).isoformat() if moment else ""
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def expiry_warning(expires_at: datetime | None, now: datetime) -> str | None:
-    """``expires in 3 days`` within the warning period, ``expired`` after, else ``None``."""
-    if expires_at is None:
-        return None
-    left = expires_at - now
-    if left <= timedelta(0):
-        return "token expired"
-    if left > EXPIRY_WARNING:
-        return None
-    if left < timedelta(days=1):
-        return f"token expires in {max(1, int(left.total_seconds() // 3600))} h"
-    return f"token expires in {left.days} day{'s' if left.days != 1 else ''}"
-
-
-async def token_facts(store: Store, account_id: str) -> TokenFacts:
-    """When the account's token was issued and expires, as kept at link time (a read)."""
-    cursors = await store.cursors(account_id)
-    expires = cursors.get(EXPIRES_KEY)
-    return TokenFacts(
-        _parse(cursors.get(ISSUED_KEY)), _parse(expires), never_expires=expires == NEVER
-    )
 
 
 class AccountManager:
@@ -221,7 +133,10 @@ class AccountManager:
             if value != getattr(defaults, item.name):
                 runtime.prefs_file.set_privacy(config.id, item.name, value)
         runtime.reload_prefs()
-        facts = {ISSUED_KEY: _iso(self.clock()), EXPIRES_KEY: _iso(plan.token_expires_at)}
+        facts = {
+            ISSUED_KEY: iso_moment(self.clock()),
+            EXPIRES_KEY: iso_moment(plan.token_expires_at),
+        }
         if plan.granted:
             facts[GRANTED_KEY] = ",".join(sorted(plan.granted))
         await self._remember(config.id, facts)
@@ -314,7 +229,7 @@ class AccountManager:
         self._swap_adapter(adapter)
         await self._remember(
             account_id,
-            {ISSUED_KEY: _iso(self.clock()), EXPIRES_KEY: _iso(expires_at)},
+            {ISSUED_KEY: iso_moment(self.clock()), EXPIRES_KEY: iso_moment(expires_at)},
         )
         await self._log("reauth", "Re-authenticated with a new token", account_id)
         await self._note_permissions(account_id, verification)
@@ -380,7 +295,7 @@ class AccountManager:
                 token_valid=False,
                 error="token invalid: " + (status.error[:200] or "debug_token says not valid"),
             )
-        stored = NEVER if status.never_expires else _iso(status.expires_at)
+        stored = NEVER if status.never_expires else iso_moment(status.expires_at)
         if status.never_expires or status.expires_at is not None:
             await self._remember(config.id, {EXPIRES_KEY: stored})
         return replace(verification, expires_at=status.expires_at)
@@ -451,7 +366,7 @@ class AccountManager:
         self._swap_adapter(self._adapter(config, token))
         await self._remember(
             account_id,
-            {ISSUED_KEY: _iso(now), EXPIRES_KEY: _iso(expires_at)},
+            {ISSUED_KEY: iso_moment(now), EXPIRES_KEY: iso_moment(expires_at)},
         )
         until = f"; now valid until {expires_at:%Y-%m-%d}" if expires_at else ""
         learned = " to learn its expiry" if facts.expires_at is None else ""

@@ -13,18 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from tui.adapters.base import Verification
 from tui.config import Prefs
 from tui.domain import AccountStatus, OutboxItem, PrivacySettings
 from tui.domain.rules import NotificationRule
-from tui.services.accounts import LinkPlan
+from tui.services.account_facts import LinkPlan
 from tui.services.events import Event
 from tui.services.notifier import Notifier
 from tui.store import Store
+
+if TYPE_CHECKING:
+    import httpx  # the type of ``transport`` only: a dashboard never imports it
 
 __all__ = [
     "ConversationKey",

@@ -20,9 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from tui import __version__
 from tui.adapters.base import Verification
@@ -30,7 +28,7 @@ from tui.config import Prefs, PrefsFile
 from tui.domain import AccountStatus, OutboxItem, PrivacySettings
 from tui.domain.clock import utc_now
 from tui.services import wire
-from tui.services.accounts import LinkPlan
+from tui.services.account_facts import LinkPlan
 from tui.services.api import ConversationKey, PrefsChange, ServiceInfo, Triage
 from tui.services.events import (
     ConversationsChanged,
@@ -42,6 +40,9 @@ from tui.services.events import (
 from tui.services.notifier import Notifier
 from tui.services.wire import ServiceUnavailable
 from tui.store import Store
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["Link", "RemoteService", "ServiceUnavailable", "VersionMismatch"]
 

@@ -14,11 +14,11 @@ import httpx
 from tui.adapters import make_adapter
 from tui.adapters.base import PlatformAdapter
 from tui.adapters.errors import AdapterError, RateLimited, Transient
-from tui.config import AccountConfig, SecretError, check_secrets_file, load_prefs, resolve_token
+from tui.config import SecretError, check_secrets_file, load_prefs, resolve_token
 from tui.config.paths import database_path, secrets_path_for
 from tui.config.secrets import app_secret_or_none
 from tui.domain.clock import utc_now
-from tui.services.accounts import EXPIRES_KEY, expiry_warning
+from tui.services.account_facts import EXPIRES_KEY, expiry_warning, standard_access_hint
 
 if TYPE_CHECKING:
     from tui.webhooks.subscription import Subscription
@@ -186,30 +186,6 @@ async def diagnose(
             report.warnings.append(f"{name}: {standard_access_hint(config)}")
     check_database(data_dir, report)
     return report
-
-
-MESSAGING_PERMISSION = {
-    "messenger": "pages_messaging",
-    "page": "instagram_manage_messages",
-    "instagram_login": "instagram_business_manage_messages",
-}
-"""The permission whose access level decides whose conversations the API shows."""
-
-
-def standard_access_hint(config: AccountConfig) -> str:
-    """Why an inbox that works may still look empty, and what to apply for.
-
-    Meta's pages: "Apps with Standard Access can only interact with people who have a role
-    on the app" (instagram-messaging/get-started.md); yet messaging-api.md says Standard
-    Access suffices for accounts you own. Both are possible, so this is a likely cause.
-    """
-    permission = MESSAGING_PERMISSION[config.api.value if config.api else "messenger"]
-    return (
-        "the API lists no conversation. If the app has only Standard Access, Meta hides "
-        "conversations with people who have no role on the app: apply for Advanced Access "
-        f"to {permission} in App Review (usually after business verification), or add "
-        "the people you test with as testers of the app"
-    )
 
 
 async def _inbox_empty(adapter: PlatformAdapter) -> bool:

@@ -18,7 +18,8 @@ from tui.config import AccountConfig, Prefs, SecretError
 from tui.config.paths import secrets_path_for
 from tui.config.secrets import run_token_command
 from tui.domain import PrivacySettings
-from tui.services.accounts import AccountManager, LinkPlan, find_linked
+from tui.services.account_facts import LinkPlan, find_linked
+from tui.services.accounts import AccountManager
 from tui.services.guides import token_steps
 from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
 from tui.services.signin import (

@@ -22,7 +22,8 @@ from tui.config.paths import database_path
 from tui.domain import AccountStatus, OutboxItem, PrivacySettings, TriageStatus
 from tui.domain.clock import utc_now
 from tui.services import drafts, maintenance
-from tui.services.accounts import AccountManager, LinkPlan
+from tui.services.account_facts import LinkPlan
+from tui.services.accounts import AccountManager
 from tui.services.api import (
     ConversationKey,
     PrefsChange,

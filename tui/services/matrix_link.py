@@ -24,7 +24,7 @@ from tui.adapters.matrix_events import RoomInfo
 from tui.config import AccountConfig
 from tui.config.redact import register_secret
 from tui.domain import Platform, PrivacySettings
-from tui.services.accounts import LinkPlan
+from tui.services.account_facts import LinkPlan
 from tui.services.linking import BACKFILL_CHOICES, Prompter
 
 DEVICE_NAME = "Linkdeck"
