@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tui.config import AccountConfig
 from tui.domain import Platform, PrivacySettings
+from tui.domain.clock import parse_moment
 
 if TYPE_CHECKING:
     from tui.store import Store
@@ -83,19 +84,6 @@ def find_linked(
         if platform is Platform.INSTAGRAM and ig_user_id and account.ig_user_id == ig_user_id:
             return account
     return None
-
-
-def iso_moment(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).isoformat() if moment else ""
-
-
-def parse_moment(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def expiry_warning(expires_at: datetime | None, now: datetime) -> str | None:

@@ -27,7 +27,7 @@ from tui.domain import (
     Platform,
     PrivacySettings,
 )
-from tui.domain.clock import utc_now
+from tui.domain.clock import iso_moment, utc_now
 from tui.services.account_facts import (
     EXPIRES_KEY,
     GRANTED_KEY,
@@ -38,7 +38,6 @@ from tui.services.account_facts import (
     TokenFacts,
     expiry_warning,
     find_linked,
-    iso_moment,
     token_facts,
 )
 from tui.services.events import AccountStateChanged, ConversationsChanged

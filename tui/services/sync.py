@@ -8,7 +8,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tui.adapters.base import ConversationChange, PlatformAdapter
 from tui.adapters.errors import (
@@ -27,7 +27,7 @@ from tui.domain import (
     InboxMessage,
     PrivacySettings,
 )
-from tui.domain.clock import utc_now
+from tui.domain.clock import iso_moment, parse_moment, utc_now
 from tui.domain.window import not_in_future
 from tui.services.budget import BudgetPlanner, WebhookHealth
 from tui.services.events import (
@@ -57,19 +57,6 @@ GAP_PAGES = 40
 page); past that, the conversation's history is walked again by the backfill."""
 BACKFILL_PAUSE = 0.25
 """Seconds between backfill rounds: history arrives quickly, live polls still get turns."""
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def without_profile(conversation: Conversation) -> Conversation:
@@ -182,7 +169,7 @@ class AccountSync:
 
     async def _poll(self, report: PollReport) -> None:
         cursors = await self.store.cursors(self.account.id)
-        watermark = _parse(cursors.get(WATERMARK))
+        watermark = parse_moment(cursors.get(WATERMARK))
         if watermark is not None and watermark > self.clock():
             # Stored before the clamp below existed: every conversation since it was
             # written may be missing, so list them all again once (heads skip the known).
@@ -206,7 +193,7 @@ class AccountSync:
             if not settings.sync_contacts:
                 conversation = without_profile(conversation)
             key = f"msg:{conversation.remote_id}"
-            since = _parse(cursors.get(key))
+            since = parse_moment(cursors.get(key))
             messages = await self.adapter.new_messages(conversation.remote_id, since)
             gap, gap_closed = await self._fill_gap(conversation.remote_id, since, messages)
             messages += gap
@@ -224,7 +211,7 @@ class AccountSync:
             )
             await self._quarantine_adapter_problems()
             newest_message = max((m.created_at for m in messages), default=since)
-            batch_cursors = {key: _iso(newest_message)} if newest_message else {}
+            batch_cursors = {key: iso_moment(newest_message)} if newest_message else {}
             if change.newest_message_id:
                 batch_cursors[head_key] = change.newest_message_id
             if not gap_closed:
@@ -255,7 +242,9 @@ class AccountSync:
                 newest = updated
         if interrupted is None and newest is not None and newest != watermark:
             await self.store.apply_batch(
-                self.account.id, platform=self.account.platform, cursors={WATERMARK: _iso(newest)}
+                self.account.id,
+                platform=self.account.platform,
+                cursors={WATERMARK: iso_moment(newest)},
             )
         report.changed_conversations = len(changed_ids)
         if changed_ids:
