@@ -455,20 +455,20 @@ class ProfilesPane(RuntimePane):
         self.reload()
 
     def action_link(self) -> None:
+        self._open_wizard()
+
+    def action_reauth(self) -> None:
+        row = self.selected()
+        if row is not None:
+            self._open_wizard(row.config)
+
+    def _open_wizard(self, reauth: AccountConfig | None = None) -> None:
         if self.service is None:
             return
         # The wizard (sign-in flows, the HTTP client) is imported when it is first opened.
         from tui.modals.link_wizard import LinkWizard
 
-        self.app.push_screen(LinkWizard(self.service), self._after_wizard)
-
-    def action_reauth(self) -> None:
-        row = self.selected()
-        if row is None or self.service is None:
-            return
-        from tui.modals.link_wizard import LinkWizard
-
-        self.app.push_screen(LinkWizard(self.service, reauth=row.config), self._after_wizard)
+        self.app.push_screen(LinkWizard(self.service, reauth=reauth), self._after_wizard)
 
     def _after_wizard(self, account_id: str | None) -> None:
         if account_id:

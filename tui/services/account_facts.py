@@ -23,17 +23,18 @@ if TYPE_CHECKING:
 EXPIRY_WARNING = timedelta(days=7)
 """Token expiry is shown as a warning from this long before it happens."""
 VERIFY_EVERY = timedelta(hours=6)
+# Per-account facts kept in the store's cursor table (purged with the account).
 GRANTED_KEY = "link:granted"
 ISSUED_KEY = "link:token_issued_at"
 EXPIRES_KEY = "link:token_expires_at"
 NEVER = "never"
 """Stored as the expiry when ``debug_token`` says the token does not expire."""
-"""Per-account facts kept in the store's cursor table (purged with the account)."""
 
 
 @dataclass(frozen=True)
 class LinkPlan:
-    """Everything the link wizard (or ``linkdeck link``) decided; written only by :meth:`link`."""
+    """Everything the link wizard (or ``linkdeck link``) decided; written only by
+    ``AccountManager.link``."""
 
     account: AccountConfig
     token: str | None = field(default=None, repr=False)
