@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tui.config import load_prefs
 from tui.domain.models import Platform
 from tui.domain.rules import NotificationRule, NotificationSettings, RuleAction, Sink
@@ -84,3 +87,13 @@ def test_every_look_alike_has_the_skeleton_of_the_name_it_imitates() -> None:
     assert {skeleton(name) for name in LOOK_ALIKES} == {skeleton("Ana Silva")}
     assert skeleton("Ana Silva") != skeleton("Ana Sliva")
     assert skeleton("rnaria") == skeleton("maria") and skeleton("0scar") == skeleton("Oscar")
+    assert skeleton(" \tAna\x1f  Si1va\n") == skeleton("ana silva")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_an_ascii_name_folds_as_the_general_path_folds_it(name: str) -> None:
+    # ASCII names take a short path; a control character, a tab, a doubled space or a
+    # "0"/"rn" look-alike must come out of it exactly as the full NFKD fold gives it.
+    from tui.domain.confusables import _letters, _spaces_and_marks, skeleton
+
+    assert skeleton(name) == _letters(_spaces_and_marks(name))
