@@ -284,7 +284,10 @@ class StoreBase:
                                     ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), ''),
                 last_from_us = COALESCE((SELECT m.from_us FROM messages m
                                          WHERE m.account_id = :a AND m.conversation_id = :c
-                                         ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), 0)
+                                         ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), 0),
+                answered = EXISTS (SELECT 1 FROM messages m
+                                   WHERE m.account_id = :a AND m.conversation_id = :c
+                                   AND m.from_us = 1)
             WHERE account_id = :a AND remote_id = :c
             """,
             {"a": account_id, "c": remote_id},

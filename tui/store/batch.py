@@ -133,6 +133,7 @@ UPDATE conversations SET
     updated_at = MAX(conversations.updated_at, n.created_at),
     snippet = n.snippet,
     last_from_us = n.from_us,
+    answered = MAX(answered, :ours),
     unread_count = unread_count + :unread,
     message_count = message_count + :added,
     last_inbound_at = CASE WHEN :inbound IS NULL THEN last_inbound_at
@@ -558,11 +559,14 @@ def _write_messages(
                 "reopen": 0,
                 "cid": "",
                 "cname": "",
+                "ours": 0,
             }
         is_new = row[1] not in existing
         if is_new:
             s["added"] += 1
             new_rows.append(row)
+        if row[8]:
+            s["ours"] = 1
         if not _row_is_inbound(row):
             continue  # ours: neither unread nor the customer's
         if s["inbound"] is None or row[5] > s["inbound"]:

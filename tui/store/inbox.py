@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -260,23 +261,11 @@ class InboxMixin(StoreBase):
         ids.discard("")
         id_marks = ",".join("?" * len(ids)) or "NULL"
         person_marks = ",".join("?" * len(people)) or "NULL"
-        rows = await self._all(
-            "SELECT c.customer_name, c.customer_id, c.person_id FROM conversations c "
-            "WHERE c.customer_name != '' AND (c.person_id IS NOT NULL OR c.last_from_us = 1 "
-            f"OR c.customer_id IN ({id_marks}) OR EXISTS (SELECT 1 FROM messages m "
-            "WHERE m.account_id = c.account_id AND m.conversation_id = c.remote_id "
-            "AND m.from_us = 1))",
-            tuple(sorted(ids)),
+        # One trip, plain tuples: a large store knows tens of thousands of people, and
+        # a Row object per name cost more than the scan.
+        return await self._on_db_thread(
+            lambda db: _known_names(db, sorted(ids), sorted(people), id_marks, person_marks)
         )
-        found = [(str(r[0]), str(r[1]), r[2]) for r in rows]
-        named = await self._all(
-            "SELECT display_name, id FROM people WHERE display_name != '' "
-            f"AND (id IN (SELECT person_id FROM conversations WHERE person_id IS NOT NULL) "
-            f"OR id IN ({person_marks}))",
-            tuple(sorted(people)),
-        )
-        found.extend((str(r[0]), "", int(r[1])) for r in named)
-        return found
 
     async def suggest_merges(self, limit: int = 20) -> list[tuple[Conversation, Conversation]]:
         """Pairs with the same display name (ignoring case and accents) on different accounts."""
@@ -331,3 +320,23 @@ async def dissolve_lonely(db: aiosqlite.Connection) -> None:
         "DELETE FROM people WHERE id NOT IN "
         "(SELECT person_id FROM conversations WHERE person_id IS NOT NULL)"
     )
+
+
+def _known_names(
+    db: sqlite3.Connection, ids: list[str], people: list[int], id_marks: str, person_marks: str
+) -> list[tuple[str, str, int | None]]:
+    cur = db.cursor()
+    cur.row_factory = None
+    found: list[tuple[str, str, int | None]] = cur.execute(
+        "SELECT CAST(customer_name AS TEXT), CAST(customer_id AS TEXT), person_id "
+        "FROM conversations WHERE customer_name != '' AND (person_id IS NOT NULL "
+        f"OR answered = 1 OR customer_id IN ({id_marks}))",
+        ids,
+    ).fetchall()
+    found += cur.execute(
+        "SELECT CAST(display_name AS TEXT), '', id FROM people WHERE display_name != '' "
+        "AND (id IN (SELECT person_id FROM conversations WHERE person_id IS NOT NULL) "
+        f"OR id IN ({person_marks}))",
+        people,
+    ).fetchall()
+    return found
