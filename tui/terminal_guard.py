@@ -4,7 +4,8 @@ Textual restores the terminal when the app exits normally. SIGTERM and SIGHUP wo
 the process at once and leave the alternate screen, mouse reporting, a hidden cursor and
 no line wrapping behind; :func:`stop_signals_exit_cleanly` turns them into an ordinary
 exit, and if that does not finish in time (or a second signal comes), the modes are
-reset by hand before the process ends.
+reset by hand before the process ends, which it does even if the terminal takes no more
+output.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ RESTORE_SEQUENCE = (
 
 GRACE_SECONDS = 5.0
 """How long an ordinary exit may take after a stop signal before the modes are reset by hand."""
+
+RESTORE_WAIT_SECONDS = 1.0
+"""How long the forced end waits for the terminal to take the reset sequence."""
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
@@ -90,9 +94,16 @@ def stop_signals_exit_cleanly(request_exit: Callable[[], object]) -> Iterator[No
 
     def force(code: int) -> None:
         # After the app's own exit the terminal is already restored; only the process
-        # (e.g. a store closing slowly) is left to end.
+        # (e.g. a store closing slowly) is left to end. A terminal that stopped reading
+        # (an SSH session stalled, a pane nobody drains) blocks every write to it: that
+        # is often why the ordinary exit did not finish, and it must not keep this one
+        # from ending the process either, so the write gets a moment in a thread of its own.
         if not app_ended.is_set():
-            restore_terminal(attributes)
+            writer = threading.Thread(
+                target=restore_terminal, args=(attributes,), name="restore", daemon=True
+            )
+            writer.start()
+            writer.join(RESTORE_WAIT_SECONDS)
         os._exit(code)
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

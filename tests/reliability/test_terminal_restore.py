@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
 import pytest
 
+from bench.pty_run import PtyApp
 from tests.reliability.conftest import ROOT
 from tests.reliability.tmux import MODE_FLAGS, Tmux
+from tui.terminal_guard import GRACE_SECONDS, RESTORE_WAIT_SECONDS
 
 
 def app_pid(tmux: Tmux) -> int:
@@ -48,3 +53,29 @@ def test_a_stop_signal_gives_the_terminal_back(tmp_path: Path, signum: signal.Si
         assert back == fresh, f"modes left changed: {set(back.items()) - set(fresh.items())}"
     finally:
         tmux.kill()
+
+
+def test_a_stop_signal_ends_the_dashboard_when_its_terminal_stops_reading(
+    tmp_path: Path,
+) -> None:
+    """A stalled SSH session: nothing reads the terminal, so every write to it blocks, the
+    ordinary exit with it. The stop signal must still end the process, not leave it hung."""
+    command = [sys.executable, "-m", "tui", "--demo", "--data-dir", str(tmp_path / "data")]
+    app = PtyApp(command, cwd=str(ROOT))
+    try:
+        app.wait_for_text(" conversations", timeout=60)
+        # From here on nothing is read: each tab switch repaints the whole screen until
+        # the terminal's buffer is full and the dashboard's writes block.
+        for _ in range(40):
+            for key in (b"2", b"3", b"4", b"1"):
+                os.write(app.master, key)
+            time.sleep(0.05)
+        time.sleep(1)
+        waiting = struct.unpack("i", fcntl.ioctl(app.master, termios.FIONREAD, b"\0" * 4))[0]
+        assert waiting >= 4000, f"the terminal should be full of unread output ({waiting} bytes)"
+        os.kill(app.pid, signal.SIGTERM)
+        # GRACE_SECONDS for the ordinary exit, then the forced end.
+        app.proc.wait(GRACE_SECONDS + RESTORE_WAIT_SECONDS + 10)
+        assert app.proc.returncode == 128 + signal.SIGTERM
+    finally:
+        app.close()
