@@ -17,6 +17,14 @@ def names(entries: list[tuple[str, str, int | None]]) -> set[str]:
     return {name for name, _, _ in entries}
 
 
+ANSWERED_THEN_WROTE_AGAIN = [
+    msg("m1", "hi", minute=1),
+    msg("m2", "hello Ana", minute=2, from_us=True),
+    msg("m3", "thanks", minute=3),
+]
+"""Ana Silva writes, the bakery answers, she writes again (the last word is hers)."""
+
+
 async def test_a_customer_answered_once_stays_known_when_they_write_again(store: Store) -> None:
     await store.apply_batch("bakery", platform=M, messages=[msg("m1", "hi", minute=1)])
     assert names(await store.known_names()) == set(), "written to, never answered"
@@ -35,15 +43,7 @@ async def test_a_customer_answered_once_stays_known_when_they_write_again(store:
 
 
 async def test_a_customer_whose_every_answer_is_deleted_is_known_no_more(store: Store) -> None:
-    await store.apply_batch(
-        "bakery",
-        platform=M,
-        messages=[
-            msg("m1", "hi", minute=1),
-            msg("m2", "hello Ana", minute=2, from_us=True),
-            msg("m3", "thanks", minute=3),
-        ],
-    )
+    await store.apply_batch("bakery", platform=M, messages=ANSWERED_THEN_WROTE_AGAIN)
     assert names(await store.known_names()) == {"Ana Silva"}
     assert await store.delete_message("bakery", "m2")
     assert names(await store.known_names()) == set()
@@ -57,9 +57,7 @@ async def test_a_store_from_before_the_answered_mark_knows_whom_it_answered(
         "bakery",
         platform=M,
         messages=[
-            msg("m1", "hi", minute=1),
-            msg("m2", "hello Ana", minute=2, from_us=True),
-            msg("m3", "thanks", minute=3),
+            *ANSWERED_THEN_WROTE_AGAIN,
             msg("b1", "hello", conv="t_2", sender="psid_2", name="Bruno Lima", minute=4),
         ],
     )
