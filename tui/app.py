@@ -54,7 +54,7 @@ def binding_owner_classes() -> tuple[type[DOMNode], ...]:
 
     Imported on first use: they are every pane and screen, loaded after the first frame."""
     from tui.modals.confirm import ConfirmRetry, ConfirmScreen, UnlinkScreen
-    from tui.modals.link_wizard import LinkWizard
+    from tui.modals.link_keys import LinkWizardKeys
     from tui.modals.rule_form import RuleForm
     from tui.modals.search import SearchScreen
     from tui.modals.triage_modals import LabelEditor, MergeSuggestions, SnoozeMenu
@@ -73,7 +73,7 @@ def binding_owner_classes() -> tuple[type[DOMNode], ...]:
     return (
         MainScreen,
         ProfilesPane,
-        LinkWizard,
+        LinkWizardKeys,
         UnlinkScreen,
         ActivityPane,
         HelpScreen,

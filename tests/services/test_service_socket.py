@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ServiceRig
 from tui.domain.models import Conversation
-from tui.services.api import SetDnd, SetRuleEnabled, Triage
+from tui.services.api import AlreadyRunning, SetDnd, SetRuleEnabled, Triage
 from tui.services.client import RemoteService, VersionMismatch
 from tui.services.events import (
     CARRIED_AT_MOST,
@@ -22,7 +22,7 @@ from tui.services.events import (
     PrefsChanged,
     carry_conversations,
 )
-from tui.services.runtime import AlreadyRunning, lock_data_dir
+from tui.services.runtime import lock_data_dir
 from tui.services.server import ServiceServer, peer_allowed, peer_credentials, socket_path
 from tui.services.wire import ServiceUnavailable
 from tui.store import InboxView

@@ -173,7 +173,8 @@ async def test_a_corrupt_database_is_moved_aside_and_resynced(tmp_path) -> None:
 async def test_a_second_instance_on_the_same_data_dir_is_refused(rig: Rig, tmp_path) -> None:
     import pytest
 
-    from tui.services.runtime import AlreadyRunning, open_runtime
+    from tui.services.api import AlreadyRunning
+    from tui.services.runtime import open_runtime
 
     assert rig.runtime.data_dir is not None
     config = rig.runtime.prefs_file.path

@@ -6,10 +6,14 @@ when the shell's first frame is done is what start-up paid for before painting.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.conftest import ServiceRig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +106,61 @@ def test_a_dashboard_attaching_to_a_service_imports_none_of_the_service_side() -
         f"print(json.dumps([m for m in {SERVICE_SIDE!r} if m in sys.modules]))\n"
     )
     assert json.loads(run_python(code)) == []
+
+
+ATTACHED = """
+import argparse, asyncio, json, sys
+from pathlib import Path
+from tui.app import DashboardApp
+from tui.cli.dashboard import _Start
+
+SERVICE_SIDE = {service_side!r}
+
+async def main():
+    start = _Start(argparse.Namespace(config=Path({config!r}), data_dir=Path({data!r})))
+    app = DashboardApp(loader=start.load, user_themes_dir=Path({themes!r}))
+    seen = {{}}
+    async with app.run_test(size=(120, 40)) as pilot:
+        from tui.panes.inbox import InboxPane
+        for _ in range(600):
+            await pilot.pause(0.05)
+            panes = app.query(InboxPane)
+            if panes and panes.first().refreshes >= 1 and panes.first().list.row_count:
+                break
+        seen["service"] = type(start.opened.service).__name__ if start.opened else None
+        seen["rows"] = app.query_one(InboxPane).list.row_count
+        seen["loaded"] = [m for m in SERVICE_SIDE if m in sys.modules]
+    await start.close()
+    print(json.dumps(seen))
+
+asyncio.run(main())
+"""
+
+
+async def test_a_dashboard_that_attached_shows_its_inbox_without_the_service_side(
+    service_rig: ServiceRig,
+) -> None:
+    # The whole way a real `linkdeck` takes: the loader attaches to the service on the
+    # data folder and the inbox draws its rows; only then is sys.modules looked at.
+    code = ATTACHED.format(
+        service_side=SERVICE_SIDE,
+        config=str(next((service_rig.tmp / "config").glob("config.toml"))),
+        data=str(service_rig.tmp / "data"),
+        themes=str(service_rig.tmp / "themes"),
+    )
+    # The service answers in this process's event loop: the dashboard runs beside it.
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        code,
+        cwd=ROOT,
+        env={**os.environ, "XDG_RUNTIME_DIR": ""},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    assert proc.returncode == 0, err.decode()
+    seen = json.loads(out.decode().splitlines()[-1])
+    assert seen["service"] == "RemoteService", seen
+    assert seen["rows"] > 0, seen
+    assert seen["loaded"] == [], seen

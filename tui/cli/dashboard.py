@@ -52,8 +52,8 @@ def peek_ui(config_path: Path) -> tuple[str | None, dict[str, str]]:
 
 async def _attach(data_dir: Path) -> Service | None:
     """The running service of ``data_dir``, or ``None`` when none answers."""
+    from tui.config.paths import socket_path
     from tui.services.client import RemoteService, ServiceUnavailable
-    from tui.services.server import socket_path
 
     try:
         return await RemoteService.connect(socket_path(data_dir))
@@ -136,12 +136,11 @@ async def open_service(args: argparse.Namespace) -> Opened:
     A config.toml that does not parse opens the folder's store as it is, for reading and
     triage, with no sync and nothing written to the file; the inbox says why.
     """
+    # Each branch imports what it opens: a dashboard that attaches to a service never
+    # imports the runtime, the adapters or httpx (tests/unit/test_startup_imports.py).
     from tui.config import PrefsFile
-    from tui.config.paths import database_path, default_config_path, default_data_dir
-    from tui.services.demo import open_demo_runtime
-    from tui.services.local import LocalService
-    from tui.services.runtime import AlreadyRunning, open_runtime
-    from tui.services.server import ServiceServer, socket_path
+    from tui.config.paths import database_path, default_config_path, default_data_dir, socket_path
+    from tui.services.api import AlreadyRunning
 
     demo = bool(getattr(args, "demo", False))
     data_dir: Path | None = getattr(args, "data_dir", None)
@@ -149,6 +148,8 @@ async def open_service(args: argparse.Namespace) -> Opened:
     service: Service | None = None
     notice: ConfigNotice | None = None
     if demo:
+        from tui.services.demo import open_demo_runtime
+
         runtime, _sim = await open_demo_runtime(data_dir, seed=getattr(args, "seed", 7))
         prefs_file = runtime.prefs_file
     else:
@@ -161,6 +162,8 @@ async def open_service(args: argparse.Namespace) -> Opened:
         stored = database_path(folder).exists()
         store_only = notice is not None and (notice.broken or not prefs.accounts) and stored
         if service is None and (prefs.accounts or store_only):
+            from tui.services.runtime import open_runtime
+
             try:
                 runtime = await open_runtime(config_path, folder)
             except AlreadyRunning:
@@ -171,6 +174,9 @@ async def open_service(args: argparse.Namespace) -> Opened:
                     raise
     opened = Opened(prefs_file, runtime, service, notice=notice)
     if runtime is not None:
+        from tui.services.local import LocalService
+        from tui.services.server import ServiceServer
+
         local = LocalService.of(runtime)
         opened.service = local
         broken = notice is not None and notice.broken
@@ -241,8 +247,8 @@ class _Start:
         so that it goes through the redacting excepthook as it did before the UI started."""
 
     async def load(self, app: DashboardApp) -> bool:
+        from tui.services.api import AlreadyRunning
         from tui.services.client import VersionMismatch
-        from tui.services.runtime import AlreadyRunning
 
         try:
             self.opened = await open_service(self.args)

@@ -8,8 +8,8 @@ import logging
 import sys
 
 from tui.config import install_excepthook, install_log_redaction
+from tui.services.api import AlreadyRunning
 from tui.services.headless import serve
-from tui.services.runtime import AlreadyRunning
 
 __all__ = ["ALIAS_NOTE", "run_serve", "run_sync", "setup_logging"]
 

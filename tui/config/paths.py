@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -42,3 +44,22 @@ def ensure_private_dir(path: Path) -> Path:
 
 def database_path(data_dir: Path) -> Path:
     return data_dir / "linkdeck.db"
+
+
+_SUN_PATH_MAX = 107
+"""The longest path a Unix socket address holds on Linux (``sun_path``, less its NUL)."""
+
+
+def socket_path(data_dir: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """Where the service of ``data_dir`` listens; two data folders never share a name."""
+    env = os.environ if environ is None else environ
+    folder = data_dir.expanduser().resolve()
+    runtime_dir = env.get("XDG_RUNTIME_DIR")
+    if runtime_dir and Path(runtime_dir).is_dir():
+        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+        path = Path(runtime_dir) / "linkdeck" / f"{digest}.sock"
+    else:
+        path = folder / "linkdeck.sock"
+    if len(os.fsencode(path)) > _SUN_PATH_MAX:
+        raise OSError(f"the socket path {path} is too long for a Unix socket")
+    return path

@@ -6,14 +6,11 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Checkbox,
@@ -29,6 +26,7 @@ from tui.adapters.base import Verification
 from tui.config import AccountConfig, SecretError
 from tui.config.paths import secrets_path_for
 from tui.domain import PrivacySettings
+from tui.modals.link_keys import LinkWizardKeys
 from tui.modals.link_steps import (
     SIGNIN_LABELS,
     STEP_TITLES,
@@ -68,22 +66,13 @@ poll_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 """How the device-login poll waits between polls (tests make it instant)."""
 
 
-class LinkWizard(ModalScreen[str | None]):
+class LinkWizard(LinkWizardKeys):
     """Links a new account (or, with ``reauth``, signs an existing one in again).
 
-    Dismissed with the account id once saved, or ``None`` when cancelled.
+    Dismissed with the account id once saved, or ``None`` when cancelled. Its keys are
+    on :class:`LinkWizardKeys`.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="wizard.back"),
-        Binding(
-            "f2",
-            "simulate_phone",
-            "Simulator: approve / token",
-            show=False,
-            id="wizard.sim-approve",
-        ),
-    ]
     DEFAULT_CSS = """
     LinkWizard {
         align: center middle;

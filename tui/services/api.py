@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import httpx  # the type of ``transport`` only: a dashboard never imports it
 
 __all__ = [
+    "AlreadyRunning",
     "ConversationKey",
     "PrefsChange",
     "Service",
@@ -43,6 +44,11 @@ __all__ = [
 
 ConversationKey = tuple[str, str]
 """(account id, the conversation's remote id)."""
+
+
+class AlreadyRunning(Exception):
+    """Another Linkdeck process holds this data directory (raised when opening a runtime;
+    here so that a dashboard can name it without importing the runtime)."""
 
 
 class Triage(StrEnum):

@@ -20,8 +20,9 @@ from tui.config.secrets import run_token_command
 from tui.domain import PrivacySettings
 from tui.services.account_facts import LinkPlan, find_linked
 from tui.services.accounts import AccountManager
+from tui.services.api import AlreadyRunning
 from tui.services.guides import token_steps
-from tui.services.runtime import AlreadyRunning, Runtime, open_runtime
+from tui.services.runtime import Runtime, open_runtime
 from tui.services.signin import (
     AppCredentials,
     DeviceCodeExpired,

@@ -25,6 +25,7 @@ from tui.config.webhooks import resolve_webhook_secrets
 from tui.domain import PrivacySettings
 from tui.domain.models import InstagramApi, Platform
 from tui.services.alerting import AlertService
+from tui.services.api import AlreadyRunning
 from tui.services.budget import ThrottledTransport, WebhookHealth, plan_accounts
 from tui.services.events import EventBus
 from tui.services.maintenance import history_task
@@ -38,10 +39,6 @@ LOCK_NAME = "linkdeck.lock"
 
 BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 """Work that runs beside the engine until the stop event is set."""
-
-
-class AlreadyRunning(Exception):
-    """Another Linkdeck process holds this data directory."""
 
 
 @dataclass

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import socket
 import struct
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from tui import __version__
-from tui.config.paths import ensure_private_dir
+from tui.config.paths import ensure_private_dir, socket_path
 from tui.domain import AccountStatus
 from tui.services import wire
 from tui.services.events import AccountStateChanged, Event, PrefsChanged, carry_conversations
@@ -64,22 +62,6 @@ CALLS = frozenset(
 """The service methods a dashboard may call over the socket (every change it makes)."""
 STATE_EVERY = 30.0
 """Seconds between state pushes when nothing changed (the budget lines age)."""
-_SUN_PATH_MAX = 107
-
-
-def socket_path(data_dir: Path, environ: Mapping[str, str] | None = None) -> Path:
-    """Where the service of ``data_dir`` listens; two data folders never share a name."""
-    env = os.environ if environ is None else environ
-    folder = data_dir.expanduser().resolve()
-    runtime_dir = env.get("XDG_RUNTIME_DIR")
-    if runtime_dir and Path(runtime_dir).is_dir():
-        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
-        path = Path(runtime_dir) / "linkdeck" / f"{digest}.sock"
-    else:
-        path = folder / "linkdeck.sock"
-    if len(os.fsencode(path)) > _SUN_PATH_MAX:
-        raise OSError(f"the socket path {path} is too long for a Unix socket")
-    return path
 
 
 def peer_credentials(sock: socket.socket) -> tuple[int, int, int]:
