@@ -259,13 +259,9 @@ class InboxMixin(StoreBase):
             if v.strip().startswith("person:") and v.strip()[7:].isdigit()
         }
         ids.discard("")
-        id_marks = ",".join("?" * len(ids)) or "NULL"
-        person_marks = ",".join("?" * len(people)) or "NULL"
         # One trip, plain tuples: a large store knows tens of thousands of people, and
         # a Row object per name cost more than the scan.
-        return await self._on_db_thread(
-            lambda db: _known_names(db, sorted(ids), sorted(people), id_marks, person_marks)
-        )
+        return await self._on_db_thread(lambda db: _known_names(db, sorted(ids), sorted(people)))
 
     async def suggest_merges(self, limit: int = 20) -> list[tuple[Conversation, Conversation]]:
         """Pairs with the same display name (ignoring case and accents) on different accounts."""
@@ -323,8 +319,10 @@ async def dissolve_lonely(db: aiosqlite.Connection) -> None:
 
 
 def _known_names(
-    db: sqlite3.Connection, ids: list[str], people: list[int], id_marks: str, person_marks: str
+    db: sqlite3.Connection, ids: list[str], people: list[int]
 ) -> list[tuple[str, str, int | None]]:
+    id_marks = ",".join("?" * len(ids)) or "NULL"
+    person_marks = ",".join("?" * len(people)) or "NULL"
     cur = db.cursor()
     cur.row_factory = None
     found: list[tuple[str, str, int | None]] = cur.execute(

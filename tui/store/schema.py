@@ -213,7 +213,7 @@ MIGRATIONS: tuple[str, ...] = (
     # 7: whether an account ever answered the conversation (a message of ours is stored in
     # it), kept with the summary. The customers answered are people the user knows, whose
     # names a stranger could imitate; finding them used to look into each conversation's
-    # messages (150-350 ms for 50,000 conversations, holding the database thread).
+    # messages (0.15-0.5 s for 50,000 conversations, holding the database thread).
     """
     ALTER TABLE conversations ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
     UPDATE conversations SET answered = 1 WHERE last_from_us = 1 OR EXISTS (
