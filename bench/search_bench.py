@@ -117,36 +117,36 @@ async def _screen_times(path: Path, query: str, repeats: int) -> tuple[float, li
         app = _SearchApp(store)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, SearchScreen)
+
+            results = screen.query_one("#search-results", VirtualList)
+            drawn_at: list[tuple[int, float]] = []
+            render_lines = results.render_lines
+
+            def timed_render_lines(crop: Region) -> list[Strip]:
+                if crop.y == 0:  # a frame draws the list: which results it holds, and when
+                    drawn_at.append((screen.drawn, time.perf_counter()))
+                return render_lines(crop)
+
+            results.render_lines = timed_render_lines  # type: ignore[method-assign]
+
+            async def once(q: str) -> tuple[float, float]:
+                """From the search starting to the first frame drawing its results (the
+                list's first line drawn after the results were put in it), and to the
+                search done (look-alike marks included)."""
+                drawn, done = screen.drawn, screen.searches
+                started = time.perf_counter()
+                screen.run_search(q, delay=0)
+                while not drawn_at or drawn_at[-1][0] == drawn:  # noqa: ASYNC110 - no event
+                    await asyncio.sleep(0.0005)
+                shown = next(at for holds, at in drawn_at if holds > drawn) - started
+                while screen.searches == done:  # noqa: ASYNC110 - a counter, no event
+                    await asyncio.sleep(0.0005)
+                await pilot.pause()
+                return shown, time.perf_counter() - started
+
             with _as_in_the_dashboard():  # from when the app is up, as in the dashboard
-                screen = app.screen
-                assert isinstance(screen, SearchScreen)
-
-                results = screen.query_one("#search-results", VirtualList)
-                drawn_at: list[tuple[int, float]] = []
-                render_lines = results.render_lines
-
-                def timed_render_lines(crop: Region) -> list[Strip]:
-                    if crop.y == 0:  # a frame draws the list: which results it holds, and when
-                        drawn_at.append((screen.drawn, time.perf_counter()))
-                    return render_lines(crop)
-
-                results.render_lines = timed_render_lines  # type: ignore[method-assign]
-
-                async def once(q: str) -> tuple[float, float]:
-                    """From the search starting to the first frame drawing its results (the
-                    list's first line drawn after the results were put in it), and to the
-                    search done (look-alike marks included)."""
-                    drawn, done = screen.drawn, screen.searches
-                    started = time.perf_counter()
-                    screen.run_search(q, delay=0)
-                    while not drawn_at or drawn_at[-1][0] == drawn:  # noqa: ASYNC110 - no event
-                        await asyncio.sleep(0.0005)
-                    shown = next(at for holds, at in drawn_at if holds > drawn) - started
-                    while screen.searches == done:  # noqa: ASYNC110 - a counter, no event
-                        await asyncio.sleep(0.0005)
-                    await pilot.pause()
-                    return shown, time.perf_counter() - started
-
                 cold, marked = await once(query)
                 warm = []
                 for _ in range(repeats):
