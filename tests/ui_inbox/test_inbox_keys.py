@@ -509,3 +509,33 @@ async def test_one_new_message_reloads_the_inbox_once(rig: Rig) -> None:
         assert await settled_reloads(pilot, rig, before) == 1
         # The page of rows is read after the count: wait for it to be drawn.
         await wait_until(pilot, lambda: "one more question" in visible_text(pilot)[0])
+
+
+async def test_a_view_change_keeps_the_row_and_counts_nothing_new_above(rig: Rig) -> None:
+    """Back in All from Unread, the conversation stays highlighted; the read ones now
+    shown above it are not new, so the header does not call them so."""
+    async with rig.app().run_test(size=(120, 14)) as pilot:
+        pane = await ready(pilot)
+        lst = inbox_list(pilot)
+        header = pilot.app.query_one("#inbox-header")
+        top = lst.cursor_key
+        before = pane.refreshes
+        await pilot.press("u")  # the top conversation is read now
+        await reloaded(pilot, before)
+        before = pane.refreshes
+        await pilot.press("U")
+        await reloaded(pilot, before)
+        assert str(header.render()).startswith("Unread")
+        kept = lst.cursor_key
+        assert kept is not None and kept != top
+        before = pane.refreshes
+        await pilot.press("a")
+        await reloaded(pilot, before)
+        await pilot.pause()
+        assert lst.cursor_key == kept and lst.cursor == 1
+        assert "new above" not in str(header.render())
+        # A conversation that really arrives above still counts.
+        before = pane.refreshes
+        await rig.add(rig.fb, "t_new1", "Newcomer One", "hello", age=timedelta(seconds=1))
+        pane.reload()
+        await wait_until(pilot, lambda: "1 new above" in str(header.render()))

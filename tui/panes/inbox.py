@@ -148,6 +148,9 @@ class InboxPane(RuntimePane):
         """Conversations a pending pass patches in memory (a live event, a triage key)."""
         self._carried: dict[ConversationKey, Conversation] = {}
         """Changed conversations as the service's event carried them (not read back)."""
+        self._shown: tuple[InboxView, bool] | None = None
+        """The view (and grouping) the rows were last read for: rows that appear above the
+        cursor because the view changed were there before, and are not counted as new."""
         self._legend_row: InboxRow | None = None
         """The row whose legend is shown."""
         self.patches = 0
@@ -285,8 +288,10 @@ class InboxPane(RuntimePane):
                     self.patches += 1
                 else:
                     self._carried.clear()  # the view is read again: newer than any of them
+                    shown = (source.view, source.grouped)
                     await source.reload()
-                    self.list.source_changed()
+                    self.list.source_changed(arrived=shown == self._shown)
+                    self._shown = shown
                 self._pass_done()
         finally:
             self._reloading = False

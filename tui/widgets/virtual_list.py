@@ -605,12 +605,16 @@ class VirtualList(ScrollView, can_focus=True):
 
     # --- changes in the source ------------------------------------------------------
 
-    def source_changed(self) -> None:
+    def source_changed(self, *, arrived: bool = True) -> None:
         """Call when rows were added, removed or reordered: the cursor stays on its row.
 
         If rows were inserted above the cursor, the view scrolls by as many lines,
-        so the highlighted row does not move on screen either.
+        so the highlighted row does not move on screen either. ``arrived=False``: the
+        source now shows other rows (another view), so none of those above is new; the
+        count of new rows above starts again from nothing.
         """
+        if not arrived:
+            self._set_new_above(0)
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
@@ -623,9 +627,9 @@ class VirtualList(ScrollView, can_focus=True):
             return
         found = self.source.index_of(key)
         if inspect.isawaitable(found):
-            self._follow_key(found, key, old_cursor, self._moves)
+            self._follow_key(found, key, old_cursor, self._moves, arrived)
         else:
-            self._move_after_change(old_cursor, old_cursor if found is None else found)
+            self._move_after_change(old_cursor, old_cursor if found is None else found, arrived)
 
     def _set_virtual_height(self, rows: int) -> None:
         """A new row count. Textual's ``virtual_size`` asks for a layout pass over the whole
@@ -699,7 +703,12 @@ class VirtualList(ScrollView, can_focus=True):
 
     @work(group="virtual-list-follow", exclusive=True, exit_on_error=False)
     async def _follow_key(
-        self, found: Awaitable[int | None], key: Hashable, old_cursor: int, moves: int
+        self,
+        found: Awaitable[int | None],
+        key: Hashable,
+        old_cursor: int,
+        moves: int,
+        arrived: bool = True,
     ) -> None:
         index = await found
         if self._moves != moves:
@@ -707,13 +716,13 @@ class VirtualList(ScrollView, can_focus=True):
             # this takes a while): their move wins over the remembered row.
             return
         self._cursor_key = key
-        self._move_after_change(old_cursor, old_cursor if index is None else index)
+        self._move_after_change(old_cursor, old_cursor if index is None else index, arrived)
 
-    def _move_after_change(self, old_cursor: int, new_cursor: int) -> None:
+    def _move_after_change(self, old_cursor: int, new_cursor: int, arrived: bool = True) -> None:
         shift = new_cursor - old_cursor
         if shift:
             self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
-        if shift > 0:
+        if shift > 0 and arrived:
             self._set_new_above(self.new_above + shift)
         self.set_reactive(VirtualList.cursor, self.validate_cursor(new_cursor))
         self._remember_cursor_key()
