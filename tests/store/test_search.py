@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.store.conftest import conv, msg
 from tui.domain.models import Platform
-from tui.store import Store
+from tui.store import Store, maintenance
 from tui.store.base import conversations_by_key_sql
 from tui.store.search import parse, tokenize
 
@@ -211,6 +211,82 @@ async def test_many_matches_shortcut_is_exact_even_with_late_backfill(
         for limit, expected in reference.items():
             got = [h.message.remote_id for h in await store.search("cake", limit)]
             assert got == expected, (candidates, limit)
+
+
+async def test_from_finds_the_same_messages_by_sender_first_as_by_the_time_walk(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``from:`` reads the sender's few messages first instead of walking every message;
+    both ways give the same hits in the same order, with words and other filters too."""
+    rng = random.Random(11)
+    people = [("p1", "Ana Silva"), ("p2", "Bruno 50%_off"), ("p3", "Ana Banana"), ("p4", "Zé")]
+    conversations = [
+        conv(f"t_{n}", name, customer_id=pid, platform=M) for n, (pid, name) in enumerate(people)
+    ]
+    words = ["cake", "bread", "order", "zanzibar"]
+    messages = []
+    for n in range(400):
+        c = rng.randrange(len(people))
+        ours = rng.random() < 0.3
+        pid, name = people[c]
+        messages.append(
+            msg(
+                f"m{n:03d}",
+                " ".join(rng.choice(words) for _ in range(3)),
+                conv=f"t_{c}",
+                minute=rng.randrange(-60, 50),  # many share a minute: the ties order too
+                from_us=ours,
+                sender="page" if ours else pid,
+                # An agent of ours names the sender; some customers' messages name nobody
+                # (only their conversation says who wrote).
+                name=rng.choice(["Bakery", "Carla Agent"]) if ours else rng.choice([name, ""]),
+            )
+        )
+    for chunk in range(0, len(messages), 100):
+        await store.apply_batch(
+            "bakery",
+            platform=M,
+            conversations=conversations if chunk == 0 else [],
+            messages=messages[chunk : chunk + 100],
+        )
+    queries = [
+        "from:ana",
+        "from:banana cake",
+        'from:"50%_off"',
+        "from:50%x",
+        "from:p2 order",
+        "from:carla",
+        "from:bakery zanzibar",
+        "from:ze bread",
+        "from:nobody",
+        "from:ana from:bruno bread",
+        "from:ana after:2026-11-25 order",
+        "from:ana platform:instagram",
+    ]
+
+    async def ids(query: str, limit: int) -> list[str]:
+        return [h.message.remote_id for h in await store.search(query, limit)]
+
+    # Up to 120 matches "few": each word has more (about 230), so a query with a word goes
+    # by sender when the sender wrote at most 120 (in the other, FTS-first or walked).
+    monkeypatch.setattr("tui.store.maintenance.FEW_MATCHES", 120)
+    plans: list[str] = []
+    real = maintenance._from_senders
+
+    def spy(cur: Any, parsed: Any, match: str | None, limit: int) -> Any:
+        rows = real(cur, parsed, match, limit)
+        plans.append("sender" if rows is not None else "walk")
+        return rows
+
+    monkeypatch.setattr("tui.store.maintenance._from_senders", spy)
+    by_sender = {(q, n): await ids(q, n) for q in queries for n in (5, 200)}
+    assert plans.count("sender") >= 12 and "walk" in plans
+    # None allowed: the time index is walked.
+    monkeypatch.setattr("tui.store.maintenance.FEW_MATCHES", 0)
+    walked = {(q, n): await ids(q, n) for q in queries for n in (5, 200)}
+    assert by_sender == walked
+    assert by_sender[("from:ana", 200)] and by_sender[('from:"50%_off"', 200)]
+    assert by_sender[("from:nobody", 200)] == by_sender[("from:50%x", 200)] == []
 
 
 async def test_a_search_is_one_trip_to_the_database_thread(
