@@ -213,26 +213,32 @@ async def test_many_matches_shortcut_is_exact_even_with_late_backfill(
             assert got == expected, (candidates, limit)
 
 
-async def test_from_finds_the_same_messages_by_sender_first_as_by_the_time_walk(
+async def test_narrowing_filters_find_the_same_hits_first_as_by_the_time_walk(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``from:`` reads the sender's few messages first instead of walking every message;
-    both ways give the same hits in the same order, with words and other filters too."""
+    """A filter that leaves few messages (account, platform, label, sender) reads those
+    first instead of walking every message; both ways give the same hits in the same
+    order, with words and the other filters too."""
     rng = random.Random(11)
-    people = [("p1", "Ana Silva"), ("p2", "Bruno 50%_off"), ("p3", "Ana Banana"), ("p4", "Zé")]
-    conversations = [
-        conv(f"t_{n}", name, customer_id=pid, platform=M) for n, (pid, name) in enumerate(people)
+    people = [
+        ("bakery", M, "p1", "Ana Silva"),
+        ("bakery", M, "p2", "Bruno 50%_off"),
+        ("bakery", M, "p3", "Ana Banana"),
+        ("bakery", M, "p4", "Zé"),
+        ("bakery-ig", IG, "i1", "Ana Insta"),
+        ("bakery-ig", IG, "i2", "Dora"),
     ]
     words = ["cake", "bread", "order", "zanzibar"]
-    messages = []
+    batches: dict[str, list[Any]] = {"bakery": [], "bakery-ig": []}
     for n in range(400):
-        c = rng.randrange(len(people))
+        c = rng.choice([0, 0, 1, 1, 2, 2, 3, 3, 4, 5])  # Instagram: one message in five
+        account, _platform, pid, name = people[c]
         ours = rng.random() < 0.3
-        pid, name = people[c]
-        messages.append(
+        batches[account].append(
             msg(
                 f"m{n:03d}",
                 " ".join(rng.choice(words) for _ in range(3)),
+                account=account,
                 conv=f"t_{c}",
                 minute=rng.randrange(-60, 50),  # many share a minute: the ties order too
                 from_us=ours,
@@ -242,13 +248,21 @@ async def test_from_finds_the_same_messages_by_sender_first_as_by_the_time_walk(
                 name=rng.choice(["Bakery", "Carla Agent"]) if ours else rng.choice([name, ""]),
             )
         )
-    for chunk in range(0, len(messages), 100):
-        await store.apply_batch(
-            "bakery",
-            platform=M,
-            conversations=conversations if chunk == 0 else [],
-            messages=messages[chunk : chunk + 100],
-        )
+    for account, platform in (("bakery", M), ("bakery-ig", IG)):
+        mine = [
+            conv(f"t_{n}", name, account=account, customer_id=pid, platform=platform)
+            for n, (owner, _p, pid, name) in enumerate(people)
+            if owner == account
+        ]
+        for chunk in range(0, len(batches[account]), 100):
+            await store.apply_batch(
+                account,
+                platform=platform,
+                conversations=mine if chunk == 0 else [],
+                messages=batches[account][chunk : chunk + 100],
+            )
+    await store.set_labels("bakery", "t_3", ["VIP"])
+    await store.set_labels("bakery-ig", "t_5", ["vip", "wholesale"])
     queries = [
         "from:ana",
         "from:banana cake",
@@ -262,31 +276,44 @@ async def test_from_finds_the_same_messages_by_sender_first_as_by_the_time_walk(
         "from:ana from:bruno bread",
         "from:ana after:2026-11-25 order",
         "from:ana platform:instagram",
+        "platform:instagram",
+        "platform:instagram order",
+        "account:bakery-ig cake",
+        "account:bakery-ig from:dora",
+        "account:bakery order",
+        "platform:messenger",
+        "label:vip",
+        "label:vip bread",
+        "label:wholesale platform:messenger",
+        "label:nothing",
+        "account:nobody cake",
     ]
 
     async def ids(query: str, limit: int) -> list[str]:
         return [h.message.remote_id for h in await store.search(query, limit)]
 
     # Up to 120 matches "few": each word has more (about 230), so a query with a word goes
-    # by sender when the sender wrote at most 120 (in the other, FTS-first or walked).
+    # by its filter when that leaves at most 120 (if not, FTS-first or walked).
     monkeypatch.setattr("tui.store.maintenance.FEW_MATCHES", 120)
     plans: list[str] = []
-    real = maintenance._from_senders
+    real = maintenance._narrowed_first
 
     def spy(cur: Any, parsed: Any, match: str | None, limit: int) -> Any:
         rows = real(cur, parsed, match, limit)
-        plans.append("sender" if rows is not None else "walk")
+        plans.append("narrowed" if rows is not None else "walk")
         return rows
 
-    monkeypatch.setattr("tui.store.maintenance._from_senders", spy)
-    by_sender = {(q, n): await ids(q, n) for q in queries for n in (5, 200)}
-    assert plans.count("sender") >= 12 and "walk" in plans
+    monkeypatch.setattr("tui.store.maintenance._narrowed_first", spy)
+    narrowed = {(q, n): await ids(q, n) for q in queries for n in (5, 200)}
+    assert plans.count("narrowed") >= 30 and "walk" in plans
     # None allowed: the time index is walked.
     monkeypatch.setattr("tui.store.maintenance.FEW_MATCHES", 0)
     walked = {(q, n): await ids(q, n) for q in queries for n in (5, 200)}
-    assert by_sender == walked
-    assert by_sender[("from:ana", 200)] and by_sender[('from:"50%_off"', 200)]
-    assert by_sender[("from:nobody", 200)] == by_sender[("from:50%x", 200)] == []
+    assert narrowed == walked
+    for query in ("from:ana", 'from:"50%_off"', "platform:instagram order", "label:vip bread"):
+        assert narrowed[(query, 200)], query
+    for query in ("from:nobody", "from:50%x", "label:nothing", "account:nobody cake"):
+        assert narrowed[(query, 200)] == [], query
 
 
 async def test_a_search_is_one_trip_to_the_database_thread(

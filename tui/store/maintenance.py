@@ -214,14 +214,14 @@ def _search(
         if not rows:  # none, none left by the filters, or too many to sort: which one?
             count = cur.execute(_COUNT, (match, FEW_MATCHES + 1)).fetchone()[0]
             if count > FEW_MATCHES:
-                rows = _from_senders(cur, parsed, match, limit)
+                rows = _narrowed_first(cur, parsed, match, limit)
                 if rows is None:
                     rows = _newest_matches(cur, parsed, match, limit)
                 if rows is None:
                     sql, params = _search_sql(parsed)
                     rows = cur.execute(sql, [*params, limit]).fetchall()
     else:
-        rows = _from_senders(cur, parsed, None, limit)
+        rows = _narrowed_first(cur, parsed, None, limit)
         if rows is None:
             sql, params = _search_sql(parsed)
             rows = cur.execute(sql, [*params, limit]).fetchall()
@@ -285,57 +285,89 @@ def _outbox_matches(cur: sqlite3.Cursor, parsed: ParsedQuery) -> list[InboxMessa
     return found
 
 
-def _from_senders(
+def _narrowed_first(
     cur: sqlite3.Cursor, parsed: ParsedQuery, match: str | None, limit: int
 ) -> list[tuple[Any, ...]] | None:
-    """``from:`` with few messages from that sender: those messages found first, then
-    checked against the words and filters and sorted.
+    """A filter that leaves few messages (an account, a platform, a label, a sender):
+    those messages found first, then checked against the words and every filter, and
+    sorted as the other plans sort.
 
-    Walking the time index for a sender who wrote a few of a million messages read every
-    message (1.2-1.5 s on the benchmark store); reading the sender columns alone takes a
-    fifth of that, and the customer's conversations are found by name in an index.
-    ``None``: no ``from:``, or more than ``FEW_MATCHES`` messages of theirs (the walk meets
-    the newest of them sooner).
+    Walking the time index for them read every message when they were a few of a
+    million: 0.3-1.5 s on the benchmark store, holding the database thread. ``None``: no
+    filter leaves at most ``FEW_MATCHES`` messages (the walk meets the newest sooner).
     """
-    if not parsed.senders:
+    ids = _few_candidates(cur, parsed)
+    if ids is None:
         return None
-    own: list[str] = []
-    named: list[str] = []
-    params: list[object] = []
-    names: list[object] = []
-    for sender in parsed.senders:
-        like = _like(sender)
-        own.append("sender_id = ? OR sender_name LIKE ? ESCAPE '\\'")
-        params += [sender, like]
-        named.append("c.customer_name LIKE ? ESCAPE '\\'")
-        names.append(like)
-    # A superset of what the filter matches (the statement below applies the filter
-    # itself). UNION ALL, unlike UNION, stops reading at the LIMIT; an id comes at most
-    # twice, so reaching the LIMIT means more than FEW_MATCHES of them.
-    candidates = cur.execute(
-        f"SELECT id FROM messages WHERE {' OR '.join(own)} "
-        "UNION ALL SELECT m.id FROM conversations c CROSS JOIN messages m "
-        "ON m.account_id = c.account_id AND m.conversation_id = c.remote_id "
-        f"WHERE ({' OR '.join(named)}) AND m.from_us = 0 LIMIT ?",
-        [*params, *names, 2 * FEW_MATCHES + 1],
-    ).fetchall()
-    ids = sorted({row[0] for row in candidates})
-    if len(ids) > FEW_MATCHES:
-        return None
-    clauses, more = _filters(parsed)
+    clauses, params = _filters(parsed)
     if match is not None:
         # One indexed lookup per candidate: for a common word, far cheaper than listing
         # every message that has it.
         clauses.insert(
             0, "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.id)"
         )
-        more.insert(0, match)
+        params.insert(0, match)
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     return cur.execute(
         f"SELECT {MESSAGE_COLUMNS} FROM json_each(?) s CROSS JOIN messages m ON m.id = s.value "
-        f"{_JOIN_CONVERSATION}WHERE {' AND '.join(clauses)} "
-        "ORDER BY m.created_at DESC, m.remote_id DESC LIMIT ?",
-        [json.dumps(ids), *more, limit],
+        f"{_JOIN_CONVERSATION}{where}ORDER BY m.created_at DESC, m.remote_id DESC LIMIT ?",
+        [json.dumps(ids), *params, limit],
     ).fetchall()
+
+
+def _few_candidates(cur: sqlite3.Cursor, parsed: ParsedQuery) -> list[int] | None:
+    """The ids of at most ``FEW_MATCHES`` messages among which every hit is, when one of the
+    filters leaves that few; ``None`` when none does.
+
+    Each filter alone gives a superset of the hits; the cheapest are asked first, and each
+    read stops at its limit, so a filter that leaves many costs little to try.
+    """
+    probes: list[tuple[str, list[object]]] = []
+    if parsed.accounts:
+        marks = ",".join("?" * len(parsed.accounts))
+        probes.append(
+            (f"SELECT id FROM messages WHERE account_id IN ({marks})", [*parsed.accounts])
+        )
+    # Whole conversations: the platform, a label; found in the conversations, then their
+    # messages through the thread index.
+    clauses, params = _conversation_filters(parsed)
+    if clauses:
+        probes.append(
+            (
+                "SELECT m.id FROM conversations c CROSS JOIN messages m "
+                "ON m.account_id = c.account_id AND m.conversation_id = c.remote_id "
+                f"WHERE {' AND '.join(clauses)}",
+                params,
+            )
+        )
+    if parsed.senders:
+        own: list[str] = []
+        named: list[str] = []
+        mine: list[object] = []
+        theirs: list[object] = []
+        for sender in parsed.senders:
+            own.append("sender_id = ? OR sender_name LIKE ? ESCAPE '\\'")
+            mine += [sender, _like(sender)]
+            named.append("c.customer_name LIKE ? ESCAPE '\\'")
+            theirs.append(_like(sender))
+        # The sender columns alone (a fifth of the walk), and the customer's messages in
+        # conversations found by name. UNION ALL, unlike UNION, stops reading at the
+        # LIMIT; an id comes at most twice, so the LIMIT is doubled.
+        probes.append(
+            (
+                f"SELECT id FROM messages WHERE {' OR '.join(own)} "
+                "UNION ALL SELECT m.id FROM conversations c CROSS JOIN messages m "
+                "ON m.account_id = c.account_id AND m.conversation_id = c.remote_id "
+                f"WHERE ({' OR '.join(named)}) AND m.from_us = 0",
+                [*mine, *theirs],
+            )
+        )
+    for sql, values in probes:
+        rows = cur.execute(f"{sql} LIMIT ?", [*values, 2 * FEW_MATCHES + 1]).fetchall()
+        ids = {row[0] for row in rows}
+        if len(ids) <= FEW_MATCHES:
+            return sorted(ids)
+    return None
 
 
 def _newest_matches(
@@ -456,23 +488,33 @@ def _filters(parsed: ParsedQuery) -> tuple[list[str], list[object]]:
             )
             params += [sender, like, like]
         clauses.append("(" + " OR ".join(ors) + ")")
-    if parsed.platforms:
-        clauses.append(f"c.platform IN ({','.join('?' * len(parsed.platforms))})")
-        params += parsed.platforms
     if parsed.accounts:
         clauses.append(f"m.account_id IN ({','.join('?' * len(parsed.accounts))})")
         params += parsed.accounts
-    for label in parsed.labels:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM json_each(c.labels) WHERE lower(json_each.value) = lower(?))"
-        )
-        params.append(label)
+    more, values = _conversation_filters(parsed)
+    clauses += more
+    params += values
     if parsed.before is not None:
         clauses.append("m.created_at < ?")
         params.append(to_ms(parsed.before))
     if parsed.after is not None:
         clauses.append("m.created_at >= ?")
         params.append(to_ms(parsed.after))
+    return clauses, params
+
+
+def _conversation_filters(parsed: ParsedQuery) -> tuple[list[str], list[object]]:
+    """The conditions on the whole conversation: ``platform:`` and ``label:``."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if parsed.platforms:
+        clauses.append(f"c.platform IN ({','.join('?' * len(parsed.platforms))})")
+        params += parsed.platforms
+    for label in parsed.labels:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(c.labels) WHERE lower(json_each.value) = lower(?))"
+        )
+        params.append(label)
     return clauses, params
 
 
