@@ -154,3 +154,17 @@ def test_doctor_shows_hostile_config_key_names_as_markers(tmp_path: Path) -> Non
     assert b"PWN-KEY" in out, out
     assert RAW_CONTROLS.findall(out.replace(b"\r\n", b"\n")) == [], out
     assert "⟨ESC⟩".encode() in out or b"\\x1b" in out
+
+
+def test_an_export_to_a_file_says_on_the_terminal_how_far_it_is(tmp_path: Path) -> None:
+    """stderr on a terminal, the records in a file: one line, drawn again in place, says
+    how many of how many; the count exported replaces it. The file's name is typed by a
+    person and still shown with its controls as markers."""
+    count = fill_hostile(tmp_path)
+    target = tmp_path / "ex\x1b[31mport.jsonl"
+    shown = run_in_pty(["--data-dir", str(tmp_path), "export", "-o", str(target)]).decode()
+    name = str(target).replace("\x1b", "⟨ESC⟩")
+    assert f"\r\x1b[Klinkdeck: exporting {count} messages to {name}: 0 (0%)" in shown
+    assert shown.rstrip().endswith(f"\r\x1b[Klinkdeck: exported {count} rows to {name}")
+    assert "\x1b[31m" not in shown
+    assert len(target.read_text(encoding="utf-8").splitlines()) == count

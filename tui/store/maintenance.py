@@ -129,6 +129,13 @@ class MaintenanceMixin(StoreBase):
         )
         return int(conversations), int(messages)
 
+    async def message_count(
+        self, *, account_id: str | None = None, since: datetime | None = None
+    ) -> int:
+        """How many messages :meth:`iter_messages` gives for the same arguments."""
+        where, params = _messages_of(account_id, since)
+        return int(await self._scalar(f"SELECT COUNT(*) FROM messages m {where}", params) or 0)
+
     async def iter_messages(
         self,
         *,
@@ -138,16 +145,10 @@ class MaintenanceMixin(StoreBase):
     ) -> AsyncIterator[InboxMessage]:
         """Every message, oldest first, read ``chunk`` rows at a time (keyset pagination)."""
         last: tuple[int, int] | None = None
-        since_ms = None if since is None else to_ms(since)
+        where, chosen = _messages_of(account_id, since)
         while True:
-            sql = f"SELECT {MESSAGE_COLUMNS} FROM messages m WHERE 1"
-            params: list[object] = []
-            if account_id is not None:
-                sql += " AND m.account_id = ?"
-                params.append(account_id)
-            if since_ms is not None:
-                sql += " AND m.created_at >= ?"
-                params.append(since_ms)
+            sql = f"SELECT {MESSAGE_COLUMNS} FROM messages m {where}"
+            params = list(chosen)
             if last is not None:
                 # A row value, not an OR: SQLite seeks the index only for this form.
                 sql += " AND (m.created_at, m.id) > (?, ?)"
@@ -191,6 +192,19 @@ class MaintenanceMixin(StoreBase):
             await self._index_pending()
         except sqlite3.Error as exc:  # still listed in fts_pending: indexed later
             _log.warning("search index update failed: %s", exc)
+
+
+def _messages_of(account_id: str | None, since: datetime | None) -> tuple[str, list[object]]:
+    """The WHERE of an export: one account's messages or all, from a moment on or all."""
+    where = "WHERE 1"
+    params: list[object] = []
+    if account_id is not None:
+        where += " AND m.account_id = ?"
+        params.append(account_id)
+    if since is not None:
+        where += " AND m.created_at >= ?"
+        params.append(to_ms(since))
+    return where, params
 
 
 def _search(
