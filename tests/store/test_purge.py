@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+import pytest
 
 from tests.store.conftest import at, conv, msg
 from tui.domain.models import Platform
@@ -74,3 +77,85 @@ async def test_purge_account_removes_everything_of_that_account(store: Store) ->
     assert await store.outbox_items(account_id="bakery") == []
     assert await store.search(SECRET) == []
     assert await store.counts("other") == (1, 1)
+
+
+async def test_a_purge_in_many_steps_leaves_what_one_step_leaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old messages go a few conversations at a time; the summaries, the emptied and the
+    never-filled old conversations end as they would in one go."""
+
+    async def filled(name: str) -> Store:
+        store = await Store.open(tmp_path / name)
+        for n in range(7):
+            await store.apply_batch(
+                "bakery",
+                platform=M,
+                conversations=[conv(f"t_{n}", f"Customer {n}", customer_id=f"p{n}", minute=0)],
+                messages=[
+                    msg(
+                        f"m{n}_{k}",
+                        f"word{k} of {n}",
+                        conv=f"t_{n}",
+                        sender=f"p{n}",
+                        name=f"Customer {n}",
+                        minute=10 * k,
+                        from_us=k == 1,
+                    )
+                    for k in range(n % 4)  # minutes 0, 10, 20: some all old, some none
+                ],
+            )
+        # Listed by a sync but never given a message: old, so it goes.
+        await store.apply_batch("bakery", platform=M, conversations=[conv("t_bare", minute=-60)])
+        await store.apply_batch(
+            "other", platform=M, messages=[msg("o1", "another account", account="other")]
+        )
+        return store
+
+    async def state(store: Store) -> tuple[object, ...]:
+        rows = await store._all(
+            "SELECT remote_id, message_count, unread_count, snippet, last_inbound_at, "
+            "last_from_us, answered FROM conversations ORDER BY account_id, remote_id"
+        )
+        ids = await store._all("SELECT remote_id FROM messages ORDER BY remote_id")
+        found = [h.message.remote_id for h in await store.search("of")]
+        return [tuple(r) for r in rows], [r[0] for r in ids], sorted(found)
+
+    one = await filled("one.db")
+    many = await filled("many.db")
+    try:
+        assert await one.purge_older_than("bakery", at(15)) == 8
+        monkeypatch.setattr("tui.store.maintenance.PURGE_STEP", 2)
+        assert await many.purge_older_than("bakery", at(15)) == 8
+        assert await state(many) == await state(one)
+        conversations, messages, found = await state(many)
+        assert messages == ["m3_2", "o1"] and found == ["m3_2"]
+        # Only t_3 keeps a message: its answer (minute 10) went, so it is no longer
+        # answered; the emptied, the empty and the bare old conversations are gone.
+        assert conversations == [
+            ("t_3", 1, 1, "word2 of 3", int(at(20).timestamp() * 1000), 0, 0),
+            ("t_1", 1, 1, "another account", int(at(0).timestamp() * 1000), 0, 0),
+        ]
+    finally:
+        await one.close()
+        await many.close()
+
+
+async def test_writes_get_their_turn_between_the_steps_of_a_long_purge(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sync and triage keys are not held until a long purge ends: a write sent while it
+    runs (here: marking a conversation read) is done before the purge is over."""
+    await store.apply_batch(
+        "bakery",
+        platform=M,
+        conversations=[conv(f"t_{n:02d}", customer_id=f"p{n}") for n in range(40)],
+        messages=[msg(f"m{n}", "old words", conv=f"t_{n:02d}", minute=0) for n in range(40)],
+    )
+    monkeypatch.setattr("tui.store.maintenance.PURGE_STEP", 1)
+    purge = asyncio.create_task(store.purge_older_than("bakery", at(30)))
+    await asyncio.sleep(0)  # the purge has begun
+    await store.mark_read("bakery", "t_39")
+    assert not purge.done()
+    assert await purge == 40
+    assert await store.counts("bakery") == (0, 0)

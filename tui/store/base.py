@@ -270,33 +270,42 @@ class StoreBase:
     async def _refresh_summary(
         self, db: aiosqlite.Connection, account_id: str, remote_id: str
     ) -> None:
-        """Recompute a conversation's summary from its messages (after deletes and purges)."""
-        await db.execute(
-            f"""
-            UPDATE conversations SET
-                message_count = (SELECT COUNT(*) FROM messages m
-                                 WHERE m.account_id = :a AND m.conversation_id = :c),
-                last_inbound_at = (SELECT MAX(created_at) FROM messages m
-                                   WHERE m.account_id = :a AND m.conversation_id = :c
-                                   AND m.from_us = 0),
-                snippet = COALESCE((SELECT {SNIPPET_SQL} FROM messages m
-                                    WHERE m.account_id = :a AND m.conversation_id = :c
-                                    ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), ''),
-                last_from_us = COALESCE((SELECT m.from_us FROM messages m
-                                         WHERE m.account_id = :a AND m.conversation_id = :c
-                                         ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), 0),
-                answered = EXISTS (SELECT 1 FROM messages m
-                                   WHERE m.account_id = :a AND m.conversation_id = :c
-                                   AND m.from_us = 1)
-            WHERE account_id = :a AND remote_id = :c
-            """,
-            {"a": account_id, "c": remote_id},
-        )
-        await db.execute(
-            "UPDATE conversations SET unread_count = MIN(unread_count, message_count) "
-            "WHERE account_id = ? AND remote_id = ?",
-            (account_id, remote_id),
-        )
+        """Recompute a conversation's summary from its messages (after deletes and purges).
+
+        ``db`` is the connection of the caller's transaction: the statements run in it.
+        """
+        del db  # the same connection: _on_db_thread runs on it, in its turn
+        await self._on_db_thread(lambda conn: refresh_summaries(conn, account_id, [remote_id]))
+
+
+def refresh_summaries(db: sqlite3.Connection, account_id: str, remote_ids: Sequence[str]) -> None:
+    """Recompute these conversations' summaries from their messages, on the database
+    thread (one statement for all of them, however many)."""
+    keys = [{"a": account_id, "c": remote_id} for remote_id in remote_ids]
+    db.executemany(
+        f"""
+        UPDATE conversations SET
+            message_count = (SELECT COUNT(*) FROM messages m
+                             WHERE m.account_id = :a AND m.conversation_id = :c),
+            last_inbound_at = (SELECT MAX(created_at) FROM messages m
+                               WHERE m.account_id = :a AND m.conversation_id = :c
+                               AND m.from_us = 0),
+            snippet = COALESCE((SELECT {SNIPPET_SQL} FROM messages m
+                                WHERE m.account_id = :a AND m.conversation_id = :c
+                                ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), ''),
+            last_from_us = COALESCE((SELECT m.from_us FROM messages m
+                                     WHERE m.account_id = :a AND m.conversation_id = :c
+                                     ORDER BY m.created_at DESC, m.remote_id DESC LIMIT 1), 0),
+            answered = EXISTS (SELECT 1 FROM messages m
+                               WHERE m.account_id = :a AND m.conversation_id = :c
+                               AND m.from_us = 1),
+            -- Every right-hand side sees the old row: the count is taken again here.
+            unread_count = MIN(unread_count, (SELECT COUNT(*) FROM messages m
+                               WHERE m.account_id = :a AND m.conversation_id = :c))
+        WHERE account_id = :a AND remote_id = :c
+        """,
+        keys,
+    )
 
 
 SNIPPET_CHARS = 200
