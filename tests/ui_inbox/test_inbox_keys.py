@@ -513,7 +513,7 @@ async def test_one_new_message_reloads_the_inbox_once(rig: Rig) -> None:
 
 async def test_a_view_change_keeps_the_row_and_counts_nothing_new_above(rig: Rig) -> None:
     """Back in All from Unread, the conversation stays highlighted; the read ones now
-    shown above it are not new, so the header does not call them so."""
+    shown above it are in view, and not new, so the header does not call them so."""
     async with rig.app().run_test(size=(120, 14)) as pilot:
         pane = await ready(pilot)
         lst = inbox_list(pilot)
@@ -534,6 +534,7 @@ async def test_a_view_change_keeps_the_row_and_counts_nothing_new_above(rig: Rig
         await pilot.pause()
         assert lst.cursor_key == kept and lst.cursor == 1
         assert "new above" not in str(header.render())
+        assert lst.scroll_offset.y == 0  # the read one above it is in view
         # A conversation that really arrives above still counts.
         before = pane.refreshes
         await rig.add(rig.fb, "t_new1", "Newcomer One", "hello", age=timedelta(seconds=1))

@@ -610,8 +610,9 @@ class VirtualList(ScrollView, can_focus=True):
 
         If rows were inserted above the cursor, the view scrolls by as many lines,
         so the highlighted row does not move on screen either. ``arrived=False``: the
-        source now shows other rows (another view), so none of those above is new; the
-        count of new rows above starts again from nothing.
+        source now shows other rows (another view), so none of those above is new: the
+        count of new rows above starts again from nothing, and the view moves only as far
+        as it takes to show the highlighted row.
         """
         if not arrived:
             self._set_new_above(0)
@@ -720,7 +721,10 @@ class VirtualList(ScrollView, can_focus=True):
 
     def _move_after_change(self, old_cursor: int, new_cursor: int, arrived: bool = True) -> None:
         shift = new_cursor - old_cursor
-        if shift:
+        # Rows that arrived above move the view with them, so the highlighted row stays
+        # where it was on screen; in another view the list stays where it was, moved
+        # only as far as it takes to show the highlighted row.
+        if shift and arrived:
             self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
         if shift > 0 and arrived:
             self._set_new_above(self.new_above + shift)
