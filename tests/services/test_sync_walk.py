@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.services.conftest import Rig
+from tests.services.test_sync import iter_queue
 from tests.simrig import frozen, loopback_runtime
-from tui.adapters.errors import InvalidRequest
+from tui.adapters.errors import InvalidRequest, RateLimited
+from tui.services.events import ConversationsChanged
 from tui.services.sync import GAP_PAGES, WATERMARK
 from tui.simulator.faults import FaultRule
 
@@ -94,3 +97,31 @@ async def test_the_gap_filler_stops_after_a_bounded_number_of_pages(rig: Rig) ->
     # The rest of the gap is left to the backfill, which walks this history again.
     cursors = await rig.runtime.store.cursors("demo-page")
     assert cursors[f"backfill:{conv.id}"] == ""
+
+
+async def test_what_a_pass_stored_before_a_rate_limit_is_announced(rig: Rig) -> None:
+    """A first sync cut short by the platform's rate limit (part-way through the
+    conversations' messages) still tells the screens what it stored: the inbox of a
+    large Page showed nothing until a pass completed, minutes later."""
+    page = rig.sim.world.inboxes["demo-page"]
+    last = min(page.conversations, key=lambda c: c.updated_at or datetime.min.replace(tzinfo=UTC))
+    rig.sim.faults.add(
+        FaultRule(
+            path=f"/{last.id}$",
+            regex=True,
+            count=-1,
+            status=400,
+            error={"code": 4, "message": "(#4) Application request limit reached"},
+        )
+    )
+    queue = rig.runtime.bus.subscribe()
+    report = await rig.runtime.engine.accounts["demo-page"].poll_once()
+    assert isinstance(report.error, RateLimited)
+    announced = {
+        conversation_id
+        for event in iter_queue(queue)
+        if isinstance(event, ConversationsChanged) and event.account_id == "demo-page"
+        for conversation_id in event.conversation_ids
+    }
+    assert await stored_conversations(rig) == len(announced) == len(page.conversations) - 1
+    assert last.id not in announced

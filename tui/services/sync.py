@@ -74,6 +74,8 @@ class PollReport:
 
     account_id: str
     new_messages: list[InboxMessage] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    """The conversations stored, in the order they were (remote ids)."""
     changed_conversations: int = 0
     requests: int = 0
     catch_up: bool = False
@@ -184,77 +186,97 @@ class AccountSync:
             # is, since older conversations above it were not read.
             changes, interrupted = list(exc.changes), exc.cause
         newest = watermark
-        changed_ids: list[str] = []
-        for change in changes:
-            conversation = change.conversation
-            head_key = f"head:{conversation.remote_id}"
-            if self._unchanged(change, watermark, cursors.get(head_key)):
-                continue
-            if not settings.sync_contacts:
-                conversation = without_profile(conversation)
-            key = f"msg:{conversation.remote_id}"
-            since = parse_moment(cursors.get(key))
-            messages = await self.adapter.new_messages(conversation.remote_id, since)
-            gap, gap_closed = await self._fill_gap(conversation.remote_id, since, messages)
-            messages += gap
-            if not settings.sync_contacts:
-                messages = [replace(m, sender_name="") for m in messages]
-            # Times from the future are dated when first received; read again at the
-            # next poll (the listing still says 2100), they keep that date: ``since``.
-            received = self.clock()
-            messages = [_believable(m, received, since) for m in messages]
-            conversation = replace(
-                conversation,
-                updated_at=not_in_future(conversation.updated_at, received, since),
-                last_inbound_at=conversation.last_inbound_at
-                and not_in_future(conversation.last_inbound_at, received, since),
-            )
-            await self._quarantine_adapter_problems()
-            newest_message = max((m.created_at for m in messages), default=since)
-            batch_cursors = {key: iso_moment(newest_message)} if newest_message else {}
-            if change.newest_message_id:
-                batch_cursors[head_key] = change.newest_message_id
-            if not gap_closed:
-                # The gap was too deep for one poll: the backfill walks this history again
-                # from the newest message (the upserts keep each message once).
-                batch_cursors[f"backfill:{conversation.remote_id}"] = ""
-            result = await self.store.apply_batch(
-                self.account.id,
-                platform=self.account.platform,
-                conversations=[conversation],
-                messages=messages,
-                cursors=batch_cursors,
-                store_bodies=settings.store_bodies,
-            )
-            report.new_messages.extend(result.new_messages)
-            changed_ids.append(conversation.remote_id)
-            if conversation.is_owner is not None:
-                # Conversation Routing said who owns the thread: another app's thread is
-                # marked as such (the same mark a handover webhook leaves).
-                owner = "" if conversation.is_owner else OTHER_APP
-                await self.store.set_thread_owner(self.account.id, conversation.remote_id, owner)
-            # A time from the future (a hostile or broken server, a skewed clock) must not
-            # carry the watermark past every conversation still to come: it stops at now.
-            # Clamping only lowers it: conversations at or above it are checked again by
-            # their head message, which costs a little and loses nothing.
-            updated = min(change.updated_at, self.clock())
-            if newest is None or updated > newest:
-                newest = updated
-        if interrupted is None and newest is not None and newest != watermark:
-            await self.store.apply_batch(
-                self.account.id,
-                platform=self.account.platform,
-                cursors={WATERMARK: iso_moment(newest)},
-            )
-        report.changed_conversations = len(changed_ids)
-        if changed_ids:
-            self.bus.publish(ConversationsChanged(self.account.id, changed_ids))
-        if report.new_messages:
-            self.bus.publish(
-                MessagesArrived(self.account.id, tuple(report.new_messages), report.catch_up)
-            )
+        try:
+            for change in changes:
+                updated = await self._store_change(change, watermark, cursors, settings, report)
+                if updated is not None and (newest is None or updated > newest):
+                    newest = updated
+            if interrupted is None and newest is not None and newest != watermark:
+                await self.store.apply_batch(
+                    self.account.id,
+                    platform=self.account.platform,
+                    cursors={WATERMARK: iso_moment(newest)},
+                )
+        finally:
+            # What was stored is announced even when an error cut the pass short (a rate
+            # limit part-way through a first sync): the screens show it now, not after
+            # the next pass that completes.
+            report.changed_conversations = len(report.changed)
+            if report.changed:
+                self.bus.publish(ConversationsChanged(self.account.id, report.changed))
+            if report.new_messages:
+                self.bus.publish(
+                    MessagesArrived(self.account.id, tuple(report.new_messages), report.catch_up)
+                )
         if interrupted is not None:
             raise interrupted
+
+    async def _store_change(
+        self,
+        change: ConversationChange,
+        watermark: datetime | None,
+        cursors: dict[str, str],
+        settings: PrivacySettings,
+        report: PollReport,
+    ) -> datetime | None:
+        """Read and store one listed conversation's new messages, with its cursors; once
+        stored, it is listed in ``report.changed``.
+
+        Returns the moment it counts for in the watermark (clamped to now), or ``None``
+        when it holds nothing new since the last poll.
+        """
+        conversation = change.conversation
+        head_key = f"head:{conversation.remote_id}"
+        if self._unchanged(change, watermark, cursors.get(head_key)):
+            return None
+        if not settings.sync_contacts:
+            conversation = without_profile(conversation)
+        key = f"msg:{conversation.remote_id}"
+        since = parse_moment(cursors.get(key))
+        messages = await self.adapter.new_messages(conversation.remote_id, since)
+        gap, gap_closed = await self._fill_gap(conversation.remote_id, since, messages)
+        messages += gap
+        if not settings.sync_contacts:
+            messages = [replace(m, sender_name="") for m in messages]
+        # Times from the future are dated when first received; read again at the
+        # next poll (the listing still says 2100), they keep that date: ``since``.
+        received = self.clock()
+        messages = [_believable(m, received, since) for m in messages]
+        conversation = replace(
+            conversation,
+            updated_at=not_in_future(conversation.updated_at, received, since),
+            last_inbound_at=conversation.last_inbound_at
+            and not_in_future(conversation.last_inbound_at, received, since),
+        )
+        await self._quarantine_adapter_problems()
+        newest_message = max((m.created_at for m in messages), default=since)
+        batch_cursors = {key: iso_moment(newest_message)} if newest_message else {}
+        if change.newest_message_id:
+            batch_cursors[head_key] = change.newest_message_id
+        if not gap_closed:
+            # The gap was too deep for one poll: the backfill walks this history again
+            # from the newest message (the upserts keep each message once).
+            batch_cursors[f"backfill:{conversation.remote_id}"] = ""
+        result = await self.store.apply_batch(
+            self.account.id,
+            platform=self.account.platform,
+            conversations=[conversation],
+            messages=messages,
+            cursors=batch_cursors,
+            store_bodies=settings.store_bodies,
+        )
+        report.new_messages.extend(result.new_messages)
+        report.changed.append(conversation.remote_id)
+        if conversation.is_owner is not None:
+            # Conversation Routing said who owns the thread: another app's thread is
+            # marked as such (the same mark a handover webhook leaves).
+            owner = "" if conversation.is_owner else OTHER_APP
+            await self.store.set_thread_owner(self.account.id, conversation.remote_id, owner)
+        # A time from the future (a hostile or broken server, a skewed clock) must not
+        # carry the watermark past every conversation still to come: it stops at now.
+        # Clamping only lowers it: conversations at or above it are checked again by
+        # their head message, which costs a little and loses nothing.
+        return min(change.updated_at, self.clock())
 
     @staticmethod
     def _unchanged(
