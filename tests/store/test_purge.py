@@ -159,3 +159,29 @@ async def test_writes_get_their_turn_between_the_steps_of_a_long_purge(
     assert not purge.done()
     assert await purge == 40
     assert await store.counts("bakery") == (0, 0)
+
+
+async def test_bodies_are_erased_in_steps_from_every_conversation(
+    store: Store, monkeypatch: pytest.MonkeyPatch, db_path: Path
+) -> None:
+    await store.apply_batch(
+        "bakery",
+        platform=M,
+        conversations=[conv(f"t_{n}", customer_id=f"p{n}") for n in range(7)],
+        messages=[
+            msg(f"m{n}_{k}", f"{SECRET} {k}", conv=f"t_{n}", sender=f"p{n}", minute=k)
+            for n in range(7)
+            for k in range(n % 3 + 1)
+        ],
+    )
+    await store.apply_batch(
+        "other", platform=M, messages=[msg("o1", f"{SECRET} kept", account="other")]
+    )
+    monkeypatch.setattr("tui.store.maintenance.PURGE_STEP", 2)
+    assert await store.purge_bodies("bakery") == 13
+    await store.checkpoint()
+    texts = await store._all("SELECT account_id, text FROM messages")
+    assert {r[1] for r in texts if r[0] == "bakery"} == {""}
+    snippets = await store._all("SELECT snippet FROM conversations WHERE account_id = 'bakery'")
+    assert {r[0] for r in snippets} == {""} and len(snippets) == 7
+    assert [h.message.remote_id for h in await store.search(SECRET)] == ["o1"]
