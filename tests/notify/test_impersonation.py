@@ -99,3 +99,21 @@ def test_an_ascii_name_folds_as_the_general_path_folds_it(name: str) -> None:
     from tui.domain.confusables import _letters, _spaces_and_marks, skeleton
 
     assert skeleton(name) == _letters(_spaces_and_marks(name))
+
+
+def test_the_known_names_are_folded_again_only_when_they_change() -> None:
+    """Each screen reads the known names as it opens and the inbox every minute; the same
+    names give back the fold already made (about 0.1 s on a large store), a new or changed
+    name makes a new one, and it marks the new look-alikes."""
+    from tui.domain.confusables import fold_known
+
+    entries = [("Ana Silva", "p1", None), ("Bruno Costa", "p2", 7)]
+    first = fold_known(entries)
+    assert fold_known([tuple(e) for e in entries]) is first  # equal, not the same list
+    assert first.lookalike("Аna Silva", "stranger", None) == "Ana Silva"
+    assert first.lookalike("Oscar", "stranger", None) is None
+    changed = fold_known([*entries, ("Oscar", "p3", None)])
+    assert changed is not first
+    assert changed.lookalike("0scar", "stranger", None) == "Oscar"
+    assert fold_known(entries) is not changed  # back as they were: folded again, right
+    assert fold_known(entries).lookalike("0scar", "stranger", None) is None

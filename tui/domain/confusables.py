@@ -155,3 +155,24 @@ class KnownNames:
         if person_id is not None and (key, person_id) in self.people:
             return None
         return known
+
+
+_last_fold: tuple[tuple[tuple[str, str, int | None], ...], KnownNames] | None = None
+
+
+def fold_known(entries: Iterable[tuple[str, str, int | None]]) -> KnownNames:
+    """``KnownNames.of(entries)``, the last fold given back when the entries are the same.
+
+    The inbox reads the known names again every minute, and every search and conversation
+    screen reads them as it opens; between two reads they rarely change. Comparing 50,000
+    entries takes 1-3 ms, folding them about a tenth of a second, held against the screen
+    (a thread still holds the GIL). Safe from any thread: at worst two fold at once.
+    """
+    global _last_fold
+    given = tuple(entries)
+    last = _last_fold
+    if last is not None and last[0] == given:
+        return last[1]
+    known = KnownNames.of(given)
+    _last_fold = (given, known)
+    return known

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui.domain.confusables import DISGUISE_MARK, KnownNames
+from tui.domain.confusables import DISGUISE_MARK, KnownNames, fold_known
 from tui.domain.safetext import sanitize
 from tui.services.api import Service
 from tui.store import SearchHit
@@ -299,7 +299,7 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             names = await self.service.store.known_names(self.service.prefs.notifications.vip)
             # Folding tens of thousands of names is pure Python: off the event loop, so
             # keys and frames go on meanwhile.
-            self._known = await asyncio.to_thread(KnownNames.of, names)
+            self._known = await asyncio.to_thread(fold_known, names)
         finally:
             self._known_ready.set()
 

@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from tui.domain import AccountState, Conversation, InboxMessage, OutboxState
-from tui.domain.confusables import DISGUISE_MARK, KnownNames
+from tui.domain.confusables import DISGUISE_MARK, fold_known
 from tui.domain.safetext import sanitize
 from tui.domain.window import ReplyWindow, WindowState, is_matrix_room, reply_window
 from tui.modals.confirm import ConfirmRetry
@@ -207,7 +207,7 @@ class ConversationScreen(Screen[None]):
 
     async def _compare_with_known_names(self) -> None:
         names = await self.service.store.known_names(self.service.prefs.notifications.vip)
-        known = await asyncio.to_thread(KnownNames.of, names)
+        known = await asyncio.to_thread(fold_known, names)
         self.lookalikes = [
             found
             for c in self.targets

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from textual.content import Content
 
-from tui.domain.confusables import DISGUISE_MARK, KnownNames, disguised
+from tui.domain.confusables import DISGUISE_MARK, KnownNames, disguised, fold_known
 from tui.domain.models import Conversation, Platform
 from tui.domain.safetext import sanitize
 from tui.domain.window import WindowState, is_matrix_room, reply_window
@@ -364,7 +364,7 @@ class InboxSource:
         """
         vip = tuple(self.vip())
         entries = await self.store.known_names(vip)
-        known = await asyncio.to_thread(KnownNames.of, entries)
+        known = await asyncio.to_thread(fold_known, entries)
         self._known_at, self._known_vip = time.monotonic(), vip
         if known == self.known:
             return False
