@@ -132,7 +132,7 @@ class MatrixAccountSync(AccountSync):
         )
         report.new_messages.extend(result.new_messages)
         changed.update(result.changed_conversations)
-        report.changed_conversations = len(changed)
+        report.changed.extend(sorted(changed))
         if changed:
             self.bus.publish(ConversationsChanged(self.account.id, sorted(changed)))
         if report.new_messages:
@@ -144,7 +144,7 @@ class MatrixAccountSync(AccountSync):
             more = PollReport(self.account.id)
             await self._sync(more, 0, again=False)
             report.new_messages.extend(more.new_messages)
-            report.changed_conversations += more.changed_conversations
+            report.changed.extend(more.changed)
 
     async def _genuine_edits(
         self, edits: list[InboxMessage], alongside: list[InboxMessage]

@@ -76,13 +76,16 @@ class PollReport:
     new_messages: list[InboxMessage] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     """The conversations stored, in the order they were (remote ids)."""
-    changed_conversations: int = 0
     requests: int = 0
     catch_up: bool = False
     error: AdapterError | None = None
     backfilled: int = 0
     """Older messages the backfill stored after the poll (``run_once`` only): with
     ``new_messages`` they are every message this run added to the store."""
+
+    @property
+    def changed_conversations(self) -> int:
+        return len(self.changed)
 
 
 class AccountSync:
@@ -201,7 +204,6 @@ class AccountSync:
             # What was stored is announced even when an error cut the pass short (a rate
             # limit part-way through a first sync): the screens show it now, not after
             # the next pass that completes.
-            report.changed_conversations = len(report.changed)
             if report.changed:
                 self.bus.publish(ConversationsChanged(self.account.id, report.changed))
             if report.new_messages:

@@ -267,15 +267,10 @@ class StoreBase:
         wanted = list(dict.fromkeys(keys))
         return await self._on_db_thread(lambda db: read_conversations(db, wanted))
 
-    async def _refresh_summary(
-        self, db: aiosqlite.Connection, account_id: str, remote_id: str
-    ) -> None:
-        """Recompute a conversation's summary from its messages (after deletes and purges).
-
-        ``db`` is the connection of the caller's transaction: the statements run in it.
-        """
-        del db  # the same connection: _on_db_thread runs on it, in its turn
-        await self._on_db_thread(lambda conn: refresh_summaries(conn, account_id, [remote_id]))
+    async def _refresh_summary(self, account_id: str, remote_id: str) -> None:
+        """Recompute a conversation's summary from its messages (after deletes and purges),
+        in the caller's transaction: it runs on the same connection, in its turn."""
+        await self._on_db_thread(lambda db: refresh_summaries(db, account_id, [remote_id]))
 
 
 def refresh_summaries(db: sqlite3.Connection, account_id: str, remote_ids: Sequence[str]) -> None:

@@ -40,7 +40,7 @@ class MaintenanceMixin(StoreBase):
                 row = await cur.fetchone()
             if row is None:
                 return False
-            await self._refresh_summary(db, account_id, row[0])
+            await self._refresh_summary(account_id, row[0])
         return True
 
     async def purge_bodies(self, account_id: str) -> int:
@@ -87,7 +87,9 @@ class MaintenanceMixin(StoreBase):
             await _rebuild_index_segments(db)
         return total
 
-    async def _in_steps(self, account_id: str, work: Callable[[Conn, list[str]], int]) -> int:
+    async def _in_steps(
+        self, account_id: str, work: Callable[[sqlite3.Connection, list[str]], int]
+    ) -> int:
         """Run ``work`` on the account's conversations ``PURGE_STEP`` at a time (by id),
         each step its own transaction and one trip to the database thread; returns the sum
         of what the steps return.
@@ -204,11 +206,13 @@ class MaintenanceMixin(StoreBase):
 PURGE_STEP = 500
 """Conversations one step of a purge handles (see ``_in_steps``)."""
 
-Conn = sqlite3.Connection
-
 
 def _next_step(
-    db: Conn, *, account_id: str, after: str, work: Callable[[Conn, list[str]], int]
+    db: sqlite3.Connection,
+    *,
+    account_id: str,
+    after: str,
+    work: Callable[[sqlite3.Connection, list[str]], int],
 ) -> tuple[int, str | None]:
     """``work`` on the account's next ``PURGE_STEP`` conversations after ``after``: what it
     returns, and the last conversation id done (``None``: there were no more)."""
@@ -225,7 +229,9 @@ def _next_step(
     return work(db, ids), ids[-1]
 
 
-def _delete_older(db: Conn, ids: list[str], *, account_id: str, cutoff_ms: int) -> int:
+def _delete_older(
+    db: sqlite3.Connection, ids: list[str], *, account_id: str, cutoff_ms: int
+) -> int:
     """Delete these conversations' messages from before the cutoff, refresh the summaries
     they change and drop the conversations left with nothing from after it; how many."""
     keys = json.dumps(ids)
@@ -243,7 +249,7 @@ def _delete_older(db: Conn, ids: list[str], *, account_id: str, cutoff_ms: int) 
     return len(deleted)
 
 
-def _blank_texts(db: Conn, ids: list[str], *, account_id: str) -> int:
+def _blank_texts(db: sqlite3.Connection, ids: list[str], *, account_id: str) -> int:
     """Blank the text of these conversations' messages (the index follows by trigger) and
     their snippets; how many messages lost a text."""
     keys = json.dumps(ids)

@@ -178,7 +178,7 @@ class WebhookMixin(StoreBase):
                     )
                     changed = True
             if changed:
-                await self._refresh_summary(db, account_id, conversation_id)
+                await self._refresh_summary(account_id, conversation_id)
             return changed
 
     async def mark_edited(self, account_id: str, remote_id: str, text: str, *, count: int) -> bool:
@@ -200,7 +200,7 @@ class WebhookMixin(StoreBase):
             ) as found:
                 row = await found.fetchone()
             if row is not None:
-                await self._refresh_summary(db, account_id, str(row[0]))
+                await self._refresh_summary(account_id, str(row[0]))
             return True
 
     async def remove_reaction(self, account_id: str, remote_id: str) -> str | None:
@@ -217,7 +217,7 @@ class WebhookMixin(StoreBase):
                 "DELETE FROM messages WHERE account_id = ? AND remote_id = ?",
                 (account_id, remote_id),
             )
-            await self._refresh_summary(db, account_id, str(row[0]))
+            await self._refresh_summary(account_id, str(row[0]))
             return str(row[0])
 
     async def set_receipts(
