@@ -185,3 +185,32 @@ async def test_bodies_are_erased_in_steps_from_every_conversation(
     snippets = await store._all("SELECT snippet FROM conversations WHERE account_id = 'bakery'")
     assert {r[0] for r in snippets} == {""} and len(snippets) == 7
     assert [h.message.remote_id for h in await store.search(SECRET)] == ["o1"]
+
+
+async def test_the_counts_shown_for_an_account_stay_those_of_its_rows(store: Store) -> None:
+    """Profiles shows (conversations, messages) summed from the conversations' kept
+    counts: through stores, a message sent twice, deletes and purges they stay exact."""
+
+    async def exact() -> tuple[int, int]:
+        conversations = await store._all(
+            "SELECT COUNT(*) FROM conversations WHERE account_id = 'bakery'"
+        )
+        messages = await store._all("SELECT COUNT(*) FROM messages WHERE account_id = 'bakery'")
+        return conversations[0][0], messages[0][0]
+
+    batch = [msg(f"m{n}", "hello", conv=f"t_{n % 3}", minute=n * 10) for n in range(9)]
+    await store.apply_batch(
+        "bakery", platform=M, conversations=[conv(f"t_{n}") for n in range(3)], messages=batch
+    )
+    assert await store.counts("bakery") == await exact() == (3, 9)
+    await store.apply_batch("bakery", platform=M, messages=batch[:4])  # again: no new rows
+    assert await store.counts("bakery") == await exact() == (3, 9)
+    assert await store.delete_message("bakery", "m4")
+    assert await store.counts("bakery") == await exact() == (3, 8)
+    await store.purge_bodies("bakery")
+    assert await store.counts("bakery") == await exact() == (3, 8)
+    await store.purge_older_than("bakery", at(35))
+    assert await store.counts("bakery") == await exact() == (3, 4)
+    await store.purge_older_than("bakery", at(1000))
+    assert await store.counts("bakery") == await exact() == (0, 0)
+    assert await store.counts("nobody") == (0, 0)

@@ -129,14 +129,19 @@ class MaintenanceMixin(StoreBase):
             await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def counts(self, account_id: str) -> tuple[int, int]:
-        """(conversations, messages) stored for an account."""
-        conversations = await self._scalar(
-            "SELECT COUNT(*) FROM conversations WHERE account_id = ?", (account_id,)
+        """(conversations, messages) stored for an account.
+
+        The messages are summed from the conversations' kept counts (every path that
+        stores or deletes a message keeps them): the Profiles tab reads this once a second
+        while messages arrive, and counting the messages themselves took 45-400 ms for a
+        million, against 15-75 ms for the 50,000 conversations.
+        """
+        row = await self._one(
+            "SELECT COUNT(*), COALESCE(SUM(message_count), 0) FROM conversations "
+            "WHERE account_id = ?",
+            (account_id,),
         )
-        messages = await self._scalar(
-            "SELECT COUNT(*) FROM messages WHERE account_id = ?", (account_id,)
-        )
-        return int(conversations), int(messages)
+        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
     async def message_count(
         self, *, account_id: str | None = None, since: datetime | None = None
