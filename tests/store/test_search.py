@@ -128,6 +128,17 @@ HOSTILE = [
     "from:",
     "NEAR(chocolate cake, 3)",
     "text: chocolate",
+    # Filters read first (few messages): their values reach LIKE patterns and IN lists.
+    "from:%",
+    "from:_ chocolate",
+    "from:\\ cake",
+    'from:"\x00" label:"',
+    "from:" + "a" * 10_000,
+    "account:\ud800 chocolate",
+    "label:%_ from:ana platform:INSTAGRAM",
+    "platform:matrix chocolate",
+    " ".join(f"from:x{n}" for n in range(200)),
+    " ".join(f"account:a{n} label:l{n}" for n in range(200)),
 ]
 
 
