@@ -208,6 +208,7 @@ async def export_records(db_file: Path, args: argparse.Namespace, since: datetim
     """Write the messages (or activity, or quarantine) of ``db_file`` as ``args`` asks."""
     store = await Store.open(db_file)
     progress: _Progress | None = None
+    where = "stdout" if args.output is None else str(args.output)
     try:
         with _open_output(args.output) as out:
             if getattr(args, "quarantine", False):
@@ -255,7 +256,6 @@ async def export_records(db_file: Path, args: argparse.Namespace, since: datetim
                 writer = _Writer(out, args.format, MESSAGE_COLUMNS)
                 if _progress_shown(args):
                     total = await store.message_count(account_id=args.account, since=since)
-                    where = "stdout" if args.output is None else str(args.output)
                     progress = _Progress(sys.stderr, total, where)
                 async for message in store.iter_messages(account_id=args.account, since=since):
                     writer.write(message_record(message, platforms.get(message.account_id, "")))
@@ -267,6 +267,5 @@ async def export_records(db_file: Path, args: argparse.Namespace, since: datetim
             progress.close()
         await store.close()
     if args.output is not None or progress is not None:
-        where = "stdout" if args.output is None else args.output
         print(f"linkdeck: exported {writer.count:,} rows to {where}", file=sys.stderr)
     return 0
