@@ -141,6 +141,8 @@ async def test_a_conversation_read_elsewhere_leaves_the_hotlist_the_others_stay(
         await service.open_conversation((PAGE, first), first_customer)
         await wait_until(pilot, lambda: len(hotlist) == 1)
         assert hotlist.waiting() == {(PAGE, second)}
+        # The bar hears of the change through a signal, delivered as the next message.
+        await wait_until(pilot, lambda: first_name[:10] not in _status_hotlist(pilot))
         status = _status_hotlist(pilot)
         assert second_name[:10] in status and first_name[:10] not in status
 
