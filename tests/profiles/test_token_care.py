@@ -137,6 +137,35 @@ async def test_device_login_after_a_revoked_page_token_gets_a_new_page_token(rig
     assert verification.token_valid
 
 
+async def test_a_paused_account_is_checked_only_when_asked(rig: Rig, tmp_path: Path) -> None:
+    # The start-up check used to call every account, paused or not, and warned "could not
+    # verify" about accounts the user had set aside (a stale token, a Page they left).
+    await rig.manager().set_paused("demo-iglogin", True)
+    await rig.control.delete("/_sim/requests")
+    seen: list[Message] = []
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        pane = await show_profiles(pilot)
+        await until(pilot, lambda: len(pane.last_verification) == 2)
+        await until(pilot, lambda: not [w for w in app.workers if w.group == "profiles-verify"])
+        assert set(pane.last_verification) == {"demo-page", "demo-ig"}
+        assert not [r for r in await rig.requests_to("/me") if r["host"] == "graph.instagram.com"]
+        assert not [
+            m for m in seen if isinstance(m, Notify) and "could not" in m.notification.message
+        ]
+        pane.query_one(DataTable).move_cursor(row=list(pane.rows).index("demo-iglogin"))
+        await pilot.press("v")
+        await until(pilot, lambda: "demo-iglogin" in pane.last_verification)
+        assert any(r["host"] == "graph.instagram.com" for r in await rig.requests_to("/me"))
+        await until(
+            pilot,
+            lambda: any(
+                isinstance(m, Notify) and m.notification.message.startswith("demo-iglogin:")
+                for m in seen
+            ),
+        )
+
+
 async def test_verify_shows_its_result(rig: Rig, tmp_path: Path) -> None:
     seen: list[Message] = []
     app = app_for(rig, tmp_path)

@@ -410,13 +410,20 @@ class ProfilesPane(RuntimePane):
 
     @work(group="profiles-verify", exclusive=True, exit_on_error=False)
     async def verify_all(self, only: str | None = None) -> None:
-        """Refresh due tokens and verify accounts against the platform."""
+        """Refresh due tokens and verify accounts against the platform.
+
+        The rounds at start and every few hours leave paused accounts alone: the user
+        stopped their calls, and a check that fails would warn about an account they set
+        aside. ``v`` on a paused account (``only``) still checks it.
+        """
         service = self.service
         if service is None:
             return
         for config in list(service.prefs.accounts):
             account_id = config.id
             if only not in (None, account_id) or not service.connected(account_id):
+                continue
+            if only is None and service.paused(account_id):
                 continue
             try:
                 verification = await service.verify(account_id)
