@@ -6,7 +6,8 @@ from textual.widgets import Input
 
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import Rig, ready
-from tui.modals.search import SearchHitRow, SearchScreen
+from tui.domain import Platform
+from tui.modals.search import SEARCH_HELP, SearchHitRow, SearchScreen
 from tui.screens.conversation import ConversationScreen
 from tui.screens.main import MainScreen
 from tui.widgets.virtual_list import VirtualList
@@ -119,3 +120,16 @@ async def test_a_match_deep_in_a_huge_line_is_shown(rig: Rig) -> None:
         screen = await search(pilot, "needle")
         shown = lines(screen)[0]
         assert "needle" in shown and shown.count("z") < 200
+
+
+def test_the_help_line_names_every_filter_the_search_understands() -> None:
+    # It once left out label: and platform:matrix, which the parser had learned since.
+    from tui.store.search import _FILTER
+
+    keys = _FILTER.pattern.split("(")[2].split(")")[0].split("|")
+    assert set(keys) == {"from", "platform", "account", "label", "before", "after"}
+    for key in keys:
+        assert f"{key}:" in SEARCH_HELP or (key == "label" and "#label" in SEARCH_HELP)
+    for platform in Platform:
+        assert platform.value in SEARCH_HELP
+    assert len(SEARCH_HELP) <= 118  # one line of a 120-column terminal, padding included

@@ -33,9 +33,10 @@ LEAD_IN = 24
 """Characters kept before the first match when a long text is shown from the middle."""
 
 SEARCH_HELP = (
-    'words, "a phrase", word*  ·  from:NAME  platform:messenger|instagram  account:ID  '
-    "before:YYYY-MM-DD  after:YYYY-MM-DD"
+    'words "a phrase" word*  from:NAME  account:ID  #label  platform:messenger|instagram|matrix  '
+    "before:/after:YYYY-MM-DD"
 )
+"""One line (116 characters): every filter the parser knows; README's "Search" says more."""
 
 
 def excerpt(
