@@ -177,6 +177,7 @@ async def open_runtime(
         raise
     adapters: dict[str, PlatformAdapter] = {}
     secrets = secrets_path_for(config_path)
+    now = clock or (lambda: datetime.now(UTC))
     for account_config in prefs.accounts:
         try:
             token = resolve_token(account_config, secrets, environ=environ)
@@ -192,6 +193,7 @@ async def open_runtime(
             account_config.to_account(),
             token,
             transport=own,
+            clock=now,
             app_secret=app_secret_or_none(account_config.app, secrets, environ=environ),
         )
     bus = EventBus()
@@ -208,7 +210,6 @@ async def open_runtime(
         data_dir=data_dir,
         _lock=handle,
     )
-    now = clock or (lambda: datetime.now(UTC))
     runtime.engine = SyncEngine(
         store, adapters, bus, privacy=runtime.privacy, poll_seconds=prefs.poll_seconds, clock=now
     )
