@@ -125,3 +125,49 @@ async def test_what_a_pass_stored_before_a_rate_limit_is_announced(rig: Rig) -> 
     }
     assert await stored_conversations(rig) == len(announced) == len(page.conversations) - 1
     assert last.id not in announced
+
+
+async def test_a_first_sync_stops_before_the_platform_refuses_and_finishes_later(
+    rig: Rig,
+) -> None:
+    """Meta's rate-limiting page: once the limit is reached, stop calling. The usage
+    headers say when it is near; a first sync of a large Page used to call on until Meta
+    refused it (80006 here), every few minutes. It now stops at 95% and loses nothing."""
+    from tui.domain import AccountState
+    from tui.services.sync import NearTheLimit
+
+    page = rig.sim.world.inboxes["demo-page"]
+    # 40 conversations, each at least one call, against 30 calls an hour.
+    await rig.control.post("/_sim/config", json={"rate": {"hourly_budget": 30}})
+    await rig.control.delete("/_sim/requests")
+    sync = rig.runtime.engine.accounts["demo-page"]
+    queue = rig.runtime.bus.subscribe()
+    report = await sync.poll_once()
+    assert isinstance(report.error, NearTheLimit)
+    assert report.error.pct >= 95
+    log = (await rig.control.get("/_sim/requests")).json()["data"]
+    assert [r for r in log if r["error_code"] is not None] == [], "nothing was refused"
+    announced = {
+        conversation_id
+        for event in iter_queue(queue)
+        if isinstance(event, ConversationsChanged) and event.account_id == "demo-page"
+        for conversation_id in event.conversation_ids
+    }
+    stored = await stored_conversations(rig)
+    assert 0 < stored == len(announced) < len(page.conversations)
+    delay = await sync.handle_error(report.error)
+    assert sync.status.state is AccountState.RATE_LIMITED
+    assert sync.status.detail.startswith("usage at ")
+    assert delay is not None and delay >= 60
+    # An hour later the budget is back: the next passes store the rest, each once.
+    await rig.control.post("/_sim/clock", json={"advance": 3600})
+    for _ in range(3):
+        if (await sync.poll_once()).error is None:
+            break
+        await rig.control.post("/_sim/clock", json={"advance": 3600})
+    assert await stored_conversations(rig) == len(page.conversations)
+    stored_ids = [
+        m.remote_id async for m in rig.runtime.store.iter_messages(account_id="demo-page")
+    ]
+    expected = [m.id for conversation in page.conversations for m in conversation.messages]
+    assert sorted(stored_ids) == sorted(expected)

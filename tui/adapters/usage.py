@@ -40,6 +40,9 @@ class Usage:
     """Highest of every reported percentage (call count, CPU time, total time)."""
     regain_at: datetime | None = None
     """When access returns (``estimated_time_to_regain_access``); ``None`` if not throttled."""
+    seen_at: datetime | None = None
+    """When the response carrying it arrived. The headers come only once usage is worth
+    reporting, so a quiet hour later the last report is old news, not today's usage."""
 
 
 def _percentages(entry: Mapping[str, Any]) -> list[int]:
@@ -93,7 +96,7 @@ def parse_usage(
     if not percents and not regain_minutes:
         return None
     regain_at = now + timedelta(minutes=regain_minutes) if regain_minutes else None
-    return Usage(max(percents, default=0), regain_at)
+    return Usage(max(percents, default=0), regain_at, now)
 
 
 def usage_scope(objects: Collection[str | None], types: Collection[str]) -> UsageScope | None:

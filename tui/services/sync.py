@@ -59,6 +59,19 @@ BACKFILL_PAUSE = 0.25
 """Seconds between backfill rounds: history arrives quickly, live polls still get turns."""
 
 
+class NearTheLimit(RateLimited):
+    """A pass stopped itself: the usage headers passed :data:`PAUSE_USAGE`.
+
+    Meta's rate-limiting page asks apps to stop calling once the limit is reached; a first
+    sync of a large Page used to call on until Meta refused. Raised between conversations,
+    it ends the pass the way a refusal does (what was stored stays, the watermark stays).
+    """
+
+    def __init__(self, pct: int, until: datetime) -> None:
+        super().__init__(until)
+        self.pct = pct
+
+
 def without_profile(conversation: Conversation) -> Conversation:
     """The conversation with the customer's name and handle left out (contact sync off).
 
@@ -194,6 +207,9 @@ class AccountSync:
                 updated = await self._store_change(change, watermark, cursors, settings, report)
                 if updated is not None and (newest is None or updated > newest):
                     newest = updated
+                near = self.near_the_limit()
+                if near is not None:
+                    raise near
             if interrupted is None and newest is not None and newest != watermark:
                 await self.store.apply_batch(
                     self.account.id,
@@ -402,8 +418,12 @@ class AccountSync:
             return None
         if isinstance(exc, RateLimited):
             until = exc.until or now + DEFAULT_REGAIN
-            if self._set_state(AccountState.RATE_LIMITED, "rate limited by the platform", until):
-                await self._log("rate_limited", f"Rate limited until {until:%H:%M} UTC")
+            if isinstance(exc, NearTheLimit):
+                detail = f"usage at {exc.pct}%"
+            else:
+                detail = "rate limited by the platform"
+            if self._set_state(AccountState.RATE_LIMITED, detail, until):
+                await self._log("rate_limited", f"Rate limited until {until:%H:%M} UTC ({detail})")
             return max(1.0, (until - now).total_seconds())
         if isinstance(exc, PermissionMissing):
             detail = f"permission missing: {exc.permission or 'unknown'}"
@@ -417,18 +437,30 @@ class AccountSync:
             await self._log("sync_error", f"Sync failed: {detail}", redact(exc.detail()))
         return delay
 
+    def near_the_limit(self) -> NearTheLimit | None:
+        """What to stop with when the last response's usage headers passed PAUSE_USAGE."""
+        usage = self.adapter.client.usage
+        if usage is None or usage.max_pct < PAUSE_USAGE:
+            return None
+        now = self.clock()
+        until = usage.regain_at or (usage.seen_at or now) + DEFAULT_REGAIN
+        if until <= now:
+            # The wait that report asked for is over; calls since then brought no newer
+            # one (Meta sends the headers only once usage is worth reporting).
+            return None
+        return NearTheLimit(usage.max_pct, until)
+
     async def step(self) -> float | None:
         """One poll plus a little backfill; returns the delay before the next, None to park."""
         started = asyncio.get_running_loop().time()
         report = await self.poll_once()
         if report.error is not None:
             return await self.handle_error(report.error)
+        near = self.near_the_limit()
+        if near is not None:
+            return await self.handle_error(near)
         usage = self.adapter.client.usage
         pct = usage.max_pct if usage is not None else None
-        if pct is not None and pct >= PAUSE_USAGE:
-            until = usage.regain_at if usage and usage.regain_at else self.clock() + DEFAULT_REGAIN
-            self._set_state(AccountState.RATE_LIMITED, f"usage at {pct:.0f}%", until)
-            return max(1.0, (until - self.clock()).total_seconds())
         more = False
         before = self.adapter.client.request_count
         try:
