@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,128 @@ async def test_the_counts_shown_for_an_account_stay_those_of_its_rows(store: Sto
     await store.purge_older_than("bakery", at(1000))
     assert await store.counts("bakery") == await exact() == (0, 0)
     assert await store.counts("nobody") == (0, 0)
+
+
+async def many_conversations(store: Store, account: str = "bakery", n: int = 7) -> None:
+    await store.apply_batch(
+        account,
+        platform=M,
+        conversations=[conv(f"t_{k}", customer_id=f"p{k}", account=account) for k in range(n)],
+        messages=[
+            msg(
+                f"{account}{k}_{j}",
+                f"{SECRET} {j}",
+                conv=f"t_{k}",
+                sender=f"p{k}",
+                minute=j,
+                account=account,
+            )
+            for k in range(n)
+            for j in range(k % 3 + 1)
+        ],
+        cursors={"conversations": "x"},
+    )
+
+
+async def test_an_account_purge_cut_short_is_finished_at_the_next_start(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purge of an unlinked account goes a few conversations a step. A crash between
+    steps leaves its mark; the next start finishes the work and says so in Activity."""
+    from tui.domain.rules import PrivacySettings
+    from tui.services.maintenance import history_task
+    from tui.store import maintenance
+
+    store = await Store.open(db_path)
+    await many_conversations(store)
+    await store.apply_batch(
+        "other", platform=M, messages=[msg("o1", f"{SECRET} kept", account="other")]
+    )
+    await store.enqueue(
+        account_id="bakery", conversation_id="t_6", recipient_id="p6", action="text", text="hi"
+    )
+    await store.save_draft("bakery", "t_5", f"unsent {SECRET}", at(1))
+    monkeypatch.setattr(maintenance, "PURGE_STEP", 2)
+    steps = 0
+    real = maintenance._delete_conversations
+
+    def crash_on_the_third(*args: object, **kwargs: object) -> int:
+        nonlocal steps
+        steps += 1
+        if steps == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(maintenance, "_delete_conversations", crash_on_the_third)
+    with pytest.raises(sqlite3.OperationalError):
+        await store.purge_account("bakery")
+    await store.close()
+    monkeypatch.setattr(maintenance, "_delete_conversations", real)
+
+    store = await Store.open(db_path)
+    try:
+        assert await store.unfinished_purges() == {"bakery": "account"}
+        left = await store.counts("bakery")
+        assert left == (3, 6), "two steps of two conversations went before the crash"
+        # What the service runs at start, before its daily history purge.
+        stop = asyncio.Event()
+        stop.set()
+        upkeep = history_task(store, lambda: ["other"], lambda _a: PrivacySettings())
+        await upkeep(stop)
+        assert await store.counts("bakery") == (0, 0)
+        assert await store.cursors("bakery") == {}
+        assert await store.outbox_items(account_id="bakery") == []
+        assert await store._all("SELECT * FROM drafts") == []
+        assert [h.message.remote_id for h in await store.search(SECRET)] == ["o1"]
+        assert await store.unfinished_purges() == {}
+        (event,) = await store.activity_page(account_id="bakery", kinds=["privacy_purge"])
+        assert event.summary == "finished the purge of this unlinked account: 6 more messages"
+    finally:
+        await store.close()
+
+
+async def test_an_unfinished_purge_of_an_account_linked_again_keeps_its_data(
+    store: Store,
+) -> None:
+    from tui.domain.rules import PrivacySettings
+    from tui.services.maintenance import finish_purges
+
+    await many_conversations(store)
+    await store._mark_purge("bakery", "account")
+    assert await finish_purges(store, ["bakery"], lambda _a: PrivacySettings(), at(9)) == {}
+    assert await store.unfinished_purges() == {}
+    assert await store.counts("bakery") == (7, 13)
+
+
+async def test_text_removal_cut_short_is_finished_while_bodies_stay_off(store: Store) -> None:
+    from tui.domain.rules import PrivacySettings
+    from tui.services.maintenance import finish_purges
+
+    await many_conversations(store)
+    await many_conversations(store, "shop")
+    for account in ("bakery", "shop"):
+        await store._mark_purge(account, "bodies")  # as a purge cut short leaves it
+    off = PrivacySettings(store_bodies=False)
+    privacy = {"bakery": off, "shop": PrivacySettings()}
+    done = await finish_purges(store, ["bakery", "shop"], privacy.__getitem__, at(9))
+    assert done == {"bakery": 13}
+    texts = await store._all("SELECT account_id, text FROM messages ORDER BY account_id")
+    assert {r[1] for r in texts if r[0] == "bakery"} == {""}
+    assert all(r[1] for r in texts if r[0] == "shop"), "the user turned bodies back on"
+    assert await store.unfinished_purges() == {}
+
+
+async def test_the_service_gets_turns_during_an_account_purge_and_a_second_call_waits(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await many_conversations(store, n=40)
+    await many_conversations(store, "other", n=2)
+    monkeypatch.setattr("tui.store.maintenance.PURGE_STEP", 1)
+    purge = asyncio.create_task(store.purge_account("bakery"))
+    await asyncio.sleep(0)  # the purge has begun
+    await store.mark_read("other", "t_1")
+    assert not purge.done()
+    again = await store.purge_account("bakery")  # as a link of the same id would
+    assert purge.done() and again == await purge == 79
+    assert await store.counts("bakery") == (0, 0)
+    assert await store.counts("other") == (2, 3)

@@ -43,6 +43,7 @@ from tui.services.account_facts import (
 from tui.services.events import AccountStateChanged, ConversationsChanged
 from tui.services.runtime import Runtime
 from tui.services.tokencheck import debug_token
+from tui.store.maintenance import PURGE_ACCOUNT
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,11 @@ class AccountManager:
         )
         if existing is not None:
             raise AlreadyLinked(existing)
+        unfinished = await runtime.store.unfinished_purges()
+        if unfinished.get(config.id) == PURGE_ACCOUNT:
+            # The purge of an account unlinked under this id is still running (or was cut
+            # short): it ends first, or it would take what the new link stores.
+            await runtime.store.purge_account(config.id)
         if plan.token is not None:
             save_secret(self.secrets_path, config.id, plan.token)
         try:
@@ -153,6 +159,8 @@ class AccountManager:
         """Stop syncing, remove the account from config and secrets; returns messages purged."""
         runtime = self.runtime
         config = runtime.prefs.account(account_id)
+        if purge:
+            await runtime.store.begin_account_purge(account_id)
         await self._stop_sync(account_id)
         adapter = runtime.adapters.pop(account_id, None)
         if adapter is not None:

@@ -13,10 +13,12 @@ from tui.domain.clock import utc_now
 from tui.domain.models import ActivityEvent, Conversation
 from tui.domain.rules import PrivacySettings
 from tui.store import Store
+from tui.store.maintenance import PURGE_ACCOUNT
 
 __all__ = [
     "PURGE_INTERVAL",
     "MergeRefused",
+    "finish_purges",
     "history_task",
     "link_people",
     "merge_suggestions",
@@ -83,6 +85,39 @@ async def purge_bodies(store: Store, account_id: str, *, now: datetime | None = 
     return count
 
 
+async def finish_purges(
+    store: Store, configured: Iterable[str], privacy: PrivacyOf, now: datetime
+) -> dict[str, int]:
+    """Finish the purges a crash or a kill cut short; returns messages purged by account.
+
+    An account purge is finished only for an account no longer configured: one found in
+    config.toml again was linked anew (by hand, since), and its data is wanted. Text
+    removal is finished while the account still stores no bodies.
+    """
+    linked = set(configured)
+    done: dict[str, int] = {}
+    for account_id, kind in (await store.unfinished_purges()).items():
+        if kind == PURGE_ACCOUNT:
+            if account_id in linked:
+                await store.forget_purge(account_id)
+                continue
+            count = await store.purge_account(account_id)
+            summary = f"finished the purge of this unlinked account: {count} more messages"
+        else:
+            if privacy(account_id).store_bodies:
+                await store.forget_purge(account_id)
+                continue
+            count = await store.purge_bodies(account_id)
+            summary = f"finished removing message text: {count} more messages"
+        done[account_id] = count
+        await store.log_activity(
+            ActivityEvent(at=now, kind="privacy_purge", summary=summary, account_id=account_id)
+        )
+    if done:
+        await store.checkpoint()
+    return done
+
+
 def history_task(
     store: Store,
     accounts: Callable[[], Iterable[str]],
@@ -91,9 +126,14 @@ def history_task(
     clock: Callable[[], datetime] = utc_now,
     interval: timedelta = PURGE_INTERVAL,
 ) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
-    """A task for ``Runtime.extra_tasks``: purge old history at start, then once a day."""
+    """A task for ``Runtime.extra_tasks``: finish purges cut short, purge old history at
+    start, then once a day."""
 
     async def run(stop: asyncio.Event) -> None:
+        try:
+            await finish_purges(store, accounts(), privacy, clock())
+        except Exception as exc:  # upkeep must never take the dashboard down
+            log.warning("finishing a purge failed: %s", type(exc).__name__)
         while not stop.is_set():
             try:
                 await purge_history(store, accounts(), privacy, clock())

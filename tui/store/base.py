@@ -79,6 +79,8 @@ class StoreBase:
         self._fts_timer: asyncio.TimerHandle | None = None
         self._fts_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._purges: dict[str, asyncio.Future[int]] = {}
+        """Account purges running now, by account (a second call waits for the first)."""
 
     @property
     def _write_lock(self) -> asyncio.Lock:

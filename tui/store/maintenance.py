@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -49,9 +50,15 @@ class MaintenanceMixin(StoreBase):
         Returns how many messages lost their text. Call ``checkpoint`` afterwards to clear
         the write-ahead log too. The messages are blanked in steps (see ``_in_steps``): a
         million took 6 s in one statement, every read of the service waiting behind it.
+        Until the last step is done a mark names the purge (see ``unfinished_purges``).
         """
+        await self._mark_purge(account_id, PURGE_BODIES)
         count = await self._in_steps(account_id, partial(_blank_texts, account_id=account_id))
         async with self._transaction() as db:
+            await db.execute(
+                "DELETE FROM cursors WHERE account_id = ? AND name = ?",
+                (account_id, PURGE_MARK + PURGE_BODIES),
+            )
             await db.execute("DELETE FROM quarantine WHERE account_id = ?", (account_id,))
             # A draft is text too: the user's own, but still message text on this computer.
             await db.execute("DELETE FROM drafts WHERE account_id = ?", (account_id,))
@@ -108,20 +115,72 @@ class MaintenanceMixin(StoreBase):
         return total
 
     async def purge_account(self, account_id: str) -> int:
-        """Delete everything stored for an account but its activity log; returns messages."""
+        """Delete everything stored for an account but its activity log; returns messages.
+
+        In steps (see ``_in_steps``): a million messages took 8.6 s in one transaction,
+        every read and write of the service waiting behind it. A purge cut short (a crash,
+        a kill) leaves its mark among the account's cursors, and
+        :meth:`unfinished_purges` names it at the next start, to be finished then. A
+        second call while one runs waits for that one instead of racing it.
+        """
+        running = self._purges.get(account_id)
+        if running is None:
+            running = asyncio.ensure_future(self._purge_account(account_id))
+            self._purges[account_id] = running
+            running.add_done_callback(lambda _done: self._purges.pop(account_id, None))
+        # Shielded: a caller that gives up does not leave the purge half done.
+        return await asyncio.shield(running)
+
+    async def _purge_account(self, account_id: str) -> int:
+        await self._mark_purge(account_id, PURGE_ACCOUNT)
+        count = await self._in_steps(
+            account_id, partial(_delete_conversations, account_id=account_id)
+        )
         async with self._transaction() as db:
+            # Every message has its conversation (foreign keys are on), so the steps leave
+            # none but what a sync stored after them; the mark leaves with the cursors.
             async with db.execute(
-                "SELECT COUNT(*) FROM messages WHERE account_id = ?", (account_id,)
+                "DELETE FROM messages WHERE account_id = ?", (account_id,)
             ) as cur:
-                row = await cur.fetchone()
-            count = int(row[0]) if row else 0
-            await db.execute("DELETE FROM messages WHERE account_id = ?", (account_id,))
-            await db.execute("DELETE FROM conversations WHERE account_id = ?", (account_id,))
-            for table in ("cursors", "outbox", "quarantine"):
+                count += max(cur.rowcount, 0)
+            for table in ("conversations", "cursors", "outbox", "quarantine"):
                 await db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
             await dissolve_lonely(db)
             await _rebuild_index_segments(db)
         return count
+
+    async def unfinished_purges(self) -> dict[str, str]:
+        """Purges begun and not finished: account id -> ``"account"`` or ``"bodies"``."""
+        rows = await self._all(
+            "SELECT account_id, name FROM cursors WHERE name IN (?, ?) ORDER BY account_id",
+            (PURGE_MARK + PURGE_ACCOUNT, PURGE_MARK + PURGE_BODIES),
+        )
+        found: dict[str, str] = {}
+        for account_id, name in rows:
+            kind = str(name).removeprefix(PURGE_MARK)
+            # An account purge takes the bodies with everything else.
+            if found.get(account_id) != PURGE_ACCOUNT:
+                found[account_id] = kind
+        return found
+
+    async def forget_purge(self, account_id: str) -> None:
+        """Drop an unfinished purge's mark (the user linked the account again)."""
+        await self._write(
+            "DELETE FROM cursors WHERE account_id = ? AND name IN (?, ?)",
+            (account_id, PURGE_MARK + PURGE_ACCOUNT, PURGE_MARK + PURGE_BODIES),
+        )
+
+    async def begin_account_purge(self, account_id: str) -> None:
+        """Mark an account's purge as begun before anything else of the unlink happens: a
+        crash after it leaves a purge the next start finishes (or, if the account is still
+        in config.toml, forgets)."""
+        await self._mark_purge(account_id, PURGE_ACCOUNT)
+
+    async def _mark_purge(self, account_id: str, kind: str) -> None:
+        await self._write(
+            "INSERT OR REPLACE INTO cursors (account_id, name, value) VALUES (?, ?, ?)",
+            (account_id, PURGE_MARK + kind, "begun"),
+        )
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database and truncate it to zero bytes."""
@@ -210,6 +269,10 @@ class MaintenanceMixin(StoreBase):
 
 PURGE_STEP = 500
 """Conversations one step of a purge handles (see ``_in_steps``)."""
+PURGE_MARK = "purge:"
+"""Cursor names ``purge:account`` and ``purge:bodies``: a purge begun, not finished."""
+PURGE_ACCOUNT = "account"
+PURGE_BODIES = "bodies"
 
 
 def _next_step(
@@ -252,6 +315,23 @@ def _delete_older(
         (account_id, keys, cutoff_ms),
     )
     return len(deleted)
+
+
+def _delete_conversations(db: sqlite3.Connection, ids: list[str], *, account_id: str) -> int:
+    """Delete these conversations and their messages (drafts follow by cascade); how many
+    messages."""
+    keys = json.dumps(ids)
+    deleted = db.execute(
+        "DELETE FROM messages WHERE account_id = ? AND conversation_id IN "
+        "(SELECT value FROM json_each(?))",
+        (account_id, keys),
+    ).rowcount
+    db.execute(
+        "DELETE FROM conversations WHERE account_id = ? AND remote_id IN "
+        "(SELECT value FROM json_each(?))",
+        (account_id, keys),
+    )
+    return deleted
 
 
 def _blank_texts(db: sqlite3.Connection, ids: list[str], *, account_id: str) -> int:
