@@ -126,8 +126,8 @@ def history_task(
     clock: Callable[[], datetime] = utc_now,
     interval: timedelta = PURGE_INTERVAL,
 ) -> Callable[[asyncio.Event], Coroutine[Any, Any, None]]:
-    """A task for ``Runtime.extra_tasks``: finish purges cut short, purge old history at
-    start, then once a day."""
+    """A task for ``Runtime.extra_tasks``: finish purges cut short, then at start and once
+    a day purge old history and the webhook inbox's old rows."""
 
     async def run(stop: asyncio.Event) -> None:
         try:
@@ -137,6 +137,7 @@ def history_task(
         while not stop.is_set():
             try:
                 await purge_history(store, accounts(), privacy, clock())
+                await store.prune_webhook_inbox(clock())
             except Exception as exc:  # upkeep must never take the dashboard down
                 log.warning("history purge failed: %s", type(exc).__name__)
             with contextlib.suppress(TimeoutError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tui.domain.models import InboxMessage
 from tui.store.base import StoreBase
@@ -20,6 +20,10 @@ DONE = "done"
 FAILED = "failed"
 MAX_ATTEMPTS = 8
 """An event that cannot be applied after this many tries is set aside as failed."""
+KEEP_KEYS = timedelta(days=8)
+"""How long an applied or failed event's row is kept: Meta retries a delivery "a few more
+times with decreasing frequency over the next 7 days" (WhatsApp's create-webhook-endpoint
+page), and a late copy must still be known. An applied event keeps only its key."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,12 @@ class WebhookMixin(StoreBase):
         """Mark events applied; count a failed try on others (set aside after too many)."""
         async with self._transaction() as db:
             if done:
+                # Applied: what it said is in the store now, under the user's privacy
+                # settings (bodies off, unsends, retention); the raw text must not outlive
+                # them here.
                 await db.executemany(
-                    "UPDATE webhook_inbox SET state = 'done', error = NULL WHERE id = ?",
+                    "UPDATE webhook_inbox SET state = 'done', error = NULL, payload = '' "
+                    "WHERE id = ?",
                     [(i,) for i in done],
                 )
             if retry:
@@ -102,6 +110,19 @@ class WebhookMixin(StoreBase):
                     "ELSE state END WHERE id = ?",
                     [(why, i) for i, why in retry],
                 )
+
+    async def prune_webhook_inbox(self, now: datetime) -> int:
+        """Drop the rows of events applied or set aside more than ``KEEP_KEYS`` ago, and
+        the text of applied events an older version kept; returns the rows dropped."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE webhook_inbox SET payload = '' WHERE state = 'done' AND payload != ''"
+            )
+            async with db.execute(
+                "DELETE FROM webhook_inbox WHERE state IN ('done', 'failed') AND received_at < ?",
+                (to_ms(now - KEEP_KEYS),),
+            ) as cur:
+                return max(cur.rowcount, 0)
 
     async def webhook_stats(self) -> WebhookStats:
         row = await self._one(
