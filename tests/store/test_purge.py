@@ -340,3 +340,40 @@ async def test_the_service_gets_turns_during_an_account_purge_and_a_second_call_
     assert purge.done() and again == await purge == 79
     assert await store.counts("bakery") == (0, 0)
     assert await store.counts("other") == (2, 3)
+
+
+async def test_retention_also_takes_old_held_back_records_and_old_sent_replies(
+    store: Store,
+) -> None:
+    """history_days is about message text wherever it is kept: the records an adapter
+    could not map (quarantine) and the outbox's sent replies outlived it before."""
+    from tui.domain import OutboxState
+    from tui.domain.models import QuarantinedRecord
+
+    await fill(store)
+    await store.add_quarantined(
+        [
+            QuarantinedRecord("bakery", "message", "bad", f'{{"text": "{SECRET} old"}}', at(1)),
+            QuarantinedRecord("bakery", "message", "bad", '{"text": "recent"}', at(90)),
+            QuarantinedRecord("other", "message", "bad", '{"text": "other"}', at(1)),
+        ]
+    )
+    sent_old, sent_new, failed_old = [
+        await store.enqueue(
+            account_id="bakery",
+            conversation_id="t_1",
+            recipient_id="p",
+            action="text",
+            text=text,
+            at=when,
+        )
+        for text, when in (("sent long ago", at(1)), ("sent lately", at(90)), ("never went", at(1)))
+    ]
+    await store.finish_outbox(sent_old.id, OutboxState.SENT, remote_id="r1")
+    await store.finish_outbox(sent_new.id, OutboxState.SENT, remote_id="r2")
+    await store.finish_outbox(failed_old.id, OutboxState.FAILED, error="window closed")
+    await store.purge_older_than("bakery", at(30))
+    kept = await store.quarantined()
+    assert sorted(r.payload for r in kept) == ['{"text": "other"}', '{"text": "recent"}']
+    texts = sorted(i.text for i in await store.outbox_items(account_id="bakery"))
+    assert texts == ["never went", "sent lately"]

@@ -90,6 +90,16 @@ class MaintenanceMixin(StoreBase):
             account_id, partial(_delete_older, account_id=account_id, cutoff_ms=cutoff_ms)
         )
         async with self._transaction() as db:
+            # Message text kept elsewhere goes by the same rule: records held back at sync
+            # time, and replies sent long ago (those not sent yet stay: they are the
+            # user's work in progress).
+            await db.execute(
+                "DELETE FROM quarantine WHERE account_id = ? AND at < ?", (account_id, cutoff_ms)
+            )
+            await db.execute(
+                "DELETE FROM outbox WHERE account_id = ? AND state = 'sent' AND created_at < ?",
+                (account_id, cutoff_ms),
+            )
             await dissolve_lonely(db)
             await _rebuild_index_segments(db)
         return total
