@@ -307,6 +307,12 @@ def _next_step(
     return work(db, ids), ids[-1]
 
 
+_STEP_MESSAGES = "account_id = ? AND conversation_id IN (SELECT value FROM json_each(?))"
+"""A step's messages: the account's, in the step's conversations (a JSON list of ids)."""
+_STEP_CONVERSATIONS = "account_id = ? AND remote_id IN (SELECT value FROM json_each(?))"
+"""A step's conversations."""
+
+
 def _delete_older(
     db: sqlite3.Connection, ids: list[str], *, account_id: str, cutoff_ms: int
 ) -> int:
@@ -314,14 +320,13 @@ def _delete_older(
     they change and drop the conversations left with nothing from after it; how many."""
     keys = json.dumps(ids)
     deleted = db.execute(
-        "DELETE FROM messages WHERE account_id = ? AND conversation_id IN "
-        "(SELECT value FROM json_each(?)) AND created_at < ? RETURNING conversation_id",
+        f"DELETE FROM messages WHERE {_STEP_MESSAGES} AND created_at < ? RETURNING conversation_id",
         (account_id, keys, cutoff_ms),
     ).fetchall()
     refresh_summaries(db, account_id, sorted({row[0] for row in deleted}))
     db.execute(
-        "DELETE FROM conversations WHERE account_id = ? AND remote_id IN "
-        "(SELECT value FROM json_each(?)) AND message_count = 0 AND updated_at < ?",
+        f"DELETE FROM conversations WHERE {_STEP_CONVERSATIONS} AND message_count = 0 "
+        "AND updated_at < ?",
         (account_id, keys, cutoff_ms),
     )
     return len(deleted)
@@ -331,17 +336,9 @@ def _delete_conversations(db: sqlite3.Connection, ids: list[str], *, account_id:
     """Delete these conversations and their messages (drafts follow by cascade); how many
     messages."""
     keys = json.dumps(ids)
-    deleted = db.execute(
-        "DELETE FROM messages WHERE account_id = ? AND conversation_id IN "
-        "(SELECT value FROM json_each(?))",
-        (account_id, keys),
-    ).rowcount
-    db.execute(
-        "DELETE FROM conversations WHERE account_id = ? AND remote_id IN "
-        "(SELECT value FROM json_each(?))",
-        (account_id, keys),
-    )
-    return deleted
+    deleted = db.execute(f"DELETE FROM messages WHERE {_STEP_MESSAGES}", (account_id, keys))
+    db.execute(f"DELETE FROM conversations WHERE {_STEP_CONVERSATIONS}", (account_id, keys))
+    return deleted.rowcount
 
 
 def _blank_texts(db: sqlite3.Connection, ids: list[str], *, account_id: str) -> int:
@@ -349,16 +346,12 @@ def _blank_texts(db: sqlite3.Connection, ids: list[str], *, account_id: str) -> 
     their snippets; how many messages lost a text."""
     keys = json.dumps(ids)
     blanked = db.execute(
-        "UPDATE messages SET text = '' WHERE account_id = ? AND conversation_id IN "
-        "(SELECT value FROM json_each(?)) AND text != ''",
-        (account_id, keys),
-    ).rowcount
-    db.execute(
-        "UPDATE conversations SET snippet = '' WHERE account_id = ? AND remote_id IN "
-        "(SELECT value FROM json_each(?))",
-        (account_id, keys),
+        f"UPDATE messages SET text = '' WHERE {_STEP_MESSAGES} AND text != ''", (account_id, keys)
     )
-    return blanked
+    db.execute(
+        f"UPDATE conversations SET snippet = '' WHERE {_STEP_CONVERSATIONS}", (account_id, keys)
+    )
+    return blanked.rowcount
 
 
 def _messages_of(account_id: str | None, since: datetime | None) -> tuple[str, list[object]]:
