@@ -137,6 +137,33 @@ async def test_device_login_after_a_revoked_page_token_gets_a_new_page_token(rig
     assert verification.token_valid
 
 
+async def test_what_meta_says_of_a_token_is_shown_as_text_not_markup(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """debug_token's own words reach the Verified toast. Read as markup, a '[/]' in them
+    ended the dashboard (Textual's MarkupError while drawing the toast)."""
+    import json
+
+    from tui.simulator.faults import FaultRule
+
+    words = "Session [/] has expired [link=https://evil.example]here[/link] [b]"
+    body = {"data": {"is_valid": False, "error": {"message": words}, "expires_at": 0}}
+    rig.sim.faults.add(FaultRule(path="/debug_token", count=-1, status=200, body=json.dumps(body)))
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        pane = await show_profiles(pilot)
+        pane.verify_on_mount = False
+        await pilot.press("v")
+
+        def shown() -> list[str]:
+            return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+        await until(pilot, lambda: any("Session [/] has expired" in text for text in shown()))
+        await pilot.pause(0.2)
+        assert app.is_running and app.return_code is None
+        assert any(f"token invalid: {words}" in text for text in shown())
+
+
 async def test_a_paused_account_is_checked_only_when_asked(rig: Rig, tmp_path: Path) -> None:
     # The start-up check used to call every account, paused or not, and warned "could not
     # verify" about accounts the user had set aside (a stale token, a Page they left).

@@ -330,3 +330,30 @@ async def test_reauthenticate_with_a_pasted_token_resumes_sync(rig: Rig, tmp_pat
         await until(pilot, lambda: state() is AccountState.CONNECTED)
     assert read_secrets(rig.config.parent / "secrets.toml")["demo-page"] == "EAAfreshpage"
     assert "EAAfreshpage" not in rig.config.read_text()
+
+
+async def test_a_page_name_is_shown_as_text_when_a_token_cannot_reach_it(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """Re-auth with a token of another account names the Page as Meta named it: brackets
+    and all. Read as markup, '[Berlin]' vanished and a '[/]' ended the dashboard."""
+    hostile = "Le Petit Four [Berlin] [/]"
+    rig.runtime.prefs_file.set_account_field("demo-page", "name", hostile)
+    # Linked to a Page the Page token below does not reach.
+    rig.runtime.prefs_file.set_account_field("demo-page", "page_id", "100000000000001")
+    rig.runtime.reload_prefs()
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_profiles(pilot)
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, LinkWizard))
+        wizard = app.screen
+        assert isinstance(wizard, LinkWizard)
+        await until(pilot, lambda: wizard.step == "signin")
+        await choose_option(pilot, wizard, "#signin-list", "paste")
+        wizard.query_one("#token-input", Input).value = rig.sim.world.tokens["page"]
+        await pilot.press("enter")
+        status = wizard.query_one("#wizard-status", Static)
+        await until(pilot, lambda: "cannot reach" in str(status.render()))
+        assert f"This token cannot reach {hostile}; sign in as its owner." in str(status.render())
+        assert app.is_running

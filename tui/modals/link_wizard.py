@@ -379,7 +379,9 @@ class LinkWizard(LinkWizardKeys):
             None,
         )
         if match is None:
-            self.say(f"This token cannot reach {config.name or config.id}; sign in as its owner.")
+            # The name is the Page's own, as Meta gave it: text, never markup.
+            who = safe(config.name or config.id, max_chars=60, single_line=True)
+            self.say(Content.assemble("This token cannot reach ", who, "; sign in as its owner."))
             return
         try:
             await self.service.reauthenticate(config.id, match.token, self.expires_at)
@@ -442,7 +444,7 @@ class LinkWizard(LinkWizardKeys):
         except (SecretError, OSError) as exc:
             self.say(safe(str(exc), max_chars=300))
             return
-        self.notify(f"Re-authenticated {existing.id}; its sync resumes.")
+        self.notify(f"Re-authenticated {existing.id}; its sync resumes.", markup=False)
         self._close(existing.id)
 
     @work(group="wizard-step", exclusive=True, exit_on_error=False)
@@ -524,5 +526,5 @@ class LinkWizard(LinkWizardKeys):
         except (ValueError, SecretError, OSError) as exc:
             self.say(safe(str(exc), max_chars=300))
             return
-        self.notify(f"Linked {plan.account.id}; its sync has started.")
+        self.notify(f"Linked {plan.account.id}; its sync has started.", markup=False)
         self._close(plan.account.id)

@@ -431,7 +431,9 @@ class ProfilesPane(RuntimePane):
                     self.last_verification[account_id] = verification
                     self.last_checked[account_id] = self.clock()
             except AdapterError as exc:
-                self.notify(f"{account_id}: could not verify ({exc})", severity="warning")
+                self.notify(
+                    f"{account_id}: could not verify ({exc})", severity="warning", markup=False
+                )
         await self.show(await self.collect())
         if only is not None and only in self.rows:
             # The answer to `v`: said once, and kept in the details pane.
@@ -441,12 +443,13 @@ class ProfilesPane(RuntimePane):
                 f"{only}: {check_summary(row)}",
                 title="Verified",
                 severity="information" if valid else "warning",
+                markup=False,
             )
 
     def action_verify(self) -> None:
         row = self.selected()
         if row is not None:
-            self.notify(f"Verifying {row.config.id}…")
+            self.notify(f"Verifying {row.config.id}…", markup=False)
             self.verify_all(row.config.id)
 
     @work(group="profiles-action", exit_on_error=False)
@@ -458,7 +461,7 @@ class ProfilesPane(RuntimePane):
             return
         paused = not self.service.paused(row.config.id)
         await self.service.set_paused(row.config.id, paused)
-        self.notify(f"{row.config.id}: sync {'paused' if paused else 'resumed'}")
+        self.notify(f"{row.config.id}: sync {'paused' if paused else 'resumed'}", markup=False)
         self.reload()
 
     def action_link(self) -> None:
@@ -498,7 +501,7 @@ class ProfilesPane(RuntimePane):
         assert self.service is not None
         purged = await self.service.unlink_account(account_id, purge=purge)
         what = f"{purged} local messages purged" if purge else "local messages kept"
-        self.notify(f"Unlinked {account_id}: {what}")
+        self.notify(f"Unlinked {account_id}: {what}", markup=False)
         await self.show(await self.collect())
 
 
