@@ -255,6 +255,52 @@ async def test_unlink_from_the_profiles_tab(rig: Rig, tmp_path: Path) -> None:
     assert event.account_id == "demo-ig"
 
 
+async def test_an_unlink_whose_purge_fails_says_so_and_is_finished_later(
+    rig: Rig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purge is announced as it begins; when it fails the toast says what happened
+    (the workers' errors used to vanish: the pane just did nothing), the account is gone
+    and the purge is left marked for the next start."""
+    import sqlite3
+
+    from tui.store import maintenance
+
+    def broken(*_args: object, **_kwargs: object) -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(maintenance, "_delete_conversations", broken)
+    seen: list[Message] = []
+    app = app_for(rig, tmp_path)
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        pane = await show_profiles(pilot)
+        await until(pilot, lambda: len(pane.rows) == 3)
+        stored = pane.rows["demo-ig"].counts[1]
+        assert stored > 0
+        pane.query_one(DataTable).focus()
+        await pilot.press("down")  # demo-ig
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, UnlinkScreen))
+        await pilot.press("P")
+
+        def toasts() -> list[tuple[str, str]]:
+            return [
+                (m.notification.severity, m.notification.message)
+                for m in seen
+                if isinstance(m, Notify)
+            ]
+
+        await until(pilot, lambda: any(level == "error" for level, _ in toasts()))
+        assert ("information", f"Unlinking demo-ig: purging {stored:,} local messages…") in toasts()
+        failed = [text for level, text in toasts() if level == "error"]
+        assert failed == [
+            "Unlink failed: demo-ig is unlinked, but the purge stopped (OperationalError: disk "
+            "I/O error); it finishes at the next start"
+        ]
+        await until(pilot, lambda: "demo-ig" not in pane.rows)
+        assert app.is_running
+    assert await rig.runtime.store.unfinished_purges() == {"demo-ig": "account"}
+
+
 async def test_pause_from_the_profiles_tab(rig: Rig, tmp_path: Path) -> None:
     app = app_for(rig, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:

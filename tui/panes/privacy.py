@@ -19,6 +19,7 @@ from tui.modals.confirm import ConfirmScreen
 from tui.panes.base import RuntimePane
 from tui.services.api import Service, SetPrivacy
 from tui.services.events import Event, PrefsChanged
+from tui.widgets.action_errors import ReportsFailedActions
 from tui.widgets.empty_state import EmptyState
 from tui.widgets.vim import VimDataTable
 
@@ -106,7 +107,7 @@ def _help(platform: str, toggle: Toggle) -> str:
     return toggle.help
 
 
-class PrivacyPane(RuntimePane):
+class PrivacyPane(ReportsFailedActions, RuntimePane):
     """Each account's privacy toggles with one line each on what they do."""
 
     DEFAULT_CSS = """
@@ -117,6 +118,8 @@ class PrivacyPane(RuntimePane):
         height: 2; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
     }
     """
+    REPORTED_GROUPS = frozenset({"privacy-purge"})
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "flip", "Toggle", id="privacy.toggle"),
         Binding("plus,equals_sign", "days(1)", "More days", id="privacy.more"),
@@ -274,11 +277,12 @@ class PrivacyPane(RuntimePane):
         if await self._save(account_id, "store_bodies", False):
             self.erase_bodies(account_id)
 
-    @work(group="privacy-purge", exit_on_error=False)
+    @work(group="privacy-purge", name="Erasing message text", exit_on_error=False)
     async def erase_bodies(self, account_id: str) -> None:
         assert self.service is not None
+        self.notify("Erasing the text of stored messages…", title=account_id, markup=False)
         count = await self.service.purge_bodies(account_id)
-        self.notify(f"Erased the text of {count} messages.", title=account_id, markup=False)
+        self.notify(f"Erased the text of {count:,} messages.", title=account_id, markup=False)
 
     async def action_days(self, step: int) -> None:
         selected = self._selected()
@@ -307,11 +311,12 @@ class PrivacyPane(RuntimePane):
         question = "Delete every local message older than each account's history limit now?"
         self.app.push_screen(ConfirmScreen(question), answered)
 
-    @work(group="privacy-purge", exit_on_error=False)
+    @work(group="privacy-purge", name="Purging old history", exit_on_error=False)
     async def purge_old(self) -> None:
         assert self.service is not None
+        self.notify("Deleting messages past their history limit…", markup=False)
         total = await self.service.purge_history()
-        self.notify(f"Deleted {total} messages past their history limit.", markup=False)
+        self.notify(f"Deleted {total:,} messages past their history limit.", markup=False)
 
     def action_screen_share(self) -> None:
         app = self.app

@@ -35,6 +35,7 @@ from tui.services.events import (
     MessagesArrived,
     PrefsChanged,
 )
+from tui.widgets.action_errors import ReportsFailedActions
 from tui.widgets.empty_state import EmptyState, no_account_text
 from tui.widgets.safe import safe
 from tui.widgets.vim import VimDataTable
@@ -250,8 +251,10 @@ def details_text(row: ProfileRow, now: datetime, tz: tzinfo | None) -> Content:
     return Content("\n").join(lines)
 
 
-class ProfilesPane(RuntimePane):
+class ProfilesPane(ReportsFailedActions, RuntimePane):
     """A row per linked account and the details of the selected one."""
+
+    REPORTED_GROUPS = frozenset({"profiles-action"})
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "link", "Link", id="profiles.link"),
@@ -452,7 +455,7 @@ class ProfilesPane(RuntimePane):
             self.notify(f"Verifying {row.config.id}…", markup=False)
             self.verify_all(row.config.id)
 
-    @work(group="profiles-action", exit_on_error=False)
+    @work(group="profiles-action", name="Pause/resume", exit_on_error=False)
     async def action_pause(self) -> None:
         row = self.selected()
         if row is None:
@@ -492,17 +495,23 @@ class ProfilesPane(RuntimePane):
 
         def done(purge: bool | None) -> None:
             if purge is not None:
-                self._unlink(row.config.id, purge)
+                self._unlink(row.config.id, purge, row.counts[1])
 
         self.app.push_screen(UnlinkScreen(row.config, row.counts), done)
 
-    @work(group="profiles-action", exit_on_error=False)
-    async def _unlink(self, account_id: str, purge: bool) -> None:
+    @work(group="profiles-action", name="Unlink", exit_on_error=False)
+    async def _unlink(self, account_id: str, purge: bool, messages: int) -> None:
         assert self.service is not None
-        purged = await self.service.unlink_account(account_id, purge=purge)
-        what = f"{purged} local messages purged" if purge else "local messages kept"
+        if purge and messages:
+            # A million messages take some seconds: say it has begun.
+            begun = f"Unlinking {account_id}: purging {messages:,} local messages…"
+            self.notify(begun, markup=False)
+        try:
+            purged = await self.service.unlink_account(account_id, purge=purge)
+        finally:
+            await self.show(await self.collect())
+        what = f"{purged:,} local messages purged" if purge else "local messages kept"
         self.notify(f"Unlinked {account_id}: {what}", markup=False)
-        await self.show(await self.collect())
 
 
 async def _bridges(service: Service, account_id: str) -> str:

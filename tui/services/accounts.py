@@ -53,6 +53,10 @@ REFRESH_MIN_AGE = timedelta(hours=24)
 """Meta refuses to refresh an Instagram Login token younger than this."""
 
 
+class PurgeCutShort(Exception):
+    """An unlink went through but its purge did not finish (the next start finishes it)."""
+
+
 class AccountManager:
     """The account operations the Profiles tab, the wizard and the CLI share.
 
@@ -176,9 +180,18 @@ class AccountManager:
         runtime.reload_prefs()
         purged = 0
         if purge:
-            purged = await runtime.store.purge_account(account_id)
-            # The inbox and the unread count re-read the store on this.
-            runtime.bus.publish(ConversationsChanged(account_id, ()))
+            try:
+                purged = await runtime.store.purge_account(account_id)
+            except Exception as exc:
+                # Unlinked all the same; the purge's mark stays, so the next start ends it.
+                stopped = f"the purge stopped ({type(exc).__name__}: {exc})"
+                await self._log("unlink", f"Unlinked {account_id}; {stopped}", account_id)
+                raise PurgeCutShort(
+                    f"{account_id} is unlinked, but {stopped}; it finishes at the next start"
+                ) from exc
+            finally:
+                # The inbox and the unread count re-read the store on this.
+                runtime.bus.publish(ConversationsChanged(account_id, ()))
         else:
             # Keep messages; forget only what belonged to the link itself.
             await self._remember(account_id, {GRANTED_KEY: "", ISSUED_KEY: "", EXPIRES_KEY: ""})
