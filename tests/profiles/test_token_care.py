@@ -17,7 +17,7 @@ from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Static
 
 from tests.profiles.conftest import SIM_URL, Rig
-from tests.profiles.test_wizard_ui import app_for, choose_option, show_profiles, until
+from tests.profiles.test_wizard_ui import app_for, reauth_by_paste, show_profiles, until
 from tui.config import AccountConfig
 from tui.config.secrets import read_secrets
 from tui.domain import AccountState, InstagramApi, Platform
@@ -77,12 +77,7 @@ async def reauth_with_f2(rig: Rig, tmp_path: Path, account_id: str) -> None:
         pane = await show_profiles(pilot)
         table = pane.query_one(DataTable)
         table.move_cursor(row=list(pane.rows).index(account_id))
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, LinkWizard))
-        wizard = app.screen
-        assert isinstance(wizard, LinkWizard)
-        await until(pilot, lambda: wizard.step == "signin")
-        await choose_option(pilot, wizard, "#signin-list", "paste")
+        wizard = await reauth_by_paste(pilot)
         await until(pilot, lambda: wizard.query_one("#token-input", Input).has_focus)
         await pilot.press("f2")
         await until(pilot, lambda: not isinstance(app.screen, LinkWizard))

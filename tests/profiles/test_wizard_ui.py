@@ -55,6 +55,18 @@ async def show_profiles(pilot: Pilot[None]) -> ProfilesPane:
     return pane
 
 
+async def reauth_by_paste(pilot: Pilot[None]) -> LinkWizard:
+    """``R`` on the highlighted account, then "paste a token": the wizard, at its input."""
+    app = pilot.app
+    await pilot.press("R")
+    await until(pilot, lambda: isinstance(app.screen, LinkWizard))
+    wizard = app.screen
+    assert isinstance(wizard, LinkWizard)
+    await until(pilot, lambda: wizard.step == "signin")
+    await choose_option(pilot, wizard, "#signin-list", "paste")
+    return wizard
+
+
 async def open_wizard(pilot: Pilot[None]) -> LinkWizard:
     await show_profiles(pilot)
     await pilot.press("a")
@@ -364,12 +376,7 @@ async def test_reauthenticate_with_a_pasted_token_resumes_sync(rig: Rig, tmp_pat
         rig.sim.tokens.add(
             Token("EAAfreshpage", "PAGE", old.app_id, old.user_id, old.profile_id, old.scopes)
         )
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, LinkWizard))
-        wizard = app.screen
-        assert isinstance(wizard, LinkWizard)
-        await until(pilot, lambda: wizard.step == "signin")
-        await choose_option(pilot, wizard, "#signin-list", "paste")
+        wizard = await reauth_by_paste(pilot)
         wizard.query_one("#token-input", Input).value = "EAAfreshpage"
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, LinkWizard))
@@ -391,12 +398,7 @@ async def test_a_page_name_is_shown_as_text_when_a_token_cannot_reach_it(
     app = app_for(rig, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await show_profiles(pilot)
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, LinkWizard))
-        wizard = app.screen
-        assert isinstance(wizard, LinkWizard)
-        await until(pilot, lambda: wizard.step == "signin")
-        await choose_option(pilot, wizard, "#signin-list", "paste")
+        wizard = await reauth_by_paste(pilot)
         wizard.query_one("#token-input", Input).value = rig.sim.world.tokens["page"]
         await pilot.press("enter")
         status = wizard.query_one("#wizard-status", Static)
