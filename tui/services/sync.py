@@ -203,11 +203,13 @@ class AccountSync:
             changes, interrupted = list(exc.changes), exc.cause
         newest = watermark
         try:
-            for change in changes:
+            for index, change in enumerate(changes, start=1):
                 updated = await self._store_change(change, watermark, cursors, settings, report)
                 if updated is not None and (newest is None or updated > newest):
                     newest = updated
-                near = self.near_the_limit()
+                # Stop early only with conversations left: a pass that stored them all
+                # moves the watermark, and ``step`` pauses after it all the same.
+                near = self.near_the_limit() if index < len(changes) else None
                 if near is not None:
                     raise near
             if interrupted is None and newest is not None and newest != watermark:
