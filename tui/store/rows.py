@@ -102,6 +102,16 @@ def attachments_from_json(text: str) -> tuple[Attachment, ...]:
 
 
 _KINDS = {kind.value: kind for kind in MessageKind}
+_STATUSES = {status.value: status for status in TriageStatus}
+_PLATFORMS = {platform.value: platform for platform in Platform}
+_NO_TRIAGE = TriageState()
+
+# The row builders below make thousands of frozen dataclasses per page or search. They fill
+# each instance's ``__dict__`` directly: the generated ``__init__`` goes through
+# ``object.__setattr__`` once per field, which cost more than the query that found the rows.
+# Every field is set here, so an instance is the same as one built by its constructor
+# (tests/store/test_row_builders.py compares the two).
+_new = object.__new__
 
 
 def message_from_values(values: Sequence[Any]) -> InboxMessage:
@@ -127,7 +137,8 @@ def message_from_values(values: Sequence[Any]) -> InboxMessage:
         reply_to,
         reply_to_self,
     ) = values[:17]
-    return InboxMessage(
+    message = _new(InboxMessage)
+    message.__dict__.update(
         account_id=account_id,
         remote_id=remote_id,
         conversation_id=conversation_id,
@@ -137,7 +148,7 @@ def message_from_values(values: Sequence[Any]) -> InboxMessage:
         kind=_KINDS.get(kind, MessageKind.MESSAGE),
         from_us=bool(from_us),
         sender_name=sender_name,
-        attachments=attachments_from_json(attachments),
+        attachments=() if attachments == "[]" else attachments_from_json(attachments),
         reaction=reaction,
         unsupported=bool(unsupported),
         edited=bool(edited),
@@ -145,6 +156,7 @@ def message_from_values(values: Sequence[Any]) -> InboxMessage:
         reply_to=reply_to,
         reply_to_self=bool(reply_to_self),
     )
+    return message
 
 
 def conversation_from_values(values: Sequence[Any]) -> Conversation:
@@ -170,35 +182,56 @@ def conversation_from_values(values: Sequence[Any]) -> Conversation:
         labels_json,
         has_draft,
     ) = values[:18]
-    try:
-        labels = tuple(str(x) for x in json.loads(labels_json))
-    except (ValueError, TypeError):
-        labels = ()
-    return Conversation(
+    if labels_json == "[]":
+        labels: tuple[str, ...] = ()
+    else:
+        try:
+            labels = tuple(str(x) for x in json.loads(labels_json))
+        except (ValueError, TypeError):
+            labels = ()
+    customer = _new(Identity)
+    customer.__dict__.update(
         account_id=account_id,
-        remote_id=remote_id,
-        platform=Platform(platform),
-        customer=Identity(
-            account_id=account_id,
-            platform_user_id=customer_id,
-            name=customer_name,
-            username=customer_username,
-            person_id=person_id,
-        ),
-        updated_at=from_ms(updated_at),
-        snippet=snippet,
-        unread_count=unread_count,
-        last_inbound_at=opt_from_ms(last_inbound_at),
-        message_count=message_count,
-        triage=TriageState(
-            status=TriageStatus(status),
+        platform_user_id=customer_id,
+        name=customer_name,
+        username=customer_username,
+        person_id=person_id,
+    )
+    triage_status = _STATUSES.get(status) or TriageStatus(status)
+    if (
+        triage_status is TriageStatus.OPEN
+        and snoozed_until is None
+        and not pinned
+        and not muted
+        and not labels
+    ):
+        # Most conversations carry no triage at all: they share one immutable state.
+        triage = _NO_TRIAGE
+    else:
+        triage = _new(TriageState)
+        triage.__dict__.update(
+            status=triage_status,
             snoozed_until=opt_from_ms(snoozed_until),
             pinned=bool(pinned),
             muted=bool(muted),
             labels=labels,
-        ),
+        )
+    conversation = _new(Conversation)
+    conversation.__dict__.update(
+        account_id=account_id,
+        remote_id=remote_id,
+        platform=_PLATFORMS.get(platform) or Platform(platform),
+        customer=customer,
+        updated_at=EPOCH + updated_at * _MS,
+        snippet=snippet,
+        unread_count=unread_count,
+        last_inbound_at=opt_from_ms(last_inbound_at),
+        message_count=message_count,
+        triage=triage,
         draft=bool(has_draft),
+        is_owner=None,
     )
+    return conversation
 
 
 def outbox_from_row(row: sqlite3.Row) -> OutboxItem:
