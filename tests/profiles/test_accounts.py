@@ -13,6 +13,7 @@ from tui.domain import AccountState, InstagramApi, Platform, PrivacySettings
 from tui.services.account_facts import EXPIRES_KEY, ISSUED_KEY, LinkPlan, expiry_warning
 from tui.services.events import AccountStateChanged
 from tui.simulator.tokens import Token
+from tui.store.webhooks import WebhookRecord
 
 
 def secrets_of(rig: Rig) -> dict[str, str]:
@@ -79,6 +80,24 @@ async def test_unlink_with_purge_deletes_messages(rig: Rig) -> None:
     assert "demo-page" not in secrets_of(rig)
     [event] = await rig.runtime.store.activity_page(account_id="demo-page", kinds=["unlink"])
     assert f"purged {messages}" in event.summary
+
+
+async def test_unlink_with_purge_drops_its_webhook_events_not_applied(rig: Rig) -> None:
+    """Events delivered for the account and not applied yet hold its customers' words;
+    purging the account takes them too, and leaves other accounts' events alone."""
+    store = rig.runtime.store
+    page = rig.runtime.prefs.account("demo-page")
+    assert page is not None and page.page_id
+    now = rig.sim.clock.now()
+    waiting = [
+        WebhookRecord("k-page", "page", page.page_id, 1, '{"text": "gate code 4471 emuquill"}'),
+        WebhookRecord("k-other", "page", "999000111", 2, '{"text": "for another page"}'),
+    ]
+    assert await store.add_webhook_events(waiting, now) == 2
+    await rig.manager().unlink("demo-page", purge=True)
+    left = await store.pending_webhook_events()
+    assert [e.entry_id for e in left] == ["999000111"]
+    assert "emuquill" not in repr(await store._all("SELECT payload FROM webhook_inbox"))
 
 
 async def test_pause_is_saved_and_stops_the_account(rig: Rig) -> None:

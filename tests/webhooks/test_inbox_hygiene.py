@@ -12,8 +12,9 @@ from tests.webhooks.harness import webhook_path
 from tui.domain import PrivacySettings
 from tui.services.maintenance import history_task
 from tui.simulator.world import IG_PAGE_KEY, PAGE_KEY
+from tui.store import Store
 from tui.store.rows import from_ms
-from tui.store.webhooks import WebhookRecord
+from tui.store.webhooks import MAX_ATTEMPTS, WebhookRecord
 
 
 def file_bytes(db_path: Path) -> bytes:
@@ -78,3 +79,24 @@ async def test_applied_events_are_forgotten_after_meta_stops_retrying(tmp_path: 
         stats = await store.webhook_stats()
         assert (stats.pending, stats.done, stats.failed) == (1, 0, 0)
         assert (await store.webhook_stats()).done == 0
+
+
+async def test_an_event_set_aside_keeps_no_text(store_file: Store, tmp_path: Path) -> None:
+    """An event that cannot be applied is retried, then set aside with its reason: its
+    text goes then, not eight days later with its key."""
+    now = from_ms(1_790_000_000_000)
+    record = WebhookRecord("k-stuck", "page", "1234", 1, '{"text": "pin 8812 wombatfrost"}')
+    assert await store_file.add_webhook_events([record], now) == 1
+    [event] = await store_file.pending_webhook_events()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        await store_file.finish_webhook_events((), [(event.id, "no linked account")])
+        stats = await store_file.webhook_stats()
+        if attempt < MAX_ATTEMPTS:
+            # Still waiting for another try, so it keeps what it would apply.
+            [pending] = await store_file.pending_webhook_events()
+            assert "wombatfrost" in pending.payload
+    assert (stats.pending, stats.failed) == (0, 1)
+    await store_file.checkpoint()
+    assert b"wombatfrost" not in file_bytes(tmp_path / "linkdeck.db")
+    # The key stays, so a late copy of the same event is still known and not stored again.
+    assert await store_file.add_webhook_events([record], now) == 0

@@ -31,6 +31,19 @@ NEVER = "never"
 """Stored as the expiry when ``debug_token`` says the token does not expire."""
 
 
+def webhook_entry(
+    platform: Platform, page_id: str | None, ig_user_id: str | None
+) -> tuple[str, str] | None:
+    """The ``(object, entry id)`` under which Meta's webhooks name this account's events:
+    a Messenger account by its Page (``page``), an Instagram account by its professional
+    account id (``instagram``); ``None`` for an account webhooks never name."""
+    if platform is Platform.MESSENGER and page_id:
+        return ("page", page_id)
+    if platform is Platform.INSTAGRAM and ig_user_id:
+        return ("instagram", ig_user_id)
+    return None
+
+
 @dataclass(frozen=True)
 class LinkPlan:
     """Everything the link wizard (or ``linkdeck link``) decided; written only by

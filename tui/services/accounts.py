@@ -39,6 +39,7 @@ from tui.services.account_facts import (
     expiry_warning,
     find_linked,
     token_facts,
+    webhook_entry,
 )
 from tui.services.events import AccountStateChanged, ConversationsChanged
 from tui.services.runtime import Runtime
@@ -182,6 +183,9 @@ class AccountManager:
         if purge:
             try:
                 purged = await runtime.store.purge_account(account_id)
+                # Events webhooks delivered for it and not applied yet hold its text too,
+                # and nothing is left to apply them to.
+                await runtime.store.drop_webhook_events(_entries(config))
             except Exception as exc:
                 # Unlinked all the same; the purge's mark stays, so the next start ends it.
                 stopped = f"the purge stopped ({type(exc).__name__}: {exc})"
@@ -424,3 +428,11 @@ def runtime_transport(runtime: Runtime) -> httpx.AsyncBaseTransport | None:
     New adapters (link, re-authentication) must go the same way as the existing ones.
     """
     return runtime.transport
+
+
+def _entries(config: AccountConfig | None) -> list[tuple[str, str]]:
+    """The webhook names of an account's events (none for an account not configured)."""
+    if config is None:
+        return []
+    entry = webhook_entry(config.platform, config.page_id, config.ig_user_id)
+    return [] if entry is None else [entry]

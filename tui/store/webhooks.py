@@ -23,7 +23,9 @@ MAX_ATTEMPTS = 8
 KEEP_KEYS = timedelta(days=8)
 """How long an applied or failed event's row is kept: Meta retries a delivery "a few more
 times with decreasing frequency over the next 7 days" (WhatsApp's create-webhook-endpoint
-page), and a late copy must still be known. An applied event keeps only its key."""
+page), and a late copy must still be known. An applied event keeps only its key, and so
+does one set aside: nobody reads a failed event's text again, and it must not outlive the
+user's privacy settings here."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class WebhookMixin(StoreBase):
     async def finish_webhook_events(
         self, done: Sequence[int], retry: Sequence[tuple[int, str]] = ()
     ) -> None:
-        """Mark events applied; count a failed try on others (set aside after too many)."""
+        """Mark events applied; count a failed try on others (set aside after too many,
+        keeping only the key and the reason)."""
         async with self._transaction() as db:
             if done:
                 # Applied: what it said is in the store now, under the user's privacy
@@ -105,24 +108,42 @@ class WebhookMixin(StoreBase):
                 )
             if retry:
                 await db.executemany(
+                    # Every expression reads the row as it was before this update.
                     "UPDATE webhook_inbox SET attempts = attempts + 1, error = ?, "
                     f"state = CASE WHEN attempts + 1 >= {MAX_ATTEMPTS} THEN 'failed' "
-                    "ELSE state END WHERE id = ?",
+                    "ELSE state END, "
+                    f"payload = CASE WHEN attempts + 1 >= {MAX_ATTEMPTS} THEN '' "
+                    "ELSE payload END WHERE id = ?",
                     [(why, i) for i, why in retry],
                 )
 
     async def prune_webhook_inbox(self, now: datetime) -> int:
         """Drop the rows of events applied or set aside more than ``KEEP_KEYS`` ago, and
-        the text of applied events an older version kept; returns the rows dropped."""
+        the text of finished events an older version kept; returns the rows dropped."""
         async with self._transaction() as db:
             await db.execute(
-                "UPDATE webhook_inbox SET payload = '' WHERE state = 'done' AND payload != ''"
+                "UPDATE webhook_inbox SET payload = '' "
+                "WHERE state IN ('done', 'failed') AND payload != ''"
             )
             async with db.execute(
                 "DELETE FROM webhook_inbox WHERE state IN ('done', 'failed') AND received_at < ?",
                 (to_ms(now - KEEP_KEYS),),
             ) as cur:
                 return max(cur.rowcount, 0)
+
+    async def drop_webhook_events(self, entries: Sequence[tuple[str, str]]) -> int:
+        """Drop the events not applied yet of these ``(object, entry id)`` pairs (an
+        account unlinked with its data purged): their text must go with the rest, and no
+        account is left to apply them to. Returns the rows dropped."""
+        if not entries:
+            return 0
+        async with self._transaction() as db:
+            before = db.total_changes
+            await db.executemany(
+                "DELETE FROM webhook_inbox WHERE object = ? AND entry_id = ? AND state != 'done'",
+                [(obj, entry) for obj, entry in entries],
+            )
+            return db.total_changes - before
 
     async def webhook_stats(self) -> WebhookStats:
         row = await self._one(

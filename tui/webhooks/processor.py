@@ -22,7 +22,7 @@ from tui.adapters.errors import AdapterError
 from tui.adapters.mapping import MalformedRecord, conversation_from_json
 from tui.domain import InboxMessage, MessageKind, PrivacySettings, QuarantinedRecord
 from tui.domain.clock import utc_now
-from tui.domain.models import Platform
+from tui.services.account_facts import webhook_entry
 from tui.services.events import ConversationsChanged, EventBus, MessagesArrived
 from tui.store import Store
 from tui.store.rows import to_ms
@@ -102,10 +102,9 @@ class WebhookProcessor:
     def _account_for(self, object_type: str, entry_id: str) -> PlatformAdapter | None:
         for adapter in self.adapters().values():
             account = adapter.account
-            page = object_type == "page" and account.platform is Platform.MESSENGER
-            instagram = object_type == "instagram" and account.platform is Platform.INSTAGRAM
-            if (page and account.page_id == entry_id) or (
-                instagram and account.ig_user_id == entry_id
+            if webhook_entry(account.platform, account.page_id, account.ig_user_id) == (
+                object_type,
+                entry_id,
             ):
                 return adapter
         return None
