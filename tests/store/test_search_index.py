@@ -182,6 +182,7 @@ async def test_a_store_indexed_the_old_way_is_rebuilt_at_open_with_every_message
         )
         db.execute("INSERT INTO fts_pending (id) SELECT id FROM messages WHERE remote_id = 'm2'")
         db.execute("ALTER TABLE conversations DROP COLUMN answered")  # from migration 7
+        db.execute("DROP TABLE senders")  # from migration 8
         db.execute("PRAGMA user_version = 5")
         assert db.execute("SELECT count(*) FROM messages_fts_docsize").fetchone()[0] == 1
     finally:

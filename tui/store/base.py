@@ -25,6 +25,13 @@ FTS_ROWS = 20_000
 """Index at once, before ``apply_batch`` returns, when this many messages wait: FTS5
 inserts of 20,000 rows cost less than half per row what 2,000-row ones do."""
 
+ADD_SENDER = (
+    "INSERT OR IGNORE INTO senders (account_id, conversation_id, sender_id, sender_name) "
+    "VALUES (?, ?, ?, ?)"
+)
+"""Record who wrote in a conversation under which name (migration 8): every statement
+that stores a message runs this for its sender in the same transaction."""
+
 
 def conversations_by_key_sql(count: int) -> str:
     """SELECT the conversations of ``count`` (account_id, remote_id) pairs, bound in order.

@@ -18,7 +18,7 @@ from tui.domain.models import (
     Platform,
     QuarantinedRecord,
 )
-from tui.store.base import SNIPPET_SQL, StoreBase
+from tui.store.base import ADD_SENDER, SNIPPET_SQL, StoreBase
 from tui.store.rows import attachments_json, name_key, to_ms
 from tui.store.validate import (
     KINDS,
@@ -284,6 +284,7 @@ _ECHO = str(MessageKind.ECHO)
 _SORT_KEY = itemgetter(5, 1)  # created_at, remote_id
 _REMOTE_ID = itemgetter(1)
 _CONVERSATION_ID = itemgetter(2)
+_SENDER = itemgetter(0, 2, 3, 4)  # account, conversation, sender id, sender name
 
 
 def _row_is_inbound(row: tuple[Any, ...]) -> bool:
@@ -545,6 +546,8 @@ def _write_messages(
         db.executemany(_STUB_CONVERSATION, list(stubs.values()))
 
     stored = _insert_messages(db, todo, batch.messages, result)
+    # Row fields 0, 2, 3, 4: account, conversation, sender id, sender name.
+    db.executemany(ADD_SENDER, list(dict.fromkeys(map(_SENDER, stored))))
     summaries: dict[str, dict[str, Any]] = {}
     new_rows: list[tuple[Any, ...]] = []
     for row in stored:

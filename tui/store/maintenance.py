@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -323,7 +323,16 @@ def _delete_older(
         f"DELETE FROM messages WHERE {_STEP_MESSAGES} AND created_at < ? RETURNING conversation_id",
         (account_id, keys, cutoff_ms),
     ).fetchall()
-    refresh_summaries(db, account_id, sorted({row[0] for row in deleted}))
+    touched = sorted({row[0] for row in deleted})
+    refresh_summaries(db, account_id, touched)
+    # Senders no message of theirs is left for (under that name) in these conversations.
+    db.executemany(
+        "DELETE FROM senders WHERE account_id = ? AND conversation_id = ? AND NOT EXISTS ("
+        "SELECT 1 FROM messages m WHERE m.account_id = senders.account_id "
+        "AND m.conversation_id = senders.conversation_id "
+        "AND m.sender_id = senders.sender_id AND m.sender_name = senders.sender_name)",
+        [(account_id, conversation) for conversation in touched],
+    )
     db.execute(
         f"DELETE FROM conversations WHERE {_STEP_CONVERSATIONS} AND message_count = 0 "
         "AND updated_at < ?",
@@ -514,34 +523,53 @@ def _few_candidates(cur: sqlite3.Cursor, parsed: ParsedQuery) -> list[int] | Non
                 params,
             )
         )
-    if parsed.senders:
-        own: list[str] = []
-        named: list[str] = []
-        mine: list[object] = []
-        theirs: list[object] = []
-        for sender in parsed.senders:
-            own.append("sender_id = ? OR sender_name LIKE ? ESCAPE '\\'")
-            mine += [sender, _like(sender)]
-            named.append("c.customer_name LIKE ? ESCAPE '\\'")
-            theirs.append(_like(sender))
-        # The sender columns alone (a fifth of the walk), and the customer's messages in
-        # conversations found by name. UNION ALL, unlike UNION, stops reading at the
-        # LIMIT; an id comes at most twice, so the LIMIT is doubled.
-        probes.append(
-            (
-                f"SELECT id FROM messages WHERE {' OR '.join(own)} "
-                "UNION ALL SELECT m.id FROM conversations c CROSS JOIN messages m "
-                "ON m.account_id = c.account_id AND m.conversation_id = c.remote_id "
-                f"WHERE ({' OR '.join(named)}) AND m.from_us = 0",
-                [*mine, *theirs],
-            )
-        )
     for sql, values in probes:
         rows = cur.execute(f"{sql} LIMIT ?", [*values, 2 * FEW_MATCHES + 1]).fetchall()
         ids = {row[0] for row in rows}
         if len(ids) <= FEW_MATCHES:
             return sorted(ids)
-    return None
+    return _sender_candidates(cur, parsed.senders) if parsed.senders else None
+
+
+def _sender_candidates(cur: sqlite3.Cursor, senders: Sequence[str]) -> list[int] | None:
+    """The ``from:`` probe: the messages of the senders that match in the conversations
+    they wrote in (the ``senders`` table, then the thread index), and the customer's
+    messages in conversations found by name; ``None`` when that leaves too many.
+
+    The senders table is read once; a sender found in more conversations than
+    ``FEW_MATCHES`` has more messages too, and is left to the walk at once.
+    """
+    own: list[str] = []
+    named: list[str] = []
+    mine: list[object] = []
+    theirs: list[object] = []
+    for sender in senders:
+        own.append("sender_id = ? OR sender_name LIKE ? ESCAPE '\\'")
+        mine += [sender, _like(sender)]
+        named.append("c.customer_name LIKE ? ESCAPE '\\'")
+        theirs.append(_like(sender))
+    found = cur.execute(
+        f"SELECT DISTINCT account_id, conversation_id, sender_id FROM senders "
+        f"WHERE {' OR '.join(own)} LIMIT ?",
+        [*mine, FEW_MATCHES + 1],
+    ).fetchall()
+    if len(found) > FEW_MATCHES:
+        return None
+    # Each (account, conversation, sender) once, so each of their messages comes once;
+    # with the customer's by name, at most twice: UNION ALL (which, unlike UNION, stops
+    # reading at the LIMIT) under a doubled LIMIT.
+    rows = cur.execute(
+        "SELECT m.id FROM json_each(?) k CROSS JOIN messages m "
+        "ON m.account_id = json_extract(k.value, '$[0]') "
+        "AND m.conversation_id = json_extract(k.value, '$[1]') "
+        "WHERE m.sender_id = json_extract(k.value, '$[2]') "
+        "UNION ALL SELECT m.id FROM conversations c CROSS JOIN messages m "
+        "ON m.account_id = c.account_id AND m.conversation_id = c.remote_id "
+        f"WHERE ({' OR '.join(named)}) AND m.from_us = 0 LIMIT ?",
+        [json.dumps([tuple(r) for r in found]), *theirs, 2 * FEW_MATCHES + 1],
+    ).fetchall()
+    ids = {row[0] for row in rows}
+    return sorted(ids) if len(ids) <= FEW_MATCHES else None
 
 
 def _newest_matches(

@@ -220,6 +220,26 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT 1 FROM messages m WHERE m.account_id = conversations.account_id
         AND m.conversation_id = conversations.remote_id AND m.from_us = 1);
     """,
+    # 8: who wrote in each conversation, under every name they were stored with. A
+    # ``from:`` search that leaves few messages found them by scanning the sender columns
+    # of every message (about 0.2 s on a million, holding the database thread); it now
+    # scans this table (one row per sender and name a conversation) and reads their
+    # messages through the thread index. It holds at least every (sender id, name) of
+    # the stored messages: written with each batch, emptied with its conversation, and
+    # rows no message carries any more are dropped by retention.
+    """
+    CREATE TABLE senders (
+        account_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        PRIMARY KEY (account_id, conversation_id, sender_id, sender_name),
+        FOREIGN KEY (account_id, conversation_id)
+            REFERENCES conversations (account_id, remote_id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO senders (account_id, conversation_id, sender_id, sender_name)
+        SELECT DISTINCT account_id, conversation_id, sender_id, sender_name FROM messages;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

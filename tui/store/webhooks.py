@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tui.domain.models import InboxMessage
-from tui.store.base import StoreBase
+from tui.store.base import ADD_SENDER, StoreBase
 from tui.store.rows import MESSAGE_COLUMNS, from_ms, message_from_values, opt_from_ms, to_ms
 
 PENDING = "pending"
@@ -218,6 +218,7 @@ class WebhookMixin(StoreBase):
                             int(from_us),
                         ),
                     )
+                    await db.execute(ADD_SENDER, (account_id, conversation_id, sender_id, ""))
                     changed = True
             if changed:
                 await self._refresh_summary(account_id, conversation_id)
