@@ -140,3 +140,21 @@ async def test_a_store_from_before_the_senders_table_gains_it(db_path: Path) -> 
         assert await found(store, "from:rui") == ["g2"]
     finally:
         await store.close()
+
+
+async def test_a_deleted_message_takes_a_name_no_other_message_carries(store: Store) -> None:
+    await store.apply_batch(
+        "bakery",
+        platform=M,
+        conversations=[conv("t_group", "Ana Silva")],
+        messages=[*GROUP, msg("g6", "again", conv="t_group", sender="p_ana", name="Ana S.")],
+    )
+    assert await store.delete_message("bakery", "g2")
+    assert await store.delete_message("bakery", "g6")
+
+    rows = await sender_rows(store)
+    assert not any(row[2] == "p_rui" for row in rows)
+    assert ("bakery", "t_group", "p_ana", "Ana S.") not in rows
+    assert ("bakery", "t_group", "p_ana", "Ana Silva") in rows
+    assert await found(store, "from:rui") == []
+    assert await senders_missing(store) == []

@@ -31,6 +31,14 @@ ADD_SENDER = (
 )
 """Record who wrote in a conversation under which name (migration 8): every statement
 that stores a message runs this for its sender in the same transaction."""
+DROP_LONE_SENDERS = (
+    "DELETE FROM senders WHERE account_id = ? AND conversation_id = ? AND NOT EXISTS ("
+    "SELECT 1 FROM messages m WHERE m.account_id = senders.account_id "
+    "AND m.conversation_id = senders.conversation_id "
+    "AND m.sender_id = senders.sender_id AND m.sender_name = senders.sender_name)"
+)
+"""After messages of a conversation (account, conversation) are deleted: forget the
+senders and names no message there carries any more."""
 
 
 def conversations_by_key_sql(count: int) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 
 from tui.domain.models import InboxMessage
-from tui.store.base import StoreBase, read_conversations, refresh_summaries
+from tui.store.base import DROP_LONE_SENDERS, StoreBase, read_conversations, refresh_summaries
 from tui.store.inbox import dissolve_lonely
 from tui.store.rows import (
     MESSAGE_COLUMNS,
@@ -41,6 +41,7 @@ class MaintenanceMixin(StoreBase):
                 row = await cur.fetchone()
             if row is None:
                 return False
+            await db.execute(DROP_LONE_SENDERS, (account_id, row[0]))
             await self._refresh_summary(account_id, row[0])
         return True
 
@@ -326,13 +327,7 @@ def _delete_older(
     touched = sorted({row[0] for row in deleted})
     refresh_summaries(db, account_id, touched)
     # Senders no message of theirs is left for (under that name) in these conversations.
-    db.executemany(
-        "DELETE FROM senders WHERE account_id = ? AND conversation_id = ? AND NOT EXISTS ("
-        "SELECT 1 FROM messages m WHERE m.account_id = senders.account_id "
-        "AND m.conversation_id = senders.conversation_id "
-        "AND m.sender_id = senders.sender_id AND m.sender_name = senders.sender_name)",
-        [(account_id, conversation) for conversation in touched],
-    )
+    db.executemany(DROP_LONE_SENDERS, [(account_id, conversation) for conversation in touched])
     db.execute(
         f"DELETE FROM conversations WHERE {_STEP_CONVERSATIONS} AND message_count = 0 "
         "AND updated_at < ?",

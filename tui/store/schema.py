@@ -222,11 +222,11 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 8: who wrote in each conversation, under every name they were stored with. A
     # ``from:`` search that leaves few messages found them by scanning the sender columns
-    # of every message (about 0.2 s on a million, holding the database thread); it now
+    # of every message (0.2-0.3 s on a million, holding the database thread); it now
     # scans this table (one row per sender and name a conversation) and reads their
     # messages through the thread index. It holds at least every (sender id, name) of
     # the stored messages: written with each batch, emptied with its conversation, and
-    # rows no message carries any more are dropped by retention.
+    # rows no message carries any more are dropped when messages are deleted.
     """
     CREATE TABLE senders (
         account_id TEXT NOT NULL,
