@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -61,23 +62,76 @@ def busy_account() -> BusyAccount:
     return _busy[0]
 
 
+HOMESERVER_GROUP = "homeserver"
+"""The pytest-xdist group of every test that needs a homeserver: one worker runs them all,
+so a parallel run starts one shared Synapse and builds the busy account once."""
+
+
+def _xdist_worker() -> bool:
+    return "PYTEST_XDIST_WORKER" in os.environ
+
+
+def _uses(item: pytest.Item, fixture: str) -> bool:
+    return fixture in getattr(item, "fixturenames", ())
+
+
+def _needs_homeserver(item: pytest.Item) -> bool:
+    return _uses(item, "synapse") or _uses(item, "busy_matrix")
+
+
+class _HomeserverGroup:
+    """Marks the homeserver tests before pytest-xdist turns marks into scheduling groups
+    (its own hook, in each worker, reads them at collection)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if _needs_homeserver(item):
+                item.add_marker(pytest.mark.xdist_group(HOMESERVER_GROUP))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_HomeserverGroup(), "linkdeck-homeserver-group")
+
+
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection and pytest-randomly's shuffle
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.option.collectonly:
         return
-    if any("synapse" in getattr(item, "fixturenames", ()) for item in items):
+    busy = [item for item in items if _uses(item, "busy_matrix")]
+    waiting = set(map(id, busy))
+    if _xdist_worker():
+        # Every worker collects every test, and only one runs the homeserver group. The
+        # group goes first, so that worker starts it while the others take the rest (it
+        # launches Synapse and the busy build at its first test, see pytest_runtest_setup);
+        # within it the busy account's tests go last, to overlap its build. The order is
+        # the same in every worker, as pytest-xdist requires.
+        first = [item for item in items if _needs_homeserver(item) and id(item) not in waiting]
+        taken = waiting | set(map(id, first))
+        items[:] = first + busy + [item for item in items if id(item) not in taken]
+        return
+    if any(_uses(item, "synapse") for item in items):
         # Launched now, from the main thread: its start-up (~2 s of CPU) overlaps the rest
         # of collection and the tests before the first one that needs it.
         shared_synapse()
-    busy = [item for item in items if "busy_matrix" in getattr(item, "fixturenames", ())]
     if not busy:
         return
     # The busy account is built in the background as soon as a test that needs it is
     # collected (some 30 s of a homeserver's CPU). Its tests go last, so the rest of the
     # session runs meanwhile instead of waiting on it; the others keep their (shuffled) order.
-    waiting = set(map(id, busy))
     items[:] = [item for item in items if id(item) not in waiting] + busy
     busy_account()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if not (_xdist_worker() and _needs_homeserver(item)):
+        return
+    # The first homeserver test of the worker that runs the group: launch the shared
+    # Synapse and start the busy build now, so both overlap the group's other tests.
+    if any(_uses(other, "synapse") for other in item.session.items):
+        shared_synapse()
+    if any(_uses(other, "busy_matrix") for other in item.session.items):
+        busy_account()
 
 
 def pytest_sessionfinish() -> None:
