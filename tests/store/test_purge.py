@@ -302,10 +302,48 @@ async def test_an_unfinished_purge_of_an_account_linked_again_keeps_its_data(
     from tui.services.maintenance import finish_purges
 
     await many_conversations(store)
-    await store._mark_purge("bakery", "account")
+    await store.begin_account_purge("bakery")
     assert await finish_purges(store, ["bakery"], lambda _a: PrivacySettings(), at(9)) == {}
     assert await store.unfinished_purges() == {}
     assert await store.counts("bakery") == (7, 13)
+
+
+async def test_a_purge_finished_at_the_next_start_drops_the_pages_waiting_webhook_events(
+    db_path: Path,
+) -> None:
+    """Killed right after the unlink began: config.toml no longer names the Page, yet the
+    purge the next start finishes still drops the events webhooks delivered for it and
+    not applied yet (they hold the customers' words), and no other Page's."""
+    from tui.domain.rules import PrivacySettings
+    from tui.services.maintenance import finish_purges
+    from tui.store.webhooks import WebhookRecord
+
+    store = await Store.open(db_path)
+    await fill(store)
+    waiting = [
+        WebhookRecord("k1", "page", "111", 1, f'{{"text": "{SECRET} at the gate"}}'),
+        WebhookRecord("k2", "page", "111", 2, f'{{"text": "{SECRET} failed once"}}'),
+        WebhookRecord("k3", "page", "222", 3, '{"text": "for another page"}'),
+        WebhookRecord("k4", "instagram", "111", 4, '{"text": "same id, other object"}'),
+    ]
+    assert await store.add_webhook_events(waiting, at(0)) == 4
+    ids = {e.event_time: e.id for e in await store.pending_webhook_events()}
+    await store.finish_webhook_events([], retry=[(ids[2], "no account yet")])
+    await store.begin_account_purge("bakery", [("page", "111")])
+    await store.close()  # the kill: nothing of the purge ran but its mark
+
+    store = await Store.open(db_path)
+    try:
+        done = await finish_purges(store, ["other"], lambda _a: PrivacySettings(), at(9))
+        assert done == {"bakery": 2}
+        left = await store.pending_webhook_events()
+        assert sorted((e.object, e.entry_id) for e in left) == [
+            ("instagram", "111"),
+            ("page", "222"),
+        ]
+        assert SECRET not in repr(await store._all("SELECT payload FROM webhook_inbox"))
+    finally:
+        await store.close()
 
 
 async def test_text_removal_cut_short_is_finished_while_bodies_stay_off(store: Store) -> None:
@@ -315,7 +353,7 @@ async def test_text_removal_cut_short_is_finished_while_bodies_stay_off(store: S
     await many_conversations(store)
     await many_conversations(store, "shop")
     for account in ("bakery", "shop"):
-        await store._mark_purge(account, "bodies")  # as a purge cut short leaves it
+        await store._mark_purge(account, "bodies", "begun")  # as a purge cut short leaves it
     off = PrivacySettings(store_bodies=False)
     privacy = {"bakery": off, "shop": PrivacySettings()}
     done = await finish_purges(store, ["bakery", "shop"], privacy.__getitem__, at(9))

@@ -165,7 +165,7 @@ class AccountManager:
         runtime = self.runtime
         config = runtime.prefs.account(account_id)
         if purge:
-            await runtime.store.begin_account_purge(account_id)
+            await runtime.store.begin_account_purge(account_id, _entries(config))
         await self._stop_sync(account_id)
         adapter = runtime.adapters.pop(account_id, None)
         if adapter is not None:
@@ -182,10 +182,9 @@ class AccountManager:
         purged = 0
         if purge:
             try:
+                # With the events webhooks delivered for it and not applied yet: they
+                # hold its text too, and nothing is left to apply them to.
                 purged = await runtime.store.purge_account(account_id)
-                # Events webhooks delivered for it and not applied yet hold its text too,
-                # and nothing is left to apply them to.
-                await runtime.store.drop_webhook_events(_entries(config))
             except Exception as exc:
                 # Unlinked all the same; the purge's mark stays, so the next start ends it.
                 stopped = f"the purge stopped ({type(exc).__name__}: {exc})"

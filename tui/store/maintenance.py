@@ -53,7 +53,7 @@ class MaintenanceMixin(StoreBase):
         million took 6 s in one statement, every read of the service waiting behind it.
         Until the last step is done a mark names the purge (see ``unfinished_purges``).
         """
-        await self._mark_purge(account_id, PURGE_BODIES)
+        await self._mark_purge(account_id, PURGE_BODIES, PURGE_BEGUN)
         count = await self._in_steps(account_id, partial(_blank_texts, account_id=account_id))
         async with self._transaction() as db:
             await db.execute(
@@ -143,7 +143,14 @@ class MaintenanceMixin(StoreBase):
         return await asyncio.shield(running)
 
     async def _purge_account(self, account_id: str) -> int:
-        await self._mark_purge(account_id, PURGE_ACCOUNT)
+        # The mark left by ``begin_account_purge`` names the account's webhook events, and
+        # stays as it was (a purge finished at the next start has no config to ask).
+        mark = await self._one(
+            "SELECT value FROM cursors WHERE account_id = ? AND name = ?",
+            (account_id, PURGE_MARK + PURGE_ACCOUNT),
+        )
+        value = str(mark[0]) if mark is not None else PURGE_BEGUN
+        await self._mark_purge(account_id, PURGE_ACCOUNT, value)
         count = await self._in_steps(
             account_id, partial(_delete_conversations, account_id=account_id)
         )
@@ -156,6 +163,7 @@ class MaintenanceMixin(StoreBase):
                 count += max(cur.rowcount, 0)
             for table in ("conversations", "cursors", "outbox", "quarantine"):
                 await db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
+            await db.executemany(DROP_WAITING_WEBHOOK_EVENTS, _webhook_entries(value))
             await dissolve_lonely(db)
             await _rebuild_index_segments(db)
         return count
@@ -181,16 +189,24 @@ class MaintenanceMixin(StoreBase):
             (account_id, PURGE_MARK + PURGE_ACCOUNT, PURGE_MARK + PURGE_BODIES),
         )
 
-    async def begin_account_purge(self, account_id: str) -> None:
+    async def begin_account_purge(
+        self, account_id: str, webhook_entries: Sequence[tuple[str, str]] = ()
+    ) -> None:
         """Mark an account's purge as begun before anything else of the unlink happens: a
         crash after it leaves a purge the next start finishes (or, if the account is still
-        in config.toml, forgets)."""
-        await self._mark_purge(account_id, PURGE_ACCOUNT)
+        in config.toml, forgets).
 
-    async def _mark_purge(self, account_id: str, kind: str) -> None:
+        ``webhook_entries`` are the ``(object, entry id)`` pairs its webhook events arrive
+        under: the purge drops those not applied yet, even when it is finished at the next
+        start, after config.toml stopped naming the account's Page.
+        """
+        value = json.dumps({"webhooks": [list(entry) for entry in webhook_entries]})
+        await self._mark_purge(account_id, PURGE_ACCOUNT, value if webhook_entries else PURGE_BEGUN)
+
+    async def _mark_purge(self, account_id: str, kind: str, value: str) -> None:
         await self._write(
             "INSERT OR REPLACE INTO cursors (account_id, name, value) VALUES (?, ?, ?)",
-            (account_id, PURGE_MARK + kind, "begun"),
+            (account_id, PURGE_MARK + kind, value),
         )
 
     async def checkpoint(self) -> None:
@@ -284,6 +300,24 @@ PURGE_MARK = "purge:"
 """Cursor names ``purge:account`` and ``purge:bodies``: a purge begun, not finished."""
 PURGE_ACCOUNT = "account"
 PURGE_BODIES = "bodies"
+PURGE_BEGUN = "begun"
+"""A purge mark's value when it names nothing more (as every mark did before marks named
+the account's webhook entries)."""
+DROP_WAITING_WEBHOOK_EVENTS = (
+    "DELETE FROM webhook_inbox WHERE object = ? AND entry_id = ? AND state != 'done'"
+)
+"""Per (object, entry id) of a purged account: its webhook events not applied yet. Their
+text goes with the rest of the account's; an applied event keeps no text, only its key."""
+
+
+def _webhook_entries(mark: str) -> list[tuple[str, str]]:
+    """The (object, entry id) pairs an account purge's mark names; none for a bare mark
+    or one this version cannot read (the events then go the set-aside way)."""
+    try:
+        found = json.loads(mark)["webhooks"]
+        return [(str(obj), str(entry)) for obj, entry in found]
+    except (ValueError, TypeError, KeyError):
+        return []
 
 
 def _next_step(

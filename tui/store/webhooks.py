@@ -131,20 +131,6 @@ class WebhookMixin(StoreBase):
             ) as cur:
                 return max(cur.rowcount, 0)
 
-    async def drop_webhook_events(self, entries: Sequence[tuple[str, str]]) -> int:
-        """Drop the events not applied yet of these ``(object, entry id)`` pairs (an
-        account unlinked with its data purged): their text must go with the rest, and no
-        account is left to apply them to. Returns the rows dropped."""
-        if not entries:
-            return 0
-        async with self._transaction() as db:
-            before = db.total_changes
-            await db.executemany(
-                "DELETE FROM webhook_inbox WHERE object = ? AND entry_id = ? AND state != 'done'",
-                [(obj, entry) for obj, entry in entries],
-            )
-            return db.total_changes - before
-
     async def webhook_stats(self) -> WebhookStats:
         row = await self._one(
             "SELECT SUM(state = 'pending'), SUM(state = 'done'), SUM(state = 'failed'), "
