@@ -144,13 +144,14 @@ class MaintenanceMixin(StoreBase):
 
     async def _purge_account(self, account_id: str) -> int:
         # The mark left by ``begin_account_purge`` names the account's webhook events, and
-        # stays as it was (a purge finished at the next start has no config to ask).
+        # stays as it is (a purge finished at the next start has no config to ask).
         mark = await self._one(
             "SELECT value FROM cursors WHERE account_id = ? AND name = ?",
             (account_id, PURGE_MARK + PURGE_ACCOUNT),
         )
+        if mark is None:
+            await self._mark_purge(account_id, PURGE_ACCOUNT, PURGE_BEGUN)
         value = str(mark[0]) if mark is not None else PURGE_BEGUN
-        await self._mark_purge(account_id, PURGE_ACCOUNT, value)
         count = await self._in_steps(
             account_id, partial(_delete_conversations, account_id=account_id)
         )
