@@ -1,10 +1,13 @@
-"""The suite passes in any order: a test that changes logging does not leak into the next."""
+"""The suite passes in any order (a test that changes logging does not leak into the next),
+and the test command spreads it over the cores."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
@@ -36,3 +39,24 @@ def test_the_suite_runs_in_random_order() -> None:
         timeout=300,
     )
     assert "Using --randomly-seed=" in result.stdout + result.stderr
+
+
+def test_the_test_command_runs_a_worker_per_core_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `python3 tasks.py test` (the README's command, and CI's) spreads the suite over the
+    # cores; a developer's own -n, or pytest-xdist switched off, wins.
+    sys.path.insert(0, str(ROOT))
+    try:
+        import tasks
+    finally:
+        sys.path.remove(str(ROOT))
+    monkeypatch.setattr(tasks.os, "cpu_count", lambda: 2)
+    assert tasks.parallel(["-q", "tests/store"]) == ["-n", "2", "--dist", "loadgroup"]
+    monkeypatch.setattr(tasks.os, "cpu_count", lambda: 64)
+    assert tasks.parallel([]) == ["-n", "4", "--dist", "loadgroup"]
+    monkeypatch.setattr(tasks.os, "cpu_count", lambda: 1)
+    assert tasks.parallel([]) == []
+    monkeypatch.setattr(tasks.os, "cpu_count", lambda: 2)
+    for chosen in (["-n", "0"], ["-n0"], ["--numprocesses=3"], ["-p", "no:xdist"]):
+        assert tasks.parallel(chosen) == [], chosen
