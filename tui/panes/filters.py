@@ -81,7 +81,7 @@ class FiltersPane(RuntimePane):
 
     DEFAULT_CSS = """
     FiltersPane { layout: vertical; }
-    FiltersPane #filters-state { height: 1; padding: 0 1; color: $text-muted; }
+    FiltersPane #filters-state { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     FiltersPane #rules-table { height: auto; max-height: 12; }
     FiltersPane .section { height: 1; padding: 0 1; margin-top: 1; text-style: bold; }
     FiltersPane #recent-table { height: 1fr; min-height: 5; }

@@ -112,7 +112,7 @@ class PrivacyPane(ReportsFailedActions, RuntimePane):
 
     DEFAULT_CSS = """
     PrivacyPane { layout: vertical; }
-    PrivacyPane #privacy-share { height: 1; padding: 0 1; }
+    PrivacyPane #privacy-share { height: auto; max-height: 3; padding: 0 1; }
     PrivacyPane #privacy-table { height: 1fr; }
     PrivacyPane #privacy-help {
         height: 2; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
