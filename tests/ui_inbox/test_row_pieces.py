@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.content import Content
@@ -21,7 +22,8 @@ from tui.modals.search import SearchHitRow
 from tui.store import SearchHit
 from tui.themes import THEME_VARIABLE_DEFAULTS
 from tui.widgets.inbox_rows import ConversationRow, PersonRow
-from tui.widgets.pieces import Pieces, fit, to_content
+from tui.widgets.pieces import Pieces, cut, fit, to_content
+from tui.widgets.pieces import cells as cell_width
 from tui.widgets.safe import SCREEN_SHARE
 from tui.widgets.virtual_list import PieceRow, VirtualList
 
@@ -220,3 +222,23 @@ def test_fitting_pieces_cuts_and_pads_like_content(
     assert [
         (span.start, span.end, span.style) for span in fitted.spans if span.end > span.start
     ] == [(span.start, span.end, span.style) for span in expected.spans if span.end > span.start]
+
+
+# Any character at all, and the ones whose width depends on their neighbours or is
+# looked up: joiners, presentation selectors, combining marks, wide and half-width
+# letters, controls.
+CHARACTER = st.one_of(
+    st.sampled_from([*ATOMS, "\u0301", "\ufe0f", "\u200d", "😀", "ｱ", "\x07", "\xad", "ü"]),
+    st.characters(exclude_categories=("Cs",)),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(CHARACTER, max_size=40).map("".join), width=st.integers(0, 60))
+def test_measuring_and_cutting_text_agree_with_rich(text: str, width: int) -> None:
+    """The row's own width measure and cut (which look only at the characters Rich would
+    look up) give what Rich gives for any text: a wide character cut in half becomes a
+    space, combining marks stay with their letter, joined emoji are Rich's to cut."""
+    assert cell_width(text) == cell_len(text)
+    if cell_len(text) > width:
+        assert cut(text, width) == set_cell_size(text, width)
