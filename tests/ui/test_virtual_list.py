@@ -12,6 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.content import Content
+from textual.filter import DimFilter
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -443,7 +444,7 @@ def cells(strips: list[Strip]) -> list[list[tuple[str, Style | None]]]:
 
 class StyledRow(FakeRow):
     def render(self, width: int) -> Content:
-        return Content.from_markup(f"[b]{self.key}[/b] [i]said[/i] [$accent]hello[/]")
+        return Content.from_markup(f"[b]{self.key}[/b] [i]said[/i] [$accent]hello[/] [dim]now[/]")
 
 
 class StyledRows(MillionRows):
@@ -452,31 +453,55 @@ class StyledRows(MillionRows):
         return [StyledRow(self.key_at(i)) for i in range(offset, end)]
 
 
-async def test_the_lines_kept_from_frame_to_frame_are_the_lines_textual_draws() -> None:
+@pytest.mark.parametrize("dimmed", [False, True])
+async def test_the_lines_kept_from_frame_to_frame_are_the_lines_textual_draws(
+    dimmed: bool,
+) -> None:
     """The list hands the compositor the strips it keeps instead of Textual's fresh copies:
-    the same cells, with the app's colour filter applied, on every screen it scrolls to."""
+    the same cells, with the app's colour filter applied (and a second filter, which
+    turns dim text into colours), on every screen it scrolls to. Each line comes
+    already cut where the scrollbar begins, into the parts Rich would cut."""
     app = ListApp(StyledRows(size=500))
+    if dimmed:
+        app._filters.append(DimFilter())
     async with app.run_test(size=(50, 10)) as pilot:
         vlist = app.query_one(VirtualList)
         crop = Region(0, 0, vlist.size.width, vlist.size.height)
+        width = vlist.scrollable_content_region.width
+        assert width < crop.width  # a scrollbar: the compositor cuts every line
         for keys in ((), ("j",) * 12, ("pagedown",), ("G",), ("k", "k")):
             await pilot.press(*keys)
             await pilot.pause()
             kept = vlist.render_lines(crop)
             assert kept == vlist.render_lines(crop)  # the same strips again: nothing redrawn
             assert cells(kept) == cells(Widget.render_lines(vlist, crop))
+            for line in kept:
+                parts = line.divide([width, crop.width])
+                assert parts[1] is vlist._pad  # the parts made with the line, not cut again
+                cut_again = Strip(list(line), crop.width).divide([width, crop.width])
+                assert [list(part) for part in parts] == [list(part) for part in cut_again]
         assert "499" in "".join(strip.text for strip in kept)
 
 
 async def test_a_list_with_a_box_round_it_takes_textuals_path() -> None:
-    app = ListApp(StyledRows(size=500))
-    async with app.run_test(size=(50, 10)) as pilot:
-        vlist = app.query_one(VirtualList)
-        vlist.styles.padding = (0, 2)
-        await pilot.pause()
-        lines = [strip.text for strip in vlist.render_lines(Region(0, 0, 48, 10))]
-        assert all(line.startswith("  ") for line in lines)
-        assert lines[0].startswith("  m0 said hello")
+    """Padding put round the list after it has drawn its own lines (finished: padded,
+    dim text turned into colours) gives the lines of a list that had it from the start."""
+    drawn = []
+    for boxed_at_start in (True, False):
+        app = ListApp(StyledRows(size=500))
+        app._filters.append(DimFilter())
+        async with app.run_test(size=(50, 10)) as pilot:
+            vlist = app.query_one(VirtualList)
+            if boxed_at_start:
+                vlist.styles.padding = (0, 2)
+            await pilot.pause()
+            vlist.styles.padding = (0, 2)
+            await pilot.pause()
+            lines = vlist.render_lines(Region(0, 0, 48, 10))
+            assert all(line.text.startswith("  ") for line in lines)
+            assert lines[0].text.startswith("  m0 said hello")
+            drawn.append(cells(lines))
+    assert drawn[0] == drawn[1]
 
 
 async def test_the_kept_scrollbar_shows_what_textual_would_draw() -> None:

@@ -201,12 +201,21 @@ class VirtualList(ScrollView, can_focus=True):
         row moves (rows came above it), its line is reused; cleared on any style change."""
         self._finished: OrderedDict[int, tuple[Strip, Strip]] = OrderedDict()
         """Lines ready for the screen (padded, filtered) by the drawn line's id."""
-        self._finished_for: tuple[int, int, object] | None = None
-        """The (width, full width, background) that ``_finished`` was made for."""
+        self._finished_for: tuple[object, ...] | None = None
+        """The (width, full width, background, filters) ``_finished`` was made for."""
+        self._turn: Callable[[Style | None], Style | None] | None = None
+        """This frame's line filters as one style at a time (see :meth:`_finisher`), or
+        None while no frame has set it or a filter must see whole lines."""
+        self._pad: Strip | None = None
+        """What fills the scrollbar's columns under the bar, finished (set with ``_turn``;
+        None without a bar). One strip shared by every line: it is immutable."""
+        self._row_styles: dict[tuple[bool, bool], VisualStyle] = {}
+        """The base style of a row, cursor or not, focused or not, for this frame."""
         self._filtered: dict[Style, Style | None] = {}
         """Each style the lines use, as the app's line filters turn it (this theme)."""
-        self._piece_styles: dict[tuple[str, str, bool, bool], Style | None] = {}
-        """Styles of rows drawn from pieces, by (style, over-style, cursor, focus)."""
+        self._piece_styles: dict[tuple[str, str, bool, bool, bool], Style | None] = {}
+        """Styles of rows drawn from pieces, by (style, over-style, cursor, focus, turned
+        by the line filters)."""
         self._drawing_ahead = False
         self._frame_due = False
         """A redraw was asked for and is not on screen yet: drawing ahead waits for it."""
@@ -329,6 +338,9 @@ class VirtualList(ScrollView, can_focus=True):
         self._frame_due = False
         self._drawn_at = time.perf_counter()
         if not self._plain_box():
+            if self._turn is not None:  # lines drawn finished: Textual's path finishes them
+                self._turn = self._pad = self._finished_for = None
+                self._strips.clear()
             return super().render_lines(crop)
         width = self.scrollable_content_region.width
         top = self.scroll_offset.y
@@ -343,17 +355,24 @@ class VirtualList(ScrollView, can_focus=True):
     def _finisher(self) -> Callable[[Strip], Strip]:
         """What Textual does to a drawn line on its way to the screen, for this frame: pad
         it over the scrollbar's columns (the bar is drawn over them) and apply the app's
-        line filters, each style turned once per theme rather than once per segment. The
-        finished line is kept with the drawn one, so a kept line costs a lookup."""
+        line filters, each style turned once per theme rather than once per segment.
+
+        Rows are drawn finished (:meth:`_strip` uses the turned styles and the pad set
+        here), so for them this is a type check; other lines are finished here and kept
+        with the drawn one, so a kept line costs a lookup."""
         width = self.scrollable_content_region.width
         full = self.content_region.width
         base, background = self.background_colors
         pad = VisualStyle(background=base + background).rich_style
         filters = self.get_line_filters()
-        if self._finished_for != (width, full, background):
-            self._finished_for = (width, full, background)
+        state = (width, full, background, *filters)
+        changed = self._finished_for != state
+        if changed:
+            self._finished_for = state
             self._finished.clear()
             self._filtered.clear()
+            self._piece_styles.clear()
+            self._strips.clear()  # drawn finished for another width, background or filter
         finished = self._finished
         filtered = self._filtered
         per_segment = all(type(f) in _PER_SEGMENT_FILTERS for f in filters)
@@ -368,7 +387,16 @@ class VirtualList(ScrollView, can_focus=True):
                 filtered[style] = segments[0].style
             return filtered[style]
 
+        self._turn = turned if per_segment else None
+        if changed:
+            self._pad = None
+            if full > width:
+                self._pad = Strip([Segment(" " * (full - width), turned(pad))], full - width)
+        self._row_styles.clear()
+
         def finish(strip: Strip) -> Strip:
+            if type(strip) is _Finished:
+                return strip
             kept = finished.get(id(strip))
             if kept is not None and kept[0] is strip:
                 finished.move_to_end(id(strip))
@@ -405,24 +433,45 @@ class VirtualList(ScrollView, can_focus=True):
         )
 
     def _strip(self, row: Row, width: int, is_cursor: bool) -> Strip:
-        """The line for ``row``: from the cache, or drawn and cached."""
+        """The line for ``row``: from the cache, or drawn and cached. Once a frame has set
+        the line filters (:meth:`_finisher`), the line is drawn finished: its styles
+        turned by them as it is built, padded over the scrollbar's columns, merged once."""
         key = (id(row), width, is_cursor, self.has_focus)
         cached = self._strips.get(key)
         if cached is not None and cached[0] is row:
             self._strips.move_to_end(key)
             return cached[1]
-        style = (
-            self.get_visual_style("virtual-list--cursor") if is_cursor else self.get_visual_style()
-        )
+        style = self._row_styles.get((is_cursor, key[3]))
+        if style is None:
+            style = self.get_visual_style(*(["virtual-list--cursor"] if is_cursor else []))
+            self._row_styles[is_cursor, key[3]] = style
+        turn = self._turn
         pieces = getattr(row, "pieces", None)
         drawn = pieces(width) if pieces is not None else row.render(width)
+        segments: list[Segment]
         if isinstance(drawn, Pieces):
-            strip = Strip(self._piece_segments(drawn, width, is_cursor, style), width)
-        elif isinstance(drawn, Strip):
-            strip = drawn.apply_style(style.rich_style).adjust_cell_length(width, style.rich_style)
+            segments = self._piece_segments(drawn, width, is_cursor, style, turn)
         else:
-            strip = Strip(drawn.first_line.truncate(width, pad=True).render_segments(style), width)
-        strip = Strip(merge_blanks(strip), width)
+            if isinstance(drawn, Strip):
+                rich_style = style.rich_style
+                segments = list(drawn.apply_style(rich_style).adjust_cell_length(width, rich_style))
+            else:
+                segments = drawn.first_line.truncate(width, pad=True).render_segments(style)
+            if turn is not None:
+                segments = [Segment(text, turn(s), control) for text, s, control in segments]
+        strip: Strip
+        merged = merge_blanks(segments)
+        pad = self._pad
+        if turn is None:
+            strip = Strip(merged, width)
+        elif pad is None:
+            strip = _Finished(merged, width)
+        else:
+            full = width + pad.cell_length
+            strip = _Finished([*merged, *pad], full)
+            # The compositor cuts the line where the scrollbar begins: the two parts are
+            # known here, and Rich would measure every segment again to find them.
+            strip._divide_cache[width, full] = [Strip(merged, width), pad]
         self._strips[key] = (row, strip)
         self._strips.move_to_end(key)
         if len(self._strips) > MAX_CACHED_STRIPS:
@@ -430,13 +479,20 @@ class VirtualList(ScrollView, can_focus=True):
         return strip
 
     def _piece_segments(
-        self, line: Pieces, width: int, is_cursor: bool, base: VisualStyle
+        self,
+        line: Pieces,
+        width: int,
+        is_cursor: bool,
+        base: VisualStyle,
+        turn: Callable[[Style | None], Style | None] | None = None,
     ) -> list[Segment]:
         """The segments ``Content.render_segments(base)`` would give for the line as
-        Content, with each style resolved once (per theme, cursor and focus), not per row."""
+        Content, with each style resolved once (per theme, cursor and focus), not per row,
+        and turned by ``turn`` (the line filters) when given."""
         over = line.over
         focus = self.has_focus
         styles = self._piece_styles
+        turned = turn is not None
         segments: list[Segment] = []
         plain = False  # the last segment is unstyled text: Content draws such runs as one
         for text, style in fit(line.pieces, width, pad=True):
@@ -446,11 +502,13 @@ class VirtualList(ScrollView, can_focus=True):
                 segments[-1] = Segment(segments[-1].text + text, segments[-1].style)
                 continue
             plain = not style
-            key = (style, over, is_cursor, focus)
-            if key not in styles:
+            key = (style, over, is_cursor, focus, turned)
+            resolved = styles.get(key, _UNKNOWN)
+            if resolved is _UNKNOWN:
                 probe = Content.styled("x", style) if style else Content("x")
-                styles[key] = probe.stylize(over).render_segments(base)[0].style
-            segments.append(Segment(text, styles[key]))
+                resolved = probe.stylize(over).render_segments(base)[0].style
+                styles[key] = resolved = turn(resolved) if turn is not None else resolved
+            segments.append(Segment(text, resolved))
         return segments
 
     def on_resize(self) -> None:
@@ -524,6 +582,7 @@ class VirtualList(ScrollView, can_focus=True):
         self._finished.clear()
         self._filtered.clear()
         self._piece_styles.clear()
+        self._row_styles.clear()
         super().notify_style_update()
 
     def screen_share_changed(self) -> None:
@@ -738,6 +797,16 @@ _PER_SEGMENT_FILTERS = (ANSIToTruecolor, DimFilter, Monochrome, NoColor)
 """Textual's line filters that turn each segment's style on its own (none looks at a
 neighbour), so a style can be turned once and reused."""
 
+_UNKNOWN = Style()
+"""Not resolved yet (a style cache's miss: ``None`` is a style there)."""
+
+
+class _Finished(Strip):
+    """A line drawn ready for the screen (padded, filtered): finishing it is a no-op."""
+
+    __slots__ = ()
+
+
 _SHOWS_ON_BLANKS = ("underline", "underline2", "strike", "overline", "reverse", "frame", "encircle")
 
 
@@ -759,17 +828,28 @@ def merge_blanks(segments: Iterable[Segment]) -> list[Segment]:
     of one style are joined. An inbox row goes from about twelve segments to seven, and
     every later step of a frame (cropping, styling, composing) costs per segment."""
     out: list[Segment] = []
+    run: str | None = None  # the text of the segment being grown, not in ``out`` yet
+    run_style: Style | None = None
     for segment in segments:
         text, style, control = segment
-        if out and control is None:
-            last_text, last_style, last_control = out[-1]
-            if last_control is None:
-                if style == last_style:
-                    out[-1] = Segment(last_text + text, style)
-                    continue
-                blank, last_blank = not text.strip(" "), not last_text.strip(" ")
-                if (blank or last_blank) and _blanks_look_alike(last_style, style):
-                    out[-1] = Segment(last_text + text, last_style if blank else style)
-                    continue
-        out.append(segment)
+        if control is not None:
+            if run is not None:
+                out.append(Segment(run, run_style))
+                run = None
+            out.append(segment)
+        elif run is None:
+            run, run_style = text, style
+        elif style is run_style or style == run_style:
+            run += text
+        else:
+            blank = not text.strip(" ")
+            if (blank or not run.strip(" ")) and _blanks_look_alike(run_style, style):
+                run += text
+                if not blank:
+                    run_style = style
+            else:
+                out.append(Segment(run, run_style))
+                run, run_style = text, style
+    if run is not None:
+        out.append(Segment(run, run_style))
     return out
