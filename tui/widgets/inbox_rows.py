@@ -6,7 +6,8 @@ import asyncio
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from textual.content import Content
 
@@ -98,8 +99,15 @@ def relative_time(moment: datetime, now: datetime) -> str:
     if age < DATED_AFTER:
         return compact_duration(age)
     if moment.year == now.year:
-        return f"{moment:%b} {moment.day}"
-    return f"{moment:%Y-%m-%d}"
+        return f"{_month(moment.month)} {moment.day}"
+    return moment.date().isoformat()
+
+
+@lru_cache(maxsize=12)
+def _month(month: int) -> str:
+    """The month's short name (``%b``: as the locale names it; formatting a whole date
+    for it cost more than the rest of a row's time cell)."""
+    return f"{date(2001, month, 1):%b}"
 
 
 def window_label(last_inbound: datetime | None, now: datetime) -> tuple[str, str]:
