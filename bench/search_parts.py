@@ -14,11 +14,21 @@ floor's median:
   conversations) and the Python that turns 10 rows into hits.
 
     python -m bench.search_parts [ROUNDS]
+    python -m bench.search_parts --profile [ROUNDS]
+
+``--profile`` runs ``cProfile`` instead: over ``rounds`` calls of the search's own
+function on a plain sqlite3 connection (everything a search does but the hand-off), and
+over ``rounds`` calls of ``Store.search`` on the event loop's thread (the hand-off and
+what the loop does around it; the database thread's share is the first profile), each
+printed by own time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import io
+import pstats
 import sqlite3
 import sys
 import tempfile
@@ -114,5 +124,44 @@ def run(rounds: int) -> str:
     return "\n".join(lines)
 
 
+async def _profiles(path: Path, rounds: int) -> str:
+    store = await Store.open(path)
+    db = sqlite3.connect(path)
+    parsed = parse(RARE_WORD)
+    out = io.StringIO()
+    try:
+        await store.search(RARE_WORD, limit=RESULT_LIMIT)
+        _search(db, parsed, RESULT_LIMIT, True)
+        direct = cProfile.Profile()
+        direct.enable()
+        for _ in range(rounds):
+            _search(db, parse(RARE_WORD), RESULT_LIMIT, True)
+        direct.disable()
+        through = cProfile.Profile()
+        through.enable()
+        for _ in range(rounds):
+            await store.search(RARE_WORD, limit=RESULT_LIMIT)
+        through.disable()
+    finally:
+        db.close()
+        await store.close()
+    for title, profile in (
+        ("the search's function on a plain connection (parse included)", direct),
+        ("Store.search, the event loop's thread", through),
+    ):
+        out.write(f"== {title}, {rounds} calls\n")
+        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
+    return out.getvalue()
+
+
+def profile(rounds: int) -> str:
+    folder = cached_store(1_000_000, 50_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = copy_store(folder, Path(tmp) / "data") / "linkdeck.db"
+        return asyncio.run(_profiles(path, rounds))
+
+
 if __name__ == "__main__":
-    print(run(int(sys.argv[1]) if len(sys.argv) > 1 else 2000))
+    arguments = [a for a in sys.argv[1:] if a != "--profile"]
+    count = int(arguments[0]) if arguments else 2000
+    print(profile(count) if "--profile" in sys.argv else run(count))
