@@ -150,6 +150,15 @@ async def test_hostile_queries_never_raise(filled: Store, query: str) -> None:
             assert 0 <= start < end <= len(hit.message.text)
 
 
+async def test_a_broken_index_is_an_error_not_an_empty_answer(filled: Store, db_path: Path) -> None:
+    """Odd queries find nothing; a database that cannot search raises, so the screen says
+    the search failed instead of "no messages match"."""
+    with sqlite3.connect(db_path) as db:
+        db.execute("DROP TABLE messages_fts")
+    with pytest.raises(sqlite3.OperationalError, match="messages_fts"):
+        await filled.search("chocolate")
+
+
 async def test_operators_are_plain_words(filled: Store) -> None:
     await filled.apply_batch(
         "bakery", platform=M, messages=[msg("w1", "NOT today OR tomorrow", minute=9)]

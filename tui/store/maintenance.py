@@ -283,9 +283,13 @@ class MaintenanceMixin(StoreBase):
             if hits is None:
                 await self._index_for_search()
                 hits = await self._on_db_thread(lambda db: _search(db, parsed, limit, False))
-        except sqlite3.OperationalError:
-            # Quoting makes this unreachable for syntax; a tokenizer edge case stays harmless.
-            return []
+        except sqlite3.OperationalError as exc:
+            # Quoting makes a syntax error unreachable; a tokenizer edge case stays
+            # harmless. Anything else (the index missing, the disk failing) is raised:
+            # "no messages match" would be a lie.
+            if _is_query_error(exc):
+                return []
+            raise
         return hits or []
 
     async def _index_for_search(self) -> None:
@@ -293,6 +297,13 @@ class MaintenanceMixin(StoreBase):
             await self._index_pending()
         except sqlite3.Error as exc:  # still listed in fts_pending: indexed later
             _log.warning("search index update failed: %s", exc)
+
+
+def _is_query_error(exc: sqlite3.OperationalError) -> bool:
+    """Whether FTS5 refused the query itself (its syntax, a column filter it does not
+    know), rather than the database failing."""
+    words = str(exc)
+    return words.startswith("fts5:") or "MATCH" in words or words.startswith("no such column")
 
 
 PURGE_STEP = 500
