@@ -86,12 +86,16 @@ class ListApp(App[None]):
         super().__init__()
         self.source = source
         self.selected: list[Hashable] = []
+        self.highlighted: list[Hashable] = []
 
     def compose(self) -> ComposeResult:
         yield VirtualList(self.source)
 
     def on_virtual_list_selected(self, message: VirtualList.Selected) -> None:
         self.selected.append(message.key)
+
+    def on_virtual_list_highlighted(self, message: VirtualList.Highlighted) -> None:
+        self.highlighted.append(message.key)
 
 
 def visible_text(app: App[None]) -> list[str]:
@@ -157,6 +161,30 @@ async def test_cursor_stays_on_its_row_when_rows_arrive_on_top() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.selected == ["m5"]
+
+
+async def test_all_new_rows_put_the_cursor_where_asked_and_the_view_with_it() -> None:
+    """A new search: every row is new, the cursor goes to the first, the view to the
+    top, nothing counts as arrived above, and no ``Highlighted`` is posted (the owner
+    chose the row; a message would cost the frame that shows it a turn of the loop)."""
+    source = MillionRows()
+    app = ListApp(source)
+    highlighted = app.highlighted
+    async with app.run_test(size=(40, 12)) as pilot:
+        vlist = app.query_one(VirtualList)
+        await pilot.press("G")
+        await pilot.pause()
+        highlighted.clear()
+        source.size = 30
+        vlist.source_changed(cursor=0)
+        await pilot.pause()
+        assert (vlist.cursor, vlist.cursor_key, vlist.scroll_offset.y) == (0, "m0", 0)
+        assert vlist.new_above == 0
+        assert visible_text(app)[0] == "row m0"
+        assert highlighted == []
+        await pilot.press("j")
+        await pilot.pause()
+        assert highlighted == ["m1"]  # moving from there is the user's, and says so
 
 
 async def test_rendering_reads_only_visible_pages() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import timedelta
+
 from textual.widgets import Input
 
 from tests.pilot import wait_until
@@ -133,3 +136,55 @@ def test_the_help_line_names_every_filter_the_search_understands() -> None:
     for platform in Platform:
         assert platform.value in SEARCH_HELP
     assert len(SEARCH_HELP) <= 118  # one line of a 120-column terminal, padding included
+
+
+async def test_a_search_that_fails_says_so_and_the_screen_stays(rig: Rig) -> None:
+    async with rig.app().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "sourdough")
+        assert results(screen)
+        # The index is gone under the running dashboard (a damaged or half-restored file).
+        with sqlite3.connect(rig.data_dir / "linkdeck.db") as db:
+            db.execute("DROP TABLE messages_fts")
+        await again(pilot, screen, "coupon")
+        status = str(screen.query_one("#search-status").render())
+        assert status.startswith("Search failed:") and "messages_fts" in status
+        assert results(screen) == []  # the old hits are not left as if they matched
+        assert isinstance(pilot.app.screen, SearchScreen)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+
+
+async def test_a_new_search_starts_at_its_newest_hit(rig: Rig) -> None:
+    """After walking down one search's hits, the next search shows its own from the top,
+    the cursor on the first (newest)."""
+    for n in range(60):
+        await rig.add(
+            rig.fb, f"t_bread{n}", f"Baker {n}", f"bread {n} loaf", age=timedelta(hours=n)
+        )
+    async with rig.app().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await search(pilot, "bread")
+        assert len(results(screen)) == 60
+        found = screen.query_one("#search-results", VirtualList)
+        await pilot.press("G")
+        await wait_until(pilot, lambda: found.cursor == 59 and found.scroll_offset.y > 0)
+        await again(pilot, screen, "loaf")
+        await pilot.pause()
+        assert found.cursor == 0 and found.scroll_offset.y == 0
+        assert "bread 0 loaf" in lines(screen)[0]
+
+
+async def test_a_newer_search_wins_over_an_older_one(rig: Rig) -> None:
+    async with rig.app().run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))
+        screen = pilot.app.screen
+        assert isinstance(screen, SearchScreen)
+        screen.run_search("sourdough", delay=0.3)  # typed, then changed before it ran
+        screen.run_search("coupon", delay=0)
+        await wait_until(pilot, lambda: screen.searches >= 1)
+        await pilot.pause(0.5)
+        assert screen.searches == 1
+        assert [h.hit.message.conversation_id for h in results(screen)] == ["t_hostile"]

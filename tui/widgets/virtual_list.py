@@ -664,16 +664,19 @@ class VirtualList(ScrollView, can_focus=True):
 
     # --- changes in the source ------------------------------------------------------
 
-    def source_changed(self, *, arrived: bool = True) -> None:
+    def source_changed(self, *, arrived: bool = True, cursor: int | None = None) -> None:
         """Call when rows were added, removed or reordered: the cursor stays on its row.
 
         If rows were inserted above the cursor, the view scrolls by as many lines,
         so the highlighted row does not move on screen either. ``arrived=False``: the
         source now shows other rows (another view), so none of those above is new: the
         count of new rows above starts again from nothing, and the view moves only as far
-        as it takes to show the highlighted row.
+        as it takes to show the highlighted row. ``cursor``: the rows are all new (a new
+        search), so the cursor goes to that row instead, and the view as far as it takes
+        to show it; like a change that moves the cursor's row, this posts no
+        ``Highlighted`` (setting ``cursor`` after the change would, and would draw twice).
         """
-        if not arrived:
+        if not arrived or cursor is not None:
             self._set_new_above(0)
         self._generation += 1
         self._pages.clear()
@@ -681,6 +684,9 @@ class VirtualList(ScrollView, can_focus=True):
         old_cursor = self.cursor
         self._count = self.source.count()
         self._set_virtual_height(self._count)
+        if cursor is not None:
+            self._move_after_change(old_cursor, cursor, arrived=False)
+            return
         key = self._cursor_key
         if key is None:
             self._move_after_change(old_cursor, old_cursor)
