@@ -27,12 +27,18 @@ def lines(screen: SearchScreen) -> list[str]:
     return [lst.render_line(y).text for y in range(min(lst.row_count, 10))]
 
 
-async def search(pilot: object, query: str) -> SearchScreen:
-    """Open search with /, type ``query``, submit."""
+async def opened(pilot: object) -> SearchScreen:
+    """Open search with /."""
     await pilot.press("slash")  # type: ignore[attr-defined]
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))  # type: ignore[attr-defined, arg-type]
     screen = pilot.app.screen  # type: ignore[attr-defined]
     assert isinstance(screen, SearchScreen)
+    return screen
+
+
+async def search(pilot: object, query: str) -> SearchScreen:
+    """Open search with /, type ``query``, submit."""
+    screen = await opened(pilot)
     done = screen.searches
     screen.query_one(Input).value = query
     await pilot.press("enter")  # type: ignore[attr-defined]
@@ -94,10 +100,7 @@ async def test_search_filters(rig: Rig) -> None:
 async def test_typing_searches_without_enter(rig: Rig) -> None:
     async with rig.app().run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("slash")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))
-        screen = pilot.app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = await opened(pilot)
         await pilot.press(*"coupon")
         await wait_until(pilot, lambda: len(results(screen)) == 1)
         shown = lines(screen)[0]
@@ -178,10 +181,7 @@ async def test_a_new_search_starts_at_its_newest_hit(rig: Rig) -> None:
 async def test_a_newer_search_wins_over_an_older_one(rig: Rig) -> None:
     async with rig.app().run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press("slash")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))
-        screen = pilot.app.screen
-        assert isinstance(screen, SearchScreen)
+        screen = await opened(pilot)
         screen.run_search("sourdough", delay=0.3)  # typed, then changed before it ran
         screen.run_search("coupon", delay=0)
         await wait_until(pilot, lambda: screen.searches >= 1)
