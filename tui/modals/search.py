@@ -272,9 +272,8 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             if not self.is_attached:
                 return
             self._fill([], self.service.clock(), self._known, cursor=0)
-            status = self.query_one("#search-status", Static)
-            status.update(f"Search failed: {failure_text(exc)}", layout=False)
-            self.searches += 1
+            self._set_status(f"Search failed: {failure_text(exc)}")
+        self.searches += 1
 
     async def _search_now(self, query: str, focus_results: bool) -> None:
         hits = await self.service.store.search(query, limit=RESULT_LIMIT)
@@ -292,7 +291,6 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             await self._known_ready.wait()
             if self._known is not None and any(_passes_for_known(hit, self._known) for hit in hits):
                 self._fill(hits, now, self._known)  # the cursor stays on its row
-        self.searches += 1
 
     def _fill(
         self,
@@ -307,9 +305,6 @@ class SearchScreen(Screen[tuple[str, str] | None]):
         self.query_one("#search-results", VirtualList).source_changed(cursor=cursor)
 
     def _show_status(self, query: str, hits: list[SearchHit]) -> None:
-        # The status line is one row high and as wide as the screen whatever it says: no
-        # layout pass (a layout reflows and redraws the whole screen).
-        status = self.query_one("#search-status", Static)
         if not query.strip():
             text = ""
         elif not hits:
@@ -318,7 +313,12 @@ class SearchScreen(Screen[tuple[str, str] | None]):
             more = "+" if len(hits) >= RESULT_LIMIT else ""
             noun = "message" if len(hits) == 1 and not more else "messages"
             text = f"{len(hits)}{more} {noun}, newest first. Enter opens one."
-        status.update(text, layout=False)
+        self._set_status(text)
+
+    def _set_status(self, text: str) -> None:
+        # The status line is one row high and as wide as the screen whatever it says: no
+        # layout pass (a layout reflows and redraws the whole screen).
+        self.query_one("#search-status", Static).update(text, layout=False)
 
     def _load_known(self) -> None:
         if not self._known_started:
