@@ -20,6 +20,7 @@ import asyncio
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,20 @@ Call = tuple[str, str, Any]
 
 
 async def _store_run(
-    path: Path, messages: list[InboxMessage], batch: int, record: list[Call] | None = None
+    path: Path,
+    messages: list[InboxMessage],
+    batch: int,
+    record: list[Call] | None = None,
+    *,
+    prepare: Callable[[Store], None] | None = None,
 ) -> float:
+    """Seconds for ``Store.apply_batch`` of every batch and the closing follow-up;
+    ``record`` collects every statement sent, ``prepare`` sees the open store first."""
     store = await Store.open(path)
     if record is not None:
         _record(store, record)
+    if prepare is not None:
+        prepare(store)
     started = time.perf_counter()
     for i in range(0, len(messages), batch):
         part = messages[i : i + batch]
@@ -85,8 +95,8 @@ def _record(store: Store, calls: list[Call]) -> None:
     db._connection = _Recording(db._conn, calls)  # type: ignore[assignment]
 
 
-def _replay(path: Path, calls: list[Call]) -> float:
-    """The recorded statements through plain sqlite3: the same SQL with no Python layer."""
+def replay_connection(path: Path) -> sqlite3.Connection:
+    """A fresh file with the store's schema and connection settings, on plain sqlite3."""
     db = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
         db.execute(f"PRAGMA {pragma}")
@@ -96,6 +106,12 @@ def _replay(path: Path, calls: list[Call]) -> float:
     for migration in MIGRATIONS:
         for statement in split_statements(migration):
             db.execute(statement)
+    return db
+
+
+def _replay(path: Path, calls: list[Call]) -> float:
+    """The recorded statements through plain sqlite3: the same SQL with no Python layer."""
+    db = replay_connection(path)
     started = time.perf_counter()
     for kind, sql, params in calls:
         if kind == "executemany":
