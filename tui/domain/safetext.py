@@ -90,6 +90,14 @@ _ASCII_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ASCII_UNSAFE_SINGLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
+def is_plain(text: str, *, single_line: bool = False) -> bool:
+    """Whether ``text`` is ASCII with nothing :func:`sanitize` would change (no control
+    character but newline and tab, and not those either for ``single_line``), length
+    aside: such text is shown as it is."""
+    pattern = _ASCII_UNSAFE_SINGLE if single_line else _ASCII_UNSAFE
+    return text.isascii() and pattern.search(text) is None
+
+
 def left_out(length: int, max_chars: int) -> int:
     """How many characters a cut at ``max_chars`` leaves out, 0 for no cut.
 
@@ -272,6 +280,8 @@ def sanitize(
         except Exception:  # a hostile __str__ must not break the display
             raw = f"⟨unprintable {type(text).__name__}⟩"
     max_chars = max(0, max_chars)
+    if len(raw) <= max_chars and is_plain(raw, single_line=single_line):
+        return raw  # nothing to mark, cut or take out: most names and messages
     # Cut before any work so that a megabyte costs no more than max_chars.
     cut = left_out(len(raw), max_chars)
     head = raw[:max_chars] if cut else raw
