@@ -122,12 +122,14 @@ async def _rounds(path: Path, query: str, rounds: int) -> list[dict[str, float]]
 
 
 async def _settled(screen: SearchScreen, pilot: Any, query: str | None) -> None:
-    """Run ``query`` (if any) and wait until the search, its marks and frames are done."""
-    done = screen.searches
+    """Run ``query`` (if any), then wait until no search is running (its look-alike
+    marks included) and its frames are out: a search still running would set the next
+    round's marks."""
     if query is not None:
         screen.run_search(query, delay=0)
-        while screen.searches == done:  # noqa: ASYNC110 - a counter, no event
-            await asyncio.sleep(0.001)
+    task = screen._search_task
+    if task is not None:
+        await asyncio.wait([task])  # finished or cancelled, never raised here
     await pilot.pause()
     await asyncio.sleep(0.02)
 
