@@ -26,7 +26,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,6 +113,25 @@ class _SearchApp(App[None]):
         self.push_screen(SearchScreen(self.service))
 
 
+@contextlib.asynccontextmanager
+async def search_screen(
+    path: Path,
+) -> AsyncIterator[tuple[Store, Any, SearchScreen, VirtualList]]:
+    """The bench's search app over a newly opened store, up and showing the search screen:
+    the store, the app's pilot, the screen and its results list (the store is closed
+    after the app)."""
+    store = await Store.open(path)
+    try:
+        app = _SearchApp(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, SearchScreen)
+            yield store, pilot, screen, screen.query_one("#search-results", VirtualList)
+    finally:
+        await store.close()
+
+
 @dataclass
 class _ScreenTimes:
     cold: float
@@ -133,67 +152,56 @@ async def _screen_times(path: Path, query: str, repeats: int) -> _ScreenTimes:
     marks are drawn too; and Store.search for the same query in the same app,
     alternating with the warm searches (the warm ratio's floor, timed under the same
     state of the machine)."""
-    store = await Store.open(path)
-    try:
-        app = _SearchApp(store)
-        async with app.run_test(size=(120, 40)) as pilot:
+    async with search_screen(path) as (store, pilot, screen, results):
+        drawn_at: list[tuple[int, float]] = []
+        composed_at: list[tuple[int, float]] = []
+        render_lines = results.render_lines
+        frame = asyncio.Event()  # waited on, not polled: polling would take loop time
+
+        def timed_render_lines(crop: Region) -> list[Strip]:
+            if crop.y == 0:  # a frame draws the list: which results it holds, and when
+                drawn_at.append((screen.drawn, time.perf_counter()))
+            return render_lines(crop)
+
+        compose_frame = screen._compositor_refresh
+
+        def timed_compose_frame() -> None:
+            asked = len(drawn_at)
+            compose_frame()
+            if len(drawn_at) > asked:  # this frame drew the list
+                composed_at.append((drawn_at[-1][0], time.perf_counter()))
+                frame.set()
+
+        results.render_lines = timed_render_lines  # type: ignore[method-assign]
+        screen._compositor_refresh = timed_compose_frame  # type: ignore[method-assign]
+
+        async def once(q: str) -> tuple[float, float, float]:
+            """From the search starting to the first frame drawing its results (the
+            list's first line drawn after the results were put in it), to that frame
+            composed, and to the search done (look-alike marks included)."""
+            drawn, done = screen.drawn, screen.searches
+            started = time.perf_counter()
+            screen.run_search(q, delay=0)
+            while not composed_at or composed_at[-1][0] == drawn:
+                frame.clear()
+                await frame.wait()
+            shown = next(at for holds, at in drawn_at if holds > drawn) - started
+            whole = next(at for holds, at in composed_at if holds > drawn) - started
+            while screen.searches == done:  # noqa: ASYNC110 - a counter, no event
+                await asyncio.sleep(0.0005)
             await pilot.pause()
-            screen = app.screen
-            assert isinstance(screen, SearchScreen)
+            return shown, whole, time.perf_counter() - started
 
-            results = screen.query_one("#search-results", VirtualList)
-            drawn_at: list[tuple[int, float]] = []
-            render_lines = results.render_lines
-            frame = asyncio.Event()  # waited on, not polled: polling would take loop time
-
-            composed_at: list[tuple[int, float]] = []
-
-            def timed_render_lines(crop: Region) -> list[Strip]:
-                if crop.y == 0:  # a frame draws the list: which results it holds, and when
-                    drawn_at.append((screen.drawn, time.perf_counter()))
-                return render_lines(crop)
-
-            compose_frame = screen._compositor_refresh
-
-            def timed_compose_frame() -> None:
-                asked = len(drawn_at)
-                compose_frame()
-                if len(drawn_at) > asked:  # this frame drew the list
-                    composed_at.append((drawn_at[-1][0], time.perf_counter()))
-                    frame.set()
-
-            results.render_lines = timed_render_lines  # type: ignore[method-assign]
-            screen._compositor_refresh = timed_compose_frame  # type: ignore[method-assign]
-
-            async def once(q: str) -> tuple[float, float, float]:
-                """From the search starting to the first frame drawing its results (the
-                list's first line drawn after the results were put in it), to that frame
-                composed, and to the search done (look-alike marks included)."""
-                drawn, done = screen.drawn, screen.searches
-                started = time.perf_counter()
-                screen.run_search(q, delay=0)
-                while not composed_at or composed_at[-1][0] == drawn:
-                    frame.clear()
-                    await frame.wait()
-                shown = next(at for holds, at in drawn_at if holds > drawn) - started
-                whole = next(at for holds, at in composed_at if holds > drawn) - started
-                while screen.searches == done:  # noqa: ASYNC110 - a counter, no event
-                    await asyncio.sleep(0.0005)
-                await pilot.pause()
-                return shown, whole, time.perf_counter() - started
-
-            with _as_in_the_dashboard():  # from when the app is up, as in the dashboard
-                cold, _, marked = await once(query)
-                times = _ScreenTimes(cold, [], [], marked, [])
-                for _ in range(repeats):
-                    await once("zzzz nothing")  # so every timed search changes the results
-                    shown, whole, _ = await once(query)
-                    times.warm.append(shown)
-                    times.composed.append(whole)
-                    times.alone.append((await _store(store, query))[0])
-        return times
-    finally:
-        await store.close()
+        with _as_in_the_dashboard():  # from when the app is up, as in the dashboard
+            cold, _, marked = await once(query)
+            times = _ScreenTimes(cold, [], [], marked, [])
+            for _ in range(repeats):
+                await once("zzzz nothing")  # so every timed search changes the results
+                shown, whole, _ = await once(query)
+                times.warm.append(shown)
+                times.composed.append(whole)
+                times.alone.append((await _store(store, query))[0])
+    return times
 
 
 async def _store_cold(path: Path, query: str) -> float:

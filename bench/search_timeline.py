@@ -34,10 +34,8 @@ from typing import Any
 
 from bench.common import median
 from bench.dataset import RARE_WORD, cached_store, copy_store
-from bench.search_bench import _as_in_the_dashboard, _SearchApp
+from bench.search_bench import _as_in_the_dashboard, search_screen
 from tui.modals.search import SearchScreen
-from tui.store import Store
-from tui.widgets.virtual_list import VirtualList
 
 STEPS = (
     ("task start", "called", "search start"),
@@ -63,62 +61,53 @@ def _marked(marks: dict[str, float], name: str, fn: Callable[..., Any]) -> Calla
 
 
 async def _rounds(path: Path, query: str, rounds: int) -> list[dict[str, float]]:
-    store = await Store.open(path)
-    try:
-        app = _SearchApp(store)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            screen = app.screen
-            assert isinstance(screen, SearchScreen)
-            results = screen.query_one("#search-results", VirtualList)
-            marks: dict[str, float] = {}
-            composed = asyncio.Event()
-            search = store.search
+    async with search_screen(path) as (store, pilot, screen, results):
+        marks: dict[str, float] = {}
+        composed = asyncio.Event()
+        search = store.search
 
-            async def timed_search(*args: Any, **kwargs: Any) -> Any:
-                marks.setdefault("search start", time.perf_counter())
-                hits = await search(*args, **kwargs)
-                marks.setdefault("search done", time.perf_counter())
-                return hits
+        async def timed_search(*args: Any, **kwargs: Any) -> Any:
+            marks.setdefault("search start", time.perf_counter())
+            hits = await search(*args, **kwargs)
+            marks.setdefault("search done", time.perf_counter())
+            return hits
 
-            render_lines = results.render_lines
+        render_lines = results.render_lines
 
-            def timed_render_lines(crop: Any) -> Any:
-                if crop.y == 0:
-                    marks.setdefault("list asked", time.perf_counter())
-                return render_lines(crop)
+        def timed_render_lines(crop: Any) -> Any:
+            if crop.y == 0:
+                marks.setdefault("list asked", time.perf_counter())
+            return render_lines(crop)
 
-            refresh = screen._compositor_refresh
+        refresh = screen._compositor_refresh
 
-            def timed_refresh() -> None:
-                marks.setdefault("frame start", time.perf_counter())
-                refresh()
-                if "list asked" in marks:
-                    marks.setdefault("composed", time.perf_counter())
-                    composed.set()
+        def timed_refresh() -> None:
+            marks.setdefault("frame start", time.perf_counter())
+            refresh()
+            if "list asked" in marks:
+                marks.setdefault("composed", time.perf_counter())
+                composed.set()
 
-            # Wrapped on the instances: the bench's store and this app's screen only.
-            store.search = timed_search  # type: ignore[method-assign]
-            screen._fill = _marked(marks, "filled", screen._fill)  # type: ignore[method-assign]
-            screen._set_status = _marked(marks, "status", screen._set_status)  # type: ignore[method-assign]
-            results.render_lines = timed_render_lines  # type: ignore[method-assign]
-            screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
+        # Wrapped on the instances: the bench's store and this app's screen only.
+        store.search = timed_search  # type: ignore[method-assign]
+        screen._fill = _marked(marks, "filled", screen._fill)  # type: ignore[method-assign]
+        screen._set_status = _marked(marks, "status", screen._set_status)  # type: ignore[method-assign]
+        results.render_lines = timed_render_lines  # type: ignore[method-assign]
+        screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
 
-            timelines: list[dict[str, float]] = []
-            with _as_in_the_dashboard():
-                await _settled(screen, pilot, query)  # cold: not counted
-                for _ in range(rounds):
-                    await _settled(screen, pilot, "zzzz nothing")
-                    marks.clear()
-                    composed.clear()
-                    marks["called"] = time.perf_counter()
-                    screen.run_search(query, delay=0)
-                    await composed.wait()
-                    timelines.append(dict(marks))
-                    await _settled(screen, pilot, None)
-            return timelines
-    finally:
-        await store.close()
+        timelines: list[dict[str, float]] = []
+        with _as_in_the_dashboard():
+            await _settled(screen, pilot, query)  # cold: not counted
+            for _ in range(rounds):
+                await _settled(screen, pilot, "zzzz nothing")
+                marks.clear()
+                composed.clear()
+                marks["called"] = time.perf_counter()
+                screen.run_search(query, delay=0)
+                await composed.wait()
+                timelines.append(dict(marks))
+                await _settled(screen, pilot, None)
+    return timelines
 
 
 async def _settled(screen: SearchScreen, pilot: Any, query: str | None) -> None:
