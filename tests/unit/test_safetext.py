@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.segment import Segment
 
 from tui.domain.safetext import _clean, cell_safe, sanitize
-from tui.widgets.safe import _piece, highlight_pieces, safe, safe_highlight
+from tui.widgets.safe import safe, safe_highlight
 
 # Anything a terminal could act on: C0 except newline/tab, DEL, C1.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -102,20 +102,6 @@ def test_plain_text_is_returned_as_the_full_cleaning_would_return_it(
     cleaned = _clean(text, 4, single_line)
     expected = cell_safe(cleaned) if single_line else cleaned
     assert sanitize(text, max_chars=len(text), single_line=single_line) == expected
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.one_of(ASCII_TEXT, ANY_TEXT),
-    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), max_size=4),
-    st.booleans(),
-)
-def test_highlighted_parts_are_each_cleaned_as_text_of_their_own(
-    text: str, spans: list[tuple[int, int]], single_line: bool
-) -> None:
-    # Plain text is cut into parts without cleaning each: the same parts as cleaning each.
-    pieces = highlight_pieces(text, spans, "reverse", single_line=single_line)
-    assert [part for part, _ in pieces] == [_piece(part, single_line) for part, _ in pieces]
 
 
 def test_highlight_marks_the_right_words_after_markers() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.style import Style
 
-from tui.domain.safetext import CUT_MARK, is_plain, left_out, sanitize
+from tui.domain.safetext import CUT_MARK, left_out, sanitize
 from tui.widgets.pieces import Piece, Pieces, to_content
 
 __all__ = [
@@ -87,9 +87,6 @@ def highlight_pieces(
     cut = left_out(len(raw), max_chars)
     if cut:
         raw = raw[:max_chars]
-    # Plain text stays plain when cut into parts: only other text is cleaned part by part
-    # (a marker in place of an unsafe character would move every offset after it).
-    clean = _as_is if is_plain(raw, single_line=single_line) else _piece
     pieces: list[Piece] = []
     position = 0
     for start, end in sorted(spans):
@@ -98,19 +95,14 @@ def highlight_pieces(
         if end <= start:
             continue
         pieces += [
-            (clean(raw[position:start], single_line), ""),
-            (clean(raw[start:end], single_line), style),
+            (_piece(raw[position:start], single_line), ""),
+            (_piece(raw[start:end], single_line), style),
         ]
         position = end
-    pieces.append((clean(raw[position:], single_line), ""))
+    pieces.append((_piece(raw[position:], single_line), ""))
     if cut:
         pieces.append((CUT_MARK.format(n=cut), ""))
     return pieces
-
-
-def _as_is(part: str, single_line: bool) -> str:
-    del single_line  # the text was found plain as a whole
-    return part
 
 
 def _piece(part: str, single_line: bool) -> str:
