@@ -109,15 +109,21 @@ def replay_connection(path: Path) -> sqlite3.Connection:
     return db
 
 
+def replay_one(db: sqlite3.Connection, call: Call) -> None:
+    """Send one recorded statement again, as the store sent it (its rows read)."""
+    kind, sql, params = call
+    if kind == "executemany":
+        db.executemany(sql, params)
+    else:
+        db.execute(sql, params).fetchall()
+
+
 def _replay(path: Path, calls: list[Call]) -> float:
     """The recorded statements through plain sqlite3: the same SQL with no Python layer."""
     db = replay_connection(path)
     started = time.perf_counter()
-    for kind, sql, params in calls:
-        if kind == "executemany":
-            db.executemany(sql, params)
-        else:
-            db.execute(sql, params).fetchall()
+    for call in calls:
+        replay_one(db, call)
     elapsed = time.perf_counter() - started
     db.close()
     return elapsed

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.ingest import bench_raw, make_messages
-from bench.ingest_bench import Call, _replay, _store_run, replay_connection
+from bench.ingest_bench import Call, _replay, _store_run, replay_connection, replay_one
 from tui.domain.models import InboxMessage
 from tui.store import Store
 
@@ -158,13 +158,10 @@ def _replayed_by_kind(path: Path, calls: list[Call]) -> dict[str, float]:
     """The recorded statements replayed by plain sqlite3 on a fresh file, timed by kind."""
     kinds: dict[str, float] = defaultdict(float)
     db = replay_connection(path)
-    for kind, sql, params in calls:
+    for call in calls:
         started = time.perf_counter()
-        if kind == "executemany":
-            db.executemany(sql, params)
-        else:
-            db.execute(sql, params).fetchall()
-        kinds[kind_of(sql)] += time.perf_counter() - started
+        replay_one(db, call)
+        kinds[kind_of(call[1])] += time.perf_counter() - started
     db.close()
     return kinds
 
@@ -208,12 +205,8 @@ def run(messages: int, conversations: int, batch: int, profile: bool = False) ->
         raw = bench_raw(folder / "raw.db", rows, batch)
         replay = _replay(folder / "replay.db", calls)
         replay_kinds = _replayed_by_kind(folder / "kinds.db", calls)
-        loop_profile, thread_profile = (cProfile.Profile(), cProfile.Profile())
-        store_path = folder / "store" / "linkdeck.db"
-        if profile:
-            parts = store_parts(store_path, rows, batch, (loop_profile, thread_profile))
-        else:
-            parts = store_parts(store_path, rows, batch)
+        profiles = (cProfile.Profile(), cProfile.Profile()) if profile else None
+        parts = store_parts(folder / "store" / "linkdeck.db", rows, batch, profiles)
     loop_python = parts.whole - parts.waiting
     thread_python = parts.on_thread - parts.sql_total
     hand_offs = parts.waiting - parts.on_thread
@@ -242,8 +235,8 @@ def run(messages: int, conversations: int, batch: int, profile: bool = False) ->
         if mine < 0.001 and theirs < 0.001:
             continue
         out.append(f"    {mine:7.3f} s | {theirs:7.3f} s  {kind}")
-    if profile:
-        for title, prof in (("the event loop's", loop_profile), ("the database's", thread_profile)):
+    if profiles is not None:
+        for title, prof in zip(("the event loop's", "the database's"), profiles, strict=True):
             text = io.StringIO()
             text.write(f"\ncProfile of {title} thread, by own time:\n")
             pstats.Stats(prof, stream=text).sort_stats("tottime").print_stats(16)
