@@ -10,6 +10,7 @@ from textual.widgets import Static
 from tests.pilot import wait_until
 from tests.ui_inbox.conftest import inbox_list, ready, visible_text
 from tests.ux.conftest import Rig
+from tui.domain.models import TriageStatus
 
 
 async def test_the_legend_explains_the_highlighted_rows_reply_window(rig: Rig) -> None:
@@ -47,3 +48,32 @@ async def test_new_conversations_above_the_view_are_counted(rig: Rig) -> None:
         await pilot.press("g")
         await wait_until(pilot, lambda: "new above" not in str(header.render()))
         assert any("Newcomer" in line for line in visible_text(pilot))
+
+
+async def test_the_legend_follows_the_highlighted_row_into_each_view(rig: Rig) -> None:
+    """A view key puts the cursor on another conversation: the legend describes that one
+    as soon as the view is drawn, not the row highlighted in the view before."""
+    store = rig.runtime.store
+    await store.set_status(rig.fb, "t_ana", TriageStatus.DONE)
+    await store.set_status(
+        rig.ig, "ig_ana", TriageStatus.SNOOZED, snoozed_until=rig.now + timedelta(days=1)
+    )
+    app = rig.app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = await ready(pilot)
+        legend = app.screen.query_one("#inbox-legend", Static)
+        seen: set[str] = set()
+        for key in ("z", "D", "a", "U", "a"):
+            before = pane.refreshes
+            await pilot.press(key)
+            await wait_until(pilot, lambda b=before: pane.refreshes > b)  # type: ignore[misc]
+            await ready(pilot, pane.refreshes)
+            lst = inbox_list(pilot)
+            text = str(legend.render())
+            if not lst.row_count:
+                assert text == "", key
+                continue
+            window = text.split(":")[0]  # "open 23h", "agent 4d", ...
+            assert window and window in visible_text(pilot)[lst.cursor], (key, text)
+            seen.add(window)
+        assert len(seen) >= 2, seen  # the views' first rows are in different windows

@@ -592,16 +592,23 @@ class VirtualList(ScrollView, can_focus=True):
 
     # --- cursor ---------------------------------------------------------------------
 
-    def _remember_cursor_key(self) -> None:
+    def _remember_cursor_key(self, *, tell: bool = True) -> None:
+        """Keep the highlighted row's key; when it is another row now (its page was read,
+        the rows changed under the cursor), say so with ``Highlighted``: what describes
+        the highlighted row (the inbox's legend) must not keep describing the one before."""
         row = self._row_at(self.cursor)
-        self._cursor_key = row.key if row is not None else None
+        key = row.key if row is not None else None
+        if key != self._cursor_key:
+            self._cursor_key = key
+            if tell:
+                self.post_message(self.Highlighted(key))
 
     def validate_cursor(self, cursor: int) -> int:
         return max(0, min(cursor, self._count - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._moves += 1
-        self._remember_cursor_key()
+        self._remember_cursor_key(tell=False)  # said below, whether the key changed or not
         self._scroll_to_cursor()
         self.refresh_line(old)
         self.refresh_line(new)
@@ -685,7 +692,9 @@ class VirtualList(ScrollView, can_focus=True):
         self._count = self.source.count()
         self._set_virtual_height(self._count)
         if cursor is not None:
-            self._move_after_change(old_cursor, cursor, arrived=False)
+            # The owner chose the row: nothing to tell it (a message would cost the frame
+            # that shows the new rows a turn of the loop).
+            self._move_after_change(old_cursor, cursor, arrived=False, tell=False)
             return
         key = self._cursor_key
         if key is None:
@@ -784,7 +793,9 @@ class VirtualList(ScrollView, can_focus=True):
         self._cursor_key = key
         self._move_after_change(old_cursor, old_cursor if index is None else index, arrived)
 
-    def _move_after_change(self, old_cursor: int, new_cursor: int, arrived: bool = True) -> None:
+    def _move_after_change(
+        self, old_cursor: int, new_cursor: int, arrived: bool = True, *, tell: bool = True
+    ) -> None:
         shift = new_cursor - old_cursor
         # Rows that arrived above move the view with them, so the highlighted row stays
         # where it was on screen; in another view the list stays where it was, moved
@@ -794,7 +805,7 @@ class VirtualList(ScrollView, can_focus=True):
         if shift > 0 and arrived:
             self._set_new_above(self.new_above + shift)
         self.set_reactive(VirtualList.cursor, self.validate_cursor(new_cursor))
-        self._remember_cursor_key()
+        self._remember_cursor_key(tell=tell)
         self._scroll_to_cursor()
         self.refresh()
 
