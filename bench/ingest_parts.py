@@ -13,9 +13,16 @@ it runs, then the same statements replayed through plain sqlite3 (floor 2) and t
 
     python -m bench.ingest_parts [--messages N] [--batch N]
     python -m bench.ingest_parts --profile [--messages N]
+    python -m bench.ingest_parts --overlap [--messages N]
 
 ``--profile`` also runs ``cProfile`` on each thread over the store run and prints both
 by own time (the loop's profile counts its waits in ``select``).
+
+``--overlap`` asks whether the loop's Python could hide behind the SQL if the two ran side
+by side (batches pipelined: one validated while the one before is written): the
+validation of every batch (``_plain_rows``) alone, the replay alone, and both at once,
+the replay on a second thread. The GIL decides: sqlite3 lets it go while a statement
+steps, but takes it back to bind each statement's parameters and read its rows.
 
 The wrappers cost about a microsecond a statement (some 1,650 statements for 200,000
 messages), so the instrumented run is a little slower than the benchmark's.
@@ -30,6 +37,7 @@ import io
 import pstats
 import sqlite3
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -41,6 +49,7 @@ from bench.ingest import bench_raw, make_messages
 from bench.ingest_bench import Call, _replay, _store_run, replay_connection, replay_one
 from tui.domain.models import InboxMessage
 from tui.store import Store
+from tui.store.batch import _plain_rows
 
 
 def kind_of(sql: str) -> str:
@@ -195,7 +204,42 @@ def store_parts(
     return parts
 
 
-def run(messages: int, conversations: int, batch: int, profile: bool = False) -> str:
+def overlap(
+    folder: Path, calls: list[Call], rows: list[InboxMessage], batch: int
+) -> tuple[float, float, float]:
+    """Seconds for the replay alone, the validation of every batch alone, and both at once
+    (the replay on a second thread, as a pipelined store would run its SQL)."""
+
+    def validate() -> None:
+        for i in range(0, len(rows), batch):
+            _plain_rows(rows[i : i + batch], rows[i].account_id, True)
+
+    def replay(name: str) -> None:
+        _replay(folder / name, calls)
+
+    started = time.perf_counter()
+    replay("alone.db")
+    sql_alone = time.perf_counter() - started
+    started = time.perf_counter()
+    validate()
+    python_alone = time.perf_counter() - started
+    beside = threading.Thread(target=replay, args=("beside.db",))
+    started = time.perf_counter()
+    beside.start()
+    validate()
+    beside.join()
+    both = time.perf_counter() - started
+    return sql_alone, python_alone, both
+
+
+def run(
+    messages: int,
+    conversations: int,
+    batch: int,
+    profile: bool = False,
+    *,
+    overlapped: bool = False,
+) -> str:
     rows = make_messages(messages, conversations)
     out: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -207,6 +251,7 @@ def run(messages: int, conversations: int, batch: int, profile: bool = False) ->
         replay_kinds = _replayed_by_kind(folder / "kinds.db", calls)
         profiles = (cProfile.Profile(), cProfile.Profile()) if profile else None
         parts = store_parts(folder / "store" / "linkdeck.db", rows, batch, profiles)
+        side_by_side = overlap(folder, calls, rows, batch) if overlapped else None
     loop_python = parts.whole - parts.waiting
     thread_python = parts.on_thread - parts.sql_total
     hand_offs = parts.waiting - parts.on_thread
@@ -235,6 +280,15 @@ def run(messages: int, conversations: int, batch: int, profile: bool = False) ->
         if mine < 0.001 and theirs < 0.001:
             continue
         out.append(f"    {mine:7.3f} s | {theirs:7.3f} s  {kind}")
+    if side_by_side is not None:
+        sql_alone, python_alone, both = side_by_side
+        hidden = (sql_alone + python_alone - both) / python_alone
+        out.append("  side by side, the replay on a second thread:")
+        out.append(_row("    the replay alone", sql_alone, messages))
+        out.append(_row("    validating every batch alone", python_alone, messages))
+        out.append(
+            _row("    both at once", both, messages, f"{hidden:.0%} of the validation hidden")
+        )
     if profiles is not None:
         for title, prof in zip(("the event loop's", "the database's"), profiles, strict=True):
             text = io.StringIO()
@@ -250,8 +304,9 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=2_000)
     parser.add_argument("--batch", type=int, default=2_000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--overlap", action="store_true")
     args = parser.parse_args()
-    print(run(args.messages, args.conversations, args.batch, args.profile))
+    print(run(args.messages, args.conversations, args.batch, args.profile, overlapped=args.overlap))
 
 
 if __name__ == "__main__":
