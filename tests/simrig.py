@@ -7,8 +7,9 @@ the services keep its time, as they would Meta's.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -134,3 +135,24 @@ async def loopback_runtime(
 def frozen(seed: int, **sim_kw: Any) -> Simulator:
     """A simulator whose clock moves only when a test moves it."""
     return Simulator(seed, clock=SimClock.fixed(), **sim_kw)
+
+
+Built = TypeVar("Built")
+
+
+def built_apart(build: Coroutine[Any, Any, Built], runtime: Callable[[Built], Runtime]) -> Built:
+    """``build`` run to its end in an event loop of its own, for a rig whose app
+    ``snap_compare`` runs in another loop.
+
+    The store's search-index follow-up is done before that loop ends (``index_now``). A
+    statement still running on aiosqlite's thread when ``asyncio.run`` closes its loop
+    answers to the closed loop, the thread dies on it, and the next loop's first statement
+    never returns (a CI run hung this way).
+    """
+
+    async def built() -> Built:
+        rig = await build
+        await runtime(rig).store.index_now()
+        return rig
+
+    return asyncio.run(built())

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.pilot import wait_until
+from tests.simrig import built_apart
 from tui.app import DashboardApp
 from tui.services.runtime import Runtime
 
@@ -19,7 +20,7 @@ from .conftest import build_ui_runtime
 @pytest.fixture
 def frozen_app(tmp_path: Path) -> Iterator[DashboardApp]:
     # snap_compare runs the app in its own event loop, so the runtime is built in another.
-    _sim, runtime = asyncio.run(build_ui_runtime(tmp_path))
+    _sim, runtime = built_apart(build_ui_runtime(tmp_path), lambda built: built[1])
     app = DashboardApp(runtime=runtime, user_themes_dir=tmp_path / "themes")
     yield app
     asyncio.run(_close(runtime))

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 
 from tests.pilot import wait_until
 from tests.profiles.conftest import Rig, make_rig
+from tests.simrig import built_apart
 from tui.app import DashboardApp
 from tui.domain import AccountState, AccountStatus, ActivityEvent, Platform
 from tui.panes.activity import ActivityPane
@@ -164,7 +165,7 @@ def test_profiles_tab_with_an_account_in_every_state(
 ) -> None:
     # A token from the environment cannot be refreshed by Linkdeck: its expiry stays a warning.
     monkeypatch.setenv("STUDIO_TWO_TOKEN", "IGAAstudiotwo")
-    rig = asyncio.run(six_states(tmp_path))
+    rig = built_apart(six_states(tmp_path), lambda built: built.runtime)
     monkeypatch.setattr(ProfilesPane, "clock", staticmethod(lambda: NOW))
     app = DashboardApp(runtime=rig.runtime, user_themes_dir=tmp_path / "themes")
     try:
@@ -206,7 +207,7 @@ def activity_rows(count: int) -> Callable[[DashboardApp], bool]:
 
 
 def test_activity_tab(snap_compare: Any, tmp_path: Path, utc: None) -> None:
-    rig = asyncio.run(logged(tmp_path))
+    rig = built_apart(logged(tmp_path), lambda built: built.runtime)
     app = DashboardApp(runtime=rig.runtime, user_themes_dir=tmp_path / "themes")
     try:
         assert snap_compare(app, terminal_size=(120, 30), run_before=settle("5", activity_rows(10)))
@@ -217,7 +218,7 @@ def test_activity_tab(snap_compare: Any, tmp_path: Path, utc: None) -> None:
 def test_activity_tab_filtered_by_account_and_kind(
     snap_compare: Any, tmp_path: Path, utc: None
 ) -> None:
-    rig = asyncio.run(logged(tmp_path))
+    rig = built_apart(logged(tmp_path), lambda built: built.runtime)
     app = DashboardApp(runtime=rig.runtime, user_themes_dir=tmp_path / "themes")
 
     async def filtered(pilot: Pilot[None]) -> None:

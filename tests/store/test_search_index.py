@@ -68,6 +68,22 @@ async def test_indexed_on_its_own_within_a_second(store: Store, db_path: Path) -
     assert pending(db_path) == 0
 
 
+async def test_index_now_indexes_at_once_and_leaves_nothing_for_later(
+    store: Store, db_path: Path
+) -> None:
+    await store.apply_batch("bakery", platform=M, messages=[msg("m1", "sourdough loaf please")])
+    assert pending(db_path) == 1  # the follow-up has not run yet
+    await store.index_now()
+    # A second connection finds it in the index itself, nothing pending.
+    assert fts_hits(db_path, "sourdough") and pending(db_path) == 0
+    # Nothing left to run on this loop: a batch now is indexed by a follow-up of its own.
+    await store.apply_batch("bakery", platform=M, messages=[msg("m2", "rye loaf too")])
+    committed = time.monotonic()
+    while not fts_hits(db_path, "rye") and time.monotonic() - committed < 10:
+        await asyncio.sleep(0.02)
+    assert fts_hits(db_path, "rye"), "the next batch's follow-up never ran"
+
+
 _CRASH = """
 import asyncio, os, sys
 from datetime import UTC, datetime

@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.pilot import wait_until
+from tests.simrig import built_apart
 from tests.ui_inbox.conftest import Rig, build_rig, ready
 from tui.domain.models import TriageStatus
 from tui.modals.search import SearchScreen
@@ -25,19 +26,7 @@ WIDE, NARROW = (120, 40), (80, 24)
 def snap_rig(tmp_path: Path) -> Iterator[Rig]:
     """The rig built in its own loop: snap_compare runs the app in another one."""
 
-    async def built() -> Rig:
-        rig = await build_rig(tmp_path)
-        # Nothing of this loop may still be in flight when asyncio.run closes it: the search
-        # index's follow-up (a timer, then a task) is done here instead. A statement still
-        # running on the database thread would answer to a closed loop, and aiosqlite's
-        # thread dies on that, so the next loop's first statement never returns (a CI run
-        # hung here, in the triage below).
-        store = rig.runtime.store
-        store._cancel_fts_timer()
-        await store._index_pending()
-        return rig
-
-    rig = asyncio.run(built())
+    rig = built_apart(build_rig(tmp_path), lambda built: built.runtime)
 
     async def triage() -> None:
         store = rig.runtime.store

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from textual.widgets._toast import Toast
 
 from tests.pilot import wait_until
+from tests.simrig import built_apart
 from tests.ui_inbox.conftest import ready, visible_text
 from tests.ux.conftest import UiRig, build_ui_runtime
 from tui.domain.rules import NotificationRule
@@ -264,7 +265,7 @@ async def test_toasts_stay_off_the_filters_why(ui: UiRig) -> None:
 @pytest.fixture
 def snap_ui(tmp_path: Path) -> Iterator[UiRig]:
     """The rig built in its own loop: snap_compare runs the app in another one."""
-    sim, runtime = asyncio.run(build_ui_runtime(tmp_path))
+    sim, runtime = built_apart(build_ui_runtime(tmp_path), lambda built: built[1])
     yield UiRig(sim, runtime, tmp_path)
     asyncio.run(runtime.close())
 

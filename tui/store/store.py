@@ -95,9 +95,16 @@ class Store(
             raise
         return store
 
-    async def close(self) -> None:
-        """Index what is still pending (so a search by the next process needs no write),
-        then close the connection."""
+    async def index_now(self) -> None:
+        """Index the messages committed since the last follow-up now, not on its timer,
+        after waiting for a follow-up already running. Afterwards nothing of the search
+        index is scheduled or in flight on this event loop: :meth:`close` starts with it,
+        and so does a caller about to leave the loop it used the store in.
+
+        Raises:
+            sqlite3.Error: the index could not be written (the rows stay listed in
+                ``fts_pending``; the next follow-up, search or open indexes them).
+        """
         self._cancel_fts_timer()
         task = self._fts_task
         # A task of another event loop (a closed one: a test built the store in one
@@ -106,10 +113,15 @@ class Store(
         if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
             await asyncio.wait([task])
         if self._fts_waiting and not self._closed:
-            try:
-                await self._index_pending()
-            except sqlite3.Error as exc:  # kept in fts_pending: the next open finishes it
-                _log.warning("search index update failed at close: %s", exc)
+            await self._index_pending()
+
+    async def close(self) -> None:
+        """Index what is still pending (so a search by the next process needs no write),
+        then close the connection."""
+        try:
+            await self.index_now()
+        except sqlite3.Error as exc:  # kept in fts_pending: the next open finishes it
+            _log.warning("search index update failed at close: %s", exc)
         async with self._write_lock:
             self._closed = True
             await self._db.close()
