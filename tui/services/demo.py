@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tui.services.budget import plan_accounts
-from tui.services.runtime import LOCK_NAME, Runtime, open_runtime
+from tui.services.runtime import LOCK_NAME, Runtime, open_runtime, webhook_receiver
 from tui.simulator import SimClock, Simulator
 from tui.simulator.ratelimit import DEMO_ENGAGED_USERS
 
@@ -51,14 +51,13 @@ async def open_demo_runtime(
 def use_webhooks(runtime: Runtime, sim: Simulator) -> None:
     """The demo's real time is Meta's: the simulator's signed webhooks to a real receiver on
     loopback; polling plans inside the budget of a Page with 50 engaged people."""
-    from tui.webhooks.service import webhook_task  # aiohttp loads only when used
 
     def subscribe(host: str, port: int) -> None:
         path = runtime.prefs.webhooks.path
         sim.webhooks.configure({"url": f"http://{host}:{port}{path}"})
 
     runtime.extra_tasks.append(
-        webhook_task(
+        webhook_receiver(
             runtime,
             "demo-verify-token",
             sim.world.app_secret,

@@ -252,8 +252,6 @@ async def open_runtime(
 
 def _start_webhooks(runtime: Runtime, secrets: Path, environ: dict[str, str] | None) -> None:
     """``[webhooks] enabled = true``: the receiver and processor run beside the engine."""
-    from tui.webhooks.service import webhook_task  # aiohttp loads only when used
-
     hooks = runtime.prefs.webhooks
     try:
         verify, secret = resolve_webhook_secrets(hooks, secrets, environ=environ)
@@ -261,5 +259,29 @@ def _start_webhooks(runtime: Runtime, secrets: Path, environ: dict[str, str] | N
         runtime.problems.append(f"Webhooks off: {exc}")
         return
     runtime.extra_tasks.append(
-        webhook_task(runtime, verify, secret, host=hooks.host, port=hooks.port)
+        webhook_receiver(runtime, verify, secret, host=hooks.host, port=hooks.port)
     )
+
+
+def webhook_receiver(
+    runtime: Runtime, verify_token: str, app_secret: str | tuple[str, ...], **options: Any
+) -> BackgroundTask:
+    """The webhook receiver and processor (``tui.webhooks.service.webhook_task``, with
+    ``options``) as a task for ``Runtime.extra_tasks``.
+
+    Their code (aiohttp and the webhook modules, about 90 ms of imports) is imported on a
+    worker thread when the task starts, not when the runtime opens: the event loop goes on
+    meanwhile, and a dashboard that runs the service draws its inbox instead of waiting
+    (the demo's inbox shows about 100 ms sooner, bench.startup's "inbox loaded at").
+    """
+
+    def receiver_code() -> Callable[..., BackgroundTask]:
+        from tui.webhooks.service import webhook_task
+
+        return webhook_task
+
+    async def run(stop: asyncio.Event) -> None:
+        webhook_task = await asyncio.to_thread(receiver_code)
+        await webhook_task(runtime, verify_token, app_secret, **options)(stop)
+
+    return run
